@@ -1,0 +1,350 @@
+//! An in-memory `OrderStore`: the reference the storage contract suite holds the real stores
+//! to, and a fast store for service tests. Safe across threads of one process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::order::{Order, OrderEvent, Version};
+use crate::outbox::{Delivery, DeliveryState, NewDelivery};
+use crate::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, InsertError, Lease, LeaseError,
+    OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
+    StoreError,
+};
+use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+
+/// One outbox row with its lease.
+#[derive(Debug, Clone)]
+struct Row {
+    delivery: Delivery,
+    lease: Option<(Uuid, DateTime<Utc>)>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    orders: BTreeMap<OrderId, Order>,
+    by_external: HashMap<(ChannelId, ExternalOrderId), OrderId>,
+    /// In the order queued.
+    outbox: Vec<Row>,
+    cursors: HashMap<ChannelId, String>,
+}
+
+/// The in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore(Mutex<State>);
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.0
+            .lock()
+            .map_err(|_| StoreError::msg("memory store lock poisoned"))
+    }
+}
+
+fn to_row(new: &NewDelivery) -> Row {
+    Row {
+        delivery: Delivery {
+            id: new.id,
+            order_id: new.order_id,
+            channel: new.channel.clone(),
+            kind: new.kind,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            created_at: new.created_at,
+            next_attempt_at: new.created_at,
+            last_error: None,
+            remote_ref: None,
+            delivered_at: None,
+        },
+        lease: None,
+    }
+}
+
+/// Appends a history entry to a stored order without changing its version.
+fn append_event(state: &mut State, order: OrderId, event: &OrderEvent) {
+    if let Some(stored) = state.orders.get_mut(&order) {
+        let version = stored.version();
+        stored.note(event.clone());
+        stored.mark_saved(version);
+    }
+}
+
+fn matches(order: &Order, query: &OrderQuery) -> bool {
+    (query.statuses.is_empty() || query.statuses.contains(&order.status()))
+        && query.channel.as_ref().is_none_or(|c| c == order.channel())
+        && query.updated_after.is_none_or(|t| order.updated_at() > t)
+        && query
+            .after
+            .is_none_or(|c| (order.updated_at(), order.id()) > (c.updated_at, c.id))
+}
+
+#[async_trait]
+impl OrderStore for MemoryStore {
+    async fn insert(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, InsertError> {
+        let mut state = self.state()?;
+        let key = (order.channel().clone(), order.external_id().clone());
+        if let Some(existing) = state.by_external.get(&key) {
+            return Err(InsertError::AlreadyExists {
+                existing: *existing,
+            });
+        }
+        let version = Version::new(1);
+        let mut stored = order.clone();
+        stored.mark_saved(version);
+        state.by_external.insert(key, order.id());
+        state.orders.insert(order.id(), stored);
+        state.outbox.extend(outbox.iter().map(to_row));
+        Ok(version)
+    }
+
+    async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        Ok(self.state()?.orders.get(&id).cloned())
+    }
+
+    async fn find_by_external(
+        &self,
+        channel: &ChannelId,
+        external_id: &ExternalOrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        let state = self.state()?;
+        let key = (channel.clone(), external_id.clone());
+        Ok(state
+            .by_external
+            .get(&key)
+            .and_then(|id| state.orders.get(id))
+            .cloned())
+    }
+
+    async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
+        let state = self.state()?;
+        let mut found: Vec<&Order> = state
+            .orders
+            .values()
+            .filter(|o| matches(o, query))
+            .collect();
+        found.sort_by_key(|o| (o.updated_at(), o.id()));
+        let limit = usize::try_from(query.limit.max(1)).unwrap_or(usize::MAX);
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let next = if more {
+            found.last().map(|o| OrderCursor {
+                updated_at: o.updated_at(),
+                id: o.id(),
+            })
+        } else {
+            None
+        };
+        Ok(OrderPage {
+            orders: found.into_iter().cloned().collect(),
+            next,
+        })
+    }
+
+    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
+        let mut state = self.state()?;
+        let Some(stored) = state.orders.get(&order.id()) else {
+            return Err(SaveError::NotFound(order.id()));
+        };
+        if stored.version() != order.version() {
+            return Err(SaveError::Conflict(order.id()));
+        }
+        // History entries appended by deliveries since the order was loaded are kept: build
+        // the new state from the caller's order plus the stored history.
+        let mut record = order.to_record();
+        let mut events = stored.events().to_vec();
+        events.extend_from_slice(order.new_events());
+        record.events = events;
+        let version = order.version().next();
+        record.version = version;
+        let mut updated = Order::restore(record)
+            .map_err(|e| StoreError::with_source("order breaks a rule", e))?;
+        updated.mark_saved(version);
+        state.orders.insert(order.id(), updated);
+        state.outbox.extend(outbox.iter().map(to_row));
+        Ok(version)
+    }
+
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
+        let mut state = self.state()?;
+        let mut seen_orders: Vec<OrderId> = Vec::new();
+        let mut claimed = Vec::new();
+        let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
+        for row in &mut state.outbox {
+            if claimed.len() >= limit {
+                break;
+            }
+            if row.delivery.state == DeliveryState::Delivered
+                || seen_orders.contains(&row.delivery.order_id)
+            {
+                continue;
+            }
+            // The oldest undelivered row of its order: only it may go.
+            seen_orders.push(row.delivery.order_id);
+            let due = row.delivery.state == DeliveryState::Pending
+                && row.delivery.next_attempt_at <= request.now
+                && row.lease.is_none_or(|(_, until)| until <= request.now)
+                && !request.skip_channels.contains(&row.delivery.channel);
+            if due {
+                row.lease = Some((request.token, request.lease_until));
+                claimed.push(Claimed {
+                    delivery: row.delivery.clone(),
+                    lease: Lease {
+                        delivery: row.delivery.id,
+                        token: request.token,
+                        until: request.lease_until,
+                    },
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn complete(
+        &self,
+        lease: &Lease,
+        result: &AttemptResult,
+        event: &OrderEvent,
+    ) -> Result<(), LeaseError> {
+        let mut state = self.state()?;
+        let Some(row) = state
+            .outbox
+            .iter_mut()
+            .find(|r| r.delivery.id == lease.delivery)
+            .filter(|r| r.lease.is_some_and(|(token, _)| token == lease.token))
+        else {
+            return Err(LeaseError::Lost(lease.delivery));
+        };
+        let delivery = &mut row.delivery;
+        row.lease = None;
+        delivery.attempts = delivery.attempts.saturating_add(1);
+        match result {
+            AttemptResult::Delivered { remote_ref, at } => {
+                delivery.state = DeliveryState::Delivered;
+                delivery.remote_ref.clone_from(remote_ref);
+                delivery.delivered_at = Some(*at);
+            }
+            AttemptResult::Retry { at, error } => {
+                delivery.next_attempt_at = *at;
+                delivery.last_error = Some(error.clone());
+            }
+            AttemptResult::Dead { error } => {
+                delivery.state = DeliveryState::Dead;
+                delivery.last_error = Some(error.clone());
+            }
+        }
+        let order = delivery.order_id;
+        append_event(&mut state, order, event);
+        Ok(())
+    }
+
+    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
+        let mut state = self.state()?;
+        let mut released = 0;
+        for row in &mut state.outbox {
+            if row.lease.is_some_and(|(t, _)| t == token) {
+                row.lease = None;
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
+
+    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
+        Ok(self
+            .state()?
+            .outbox
+            .iter()
+            .find(|r| r.delivery.id == id)
+            .map(|r| r.delivery.clone()))
+    }
+
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let state = self.state()?;
+        let start = match query.after {
+            Some(after) => state
+                .outbox
+                .iter()
+                .position(|r| r.delivery.id == after)
+                .unwrap_or(0),
+            None => state.outbox.len(),
+        };
+        let limit = usize::try_from(query.limit.max(1)).unwrap_or(usize::MAX);
+        Ok(state
+            .outbox
+            .iter()
+            .take(start)
+            .rev()
+            .map(|r| &r.delivery)
+            .filter(|d| query.state.is_none_or(|s| d.state == s))
+            .filter(|d| query.order_id.is_none_or(|o| d.order_id == o))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn requeue(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, RequeueError> {
+        let mut state = self.state()?;
+        let Some(row) = state.outbox.iter_mut().find(|r| r.delivery.id == id) else {
+            return Err(RequeueError::NotFound(id));
+        };
+        if row.delivery.state != DeliveryState::Dead {
+            return Err(RequeueError::NotDead {
+                id,
+                state: row.delivery.state,
+            });
+        }
+        row.delivery.state = DeliveryState::Pending;
+        row.delivery.next_attempt_at = now;
+        row.lease = None;
+        let delivery = row.delivery.clone();
+        append_event(&mut state, delivery.order_id, event);
+        Ok(delivery)
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let state = self.state()?;
+        let pending = state
+            .outbox
+            .iter()
+            .filter(|r| r.delivery.state == DeliveryState::Pending);
+        Ok(OutboxStats {
+            pending: pending.clone().count() as u64,
+            dead: state
+                .outbox
+                .iter()
+                .filter(|r| r.delivery.state == DeliveryState::Dead)
+                .count() as u64,
+            oldest_pending: pending.map(|r| r.delivery.created_at).min(),
+        })
+    }
+
+    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
+        Ok(self.state()?.cursors.get(channel).cloned())
+    }
+
+    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
+        self.state()?
+            .cursors
+            .insert(channel.clone(), cursor.to_owned());
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.state().map(|_| ())
+    }
+}

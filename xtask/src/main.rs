@@ -1,0 +1,2 @@
+//! Project automation (placeholder until the full xtask lands).
+fn main() {}
