@@ -5,7 +5,7 @@ use crate::values::InvalidValue;
 use crate::values::text::bounded;
 
 /// An ISO 3166-1 alpha-2 country code (`US`), upper-cased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
@@ -35,6 +35,12 @@ impl CountryCode {
 impl std::fmt::Display for CountryCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for CountryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CountryCode({})", self.as_str())
     }
 }
 
