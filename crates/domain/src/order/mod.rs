@@ -472,3 +472,8 @@ impl Order {
             .fold(Decimal::ZERO, |sum, r| sum.saturating_add(r.total()))
     }
 }
+
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod tests;
