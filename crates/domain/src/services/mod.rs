@@ -9,3 +9,6 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
     RefundRecorded, RequeueDeliveryError, ServiceConfig,
 };
+
+#[cfg(test)]
+mod tests;
