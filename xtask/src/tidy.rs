@@ -1,0 +1,482 @@
+//! Tidy: the architecture rules of design.md section 2 and the source habits of style.md, as
+//! ordinary tests, so that `cargo xtask test` fails when one is broken.
+//!
+//! The dependency graphs come from `cargo tree`, not from `cargo metadata`: metadata's resolve
+//! graph lists optional dependencies that no feature turns on (it shows `rust_decimal ->
+//! serde_json` for the domain today) and unifies features over the whole workspace, while
+//! `cargo tree -p` resolves features the way `cargo build -p` does.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cmd;
+
+const DOMAIN: &str = "orderbridge-domain";
+const HTTP: &str = "orderbridge-http";
+
+/// Crates that do IO or serialization, which the domain must not reach even transitively.
+const IO_CRATES: [&str; 6] = ["tokio", "sqlx", "hyper", "axum", "reqwest", "serde_json"];
+
+/// Storage and client libraries the inbound HTTP crate must not depend on directly. (It may
+/// reach reqwest through a marketplace crate, whose webhook DTOs it uses.)
+const NOT_FOR_HTTP: [&str; 2] = ["sqlx", "reqwest"];
+
+/// Which workspace crates each workspace crate may depend on (normal dependencies; tests may
+/// use anything through dev-dependencies), from the table in design.md section 2.
+const INTERNAL_RULES: &[(&str, Allowed)] = &[
+    (DOMAIN, Allowed::Only(&[])),
+    (
+        HTTP,
+        Allowed::Only(&[DOMAIN, "orderbridge-adm", "orderbridge-feedamp"]),
+    ),
+    ("orderbridge-adm", Allowed::Only(&[DOMAIN])),
+    ("orderbridge-feedamp", Allowed::Only(&[DOMAIN])),
+    ("orderbridge-postgres", Allowed::Only(&[DOMAIN])),
+    ("orderbridge-sqlite", Allowed::Only(&[DOMAIN])),
+    (
+        "orderbridge-sandbox",
+        Allowed::Only(&["orderbridge-adm", "orderbridge-feedamp"]),
+    ),
+    // Not in the design's table: the `OrderStore` conformance suite that every store adapter
+    // (and the in-memory fake) runs from its tests (style.md, "Ports and adapters").
+    ("orderbridge-store-contract", Allowed::Only(&[DOMAIN])),
+    ("orderbridge", Allowed::Anything),
+    ("orderbridge-tests", Allowed::Anything),
+    ("xtask", Allowed::Only(&[])),
+];
+
+/// What a crate may depend on inside the workspace.
+#[derive(Debug, Clone, Copy)]
+enum Allowed {
+    Only(&'static [&'static str]),
+    Anything,
+}
+
+/// Text that must not stay in a source file: debugging leftovers and disabled tests (assert on
+/// the `Err` instead). Built with `concat!` so that this file does not match itself.
+const NEEDLES: [&str; 4] = [
+    concat!("dbg", "!("),
+    concat!("todo", "!("),
+    concat!("#[", "ignore"),
+    concat!("#[", "should_panic"),
+];
+
+/// Packages (by name) and their direct dependencies, as `cargo tree` printed them.
+#[derive(Debug, Default)]
+struct Graph {
+    /// The top-level packages of the listing: the workspace members with `--workspace`.
+    roots: Vec<String>,
+    deps: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Graph {
+    /// Reads `cargo tree --prefix depth --format {p}` output: each line is the depth followed
+    /// by `name vX.Y.Z ...`, and a line's parent is the nearest line above it one level up.
+    fn parse(listing: &str) -> Result<Self> {
+        let mut graph = Graph::default();
+        let mut chain: Vec<String> = Vec::new();
+        for (number, line) in listing
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.is_empty())
+        {
+            let digits = line
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(line.len());
+            let depth: usize = line[..digits]
+                .parse()
+                .with_context(|| format!("line {}: no depth in {line:?}", number + 1))?;
+            let Some(name) = line[digits..].split_whitespace().next() else {
+                bail!("line {}: no package in {line:?}", number + 1);
+            };
+            if depth > chain.len() {
+                bail!(
+                    "line {}: depth {depth} under depth {}",
+                    number + 1,
+                    chain.len()
+                );
+            }
+            chain.truncate(depth);
+            match chain.last() {
+                Some(parent) => {
+                    graph
+                        .deps
+                        .entry(parent.clone())
+                        .or_default()
+                        .insert(name.to_owned());
+                }
+                None => graph.roots.push(name.to_owned()),
+            }
+            graph.deps.entry(name.to_owned()).or_default();
+            chain.push(name.to_owned());
+        }
+        Ok(graph)
+    }
+
+    fn direct(&self, package: &str) -> impl Iterator<Item = &String> {
+        self.deps.get(package).into_iter().flatten()
+    }
+}
+
+/// Every package in `forbidden` that `from` reaches, each with the chain that reaches it
+/// ("a -> b -> tokio"), shortest chain first.
+fn forbidden_paths(graph: &Graph, from: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut queue = VecDeque::from([from]);
+    let mut found = Vec::new();
+    while let Some(package) = queue.pop_front() {
+        if forbidden.contains(&package) {
+            let mut chain = vec![package];
+            while let Some(up) = parent.get(chain[chain.len() - 1]) {
+                chain.push(*up);
+            }
+            chain.reverse();
+            found.push(chain.join(" -> "));
+        }
+        for dep in graph.direct(package) {
+            if dep != from && !parent.contains_key(dep.as_str()) {
+                parent.insert(dep.as_str(), package);
+                queue.push_back(dep.as_str());
+            }
+        }
+    }
+    found
+}
+
+/// Dependencies between workspace members (the graph's roots) that `rules` does not allow,
+/// and members that `rules` does not know.
+fn internal_violations(graph: &Graph, rules: &[(&str, Allowed)]) -> Vec<String> {
+    let members: BTreeSet<&str> = graph.roots.iter().map(String::as_str).collect();
+    let mut problems = Vec::new();
+    for member in &members {
+        let Some((_, allowed)) = rules.iter().find(|(name, _)| name == member) else {
+            problems.push(format!(
+                "`{member}` has no entry in xtask's tidy table INTERNAL_RULES: add what it may \
+                 depend on (design.md section 2)"
+            ));
+            continue;
+        };
+        let Allowed::Only(allowed) = allowed else {
+            continue;
+        };
+        for dep in graph.direct(member) {
+            if members.contains(dep.as_str()) && !allowed.contains(&dep.as_str()) {
+                problems.push(format!(
+                    "`{member}` must not depend on `{dep}` (it may depend on: {})",
+                    if allowed.is_empty() {
+                        "no workspace crate".to_owned()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// The direct dependencies of `package` named in `forbidden` (none when it does not exist).
+fn direct_violations(graph: &Graph, package: &str, forbidden: &[&str]) -> Vec<String> {
+    graph
+        .direct(package)
+        .filter(|dep| forbidden.contains(&dep.as_str()))
+        .map(|dep| format!("`{package}` must not depend on `{dep}`"))
+        .collect()
+}
+
+/// Whether a source file opens with a `//!` line saying what it is for.
+fn opens_with_doc_line(text: &str) -> bool {
+    text.starts_with("//!")
+}
+
+/// Every `NEEDLES` entry in `text`, as "line N: `needle`".
+fn needles_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        for needle in NEEDLES.iter().filter(|needle| line.contains(**needle)) {
+            found.push(format!("line {}: `{needle}`", number + 1));
+        }
+    }
+    found
+}
+
+/// `cargo tree` with `args`, from the workspace root, read as a graph.
+fn cargo_tree(args: &[&str]) -> Result<Graph> {
+    let mut tree = cmd::cargo(&["tree", "--prefix", "depth", "--format", "{p}"]);
+    tree.args(args);
+    Graph::parse(&cmd::output("read the dependency graph", &mut tree)?)
+}
+
+/// The repository's Rust files, tracked or new (but not ignored), outside `target/`.
+fn rust_files() -> Result<Vec<(String, String)>> {
+    let mut git = cmd::program(
+        "git",
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            "*.rs",
+        ],
+    );
+    let listing = cmd::output("list the Rust files", &mut git)?;
+    let root = cmd::root();
+    let mut files = Vec::new();
+    for name in listing.split('\0').filter(|name| !name.is_empty()) {
+        let path: PathBuf = root.join(name);
+        // A file deleted from the working tree but not yet from the index has nothing to check.
+        if name.starts_with("target/") || !path.is_file() {
+            continue;
+        }
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {name}"))?;
+        files.push((name.to_owned(), text));
+    }
+    Ok(files)
+}
+
+fn listing(problems: &[String]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("\n  {problem}"))
+        .collect()
+}
+
+#[test]
+fn the_domain_depends_on_no_io_or_serialization_crate() -> Result<()> {
+    // Every feature (mocks, testing) and every target platform, normal dependencies only.
+    let args = [
+        "-p",
+        DOMAIN,
+        "--all-features",
+        "-e",
+        "normal",
+        "--target",
+        "all",
+    ];
+    let graph = cargo_tree(&args)?;
+    assert_eq!(
+        graph.roots,
+        [DOMAIN],
+        "cargo tree did not list the domain crate"
+    );
+    let found = forbidden_paths(&graph, DOMAIN, &IO_CRATES);
+    assert!(
+        found.is_empty(),
+        "the domain must do no IO (design.md section 2):{}",
+        listing(&found)
+    );
+    Ok(())
+}
+
+#[test]
+fn workspace_crates_depend_only_on_the_crates_the_design_allows() -> Result<()> {
+    let args = [
+        "--workspace",
+        "--all-features",
+        "-e",
+        "normal",
+        "--depth",
+        "1",
+        "--target",
+        "all",
+    ];
+    let graph = cargo_tree(&args)?;
+    assert!(
+        graph.roots.iter().any(|root| root == DOMAIN),
+        "no domain crate in {:?}",
+        graph.roots
+    );
+    let problems = internal_violations(&graph, INTERNAL_RULES);
+    assert!(
+        problems.is_empty(),
+        "forbidden dependencies between crates:{}",
+        listing(&problems)
+    );
+    let problems = direct_violations(&graph, HTTP, &NOT_FOR_HTTP);
+    assert!(
+        problems.is_empty(),
+        "the HTTP crate is inbound only:{}",
+        listing(&problems)
+    );
+    Ok(())
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_line() -> Result<()> {
+    let files = rust_files()?;
+    assert!(
+        files.iter().any(|(name, _)| name == "xtask/src/tidy.rs"),
+        "git listed no sources"
+    );
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|(_, text)| !opens_with_doc_line(text))
+        .map(|(name, _)| {
+            format!("{name}: the first line must be a `//!` line saying what it is for")
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` opening line:{}",
+        listing(&missing)
+    );
+    Ok(())
+}
+
+#[test]
+fn no_debugging_leftovers_or_disabled_tests_in_sources() -> Result<()> {
+    let found: Vec<String> = rust_files()?
+        .iter()
+        .flat_map(|(name, text)| {
+            needles_in(text)
+                .into_iter()
+                .map(move |hit| format!("{name}: {hit}"))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "remove these (style.md, Tests):{}",
+        listing(&found)
+    );
+    Ok(())
+}
+
+mod checks {
+    use super::{Allowed, Graph, NEEDLES, direct_violations, forbidden_paths, internal_violations};
+    use super::{needles_in, opens_with_doc_line};
+
+    const WORKSPACE: &str = "\
+0orderbridge-domain v0.1.0 (/w/crates/domain)
+1chrono v0.4.45
+2num-traits v0.2.19
+1rust_decimal v1.43.0
+2serde_json v1.0.154
+3itoa v1.0.19
+
+0orderbridge-http v0.1.0 (/w/crates/http)
+1orderbridge-domain v0.1.0 (/w/crates/domain) (*)
+1orderbridge-postgres v0.1.0 (/w/crates/postgres)
+2sqlx v0.9.0
+1reqwest v0.13.0
+
+0orderbridge-postgres v0.1.0 (/w/crates/postgres)
+1orderbridge-domain v0.1.0 (/w/crates/domain) (*)
+1sqlx v0.9.0
+";
+
+    const RULES: &[(&str, Allowed)] = &[
+        ("orderbridge-domain", Allowed::Only(&[])),
+        ("orderbridge-http", Allowed::Only(&["orderbridge-domain"])),
+        (
+            "orderbridge-postgres",
+            Allowed::Only(&["orderbridge-domain"]),
+        ),
+    ];
+
+    fn graph() -> Graph {
+        Graph::parse(WORKSPACE).expect("the sample listing is well formed")
+    }
+
+    #[test]
+    fn a_tree_listing_is_read_into_roots_and_direct_dependencies() {
+        let graph = graph();
+        assert_eq!(
+            graph.roots,
+            [
+                "orderbridge-domain",
+                "orderbridge-http",
+                "orderbridge-postgres"
+            ]
+        );
+        let rust_decimal: Vec<&String> = graph.direct("rust_decimal").collect();
+        assert_eq!(rust_decimal, ["serde_json"]);
+        let http: Vec<&String> = graph.direct("orderbridge-http").collect();
+        assert_eq!(
+            http,
+            ["orderbridge-domain", "orderbridge-postgres", "reqwest"]
+        );
+    }
+
+    #[test]
+    fn a_listing_that_skips_a_level_is_refused() {
+        assert!(Graph::parse("0a v1\n2b v1\n").is_err());
+        assert!(Graph::parse("x v1\n").is_err());
+    }
+
+    #[test]
+    fn a_transitive_io_dependency_of_the_domain_is_reported_with_its_chain() {
+        let found = forbidden_paths(&graph(), "orderbridge-domain", &["tokio", "serde_json"]);
+        assert_eq!(found, ["orderbridge-domain -> rust_decimal -> serde_json"]);
+    }
+
+    #[test]
+    fn a_graph_without_forbidden_crates_passes() {
+        assert!(forbidden_paths(&graph(), "orderbridge-domain", &["tokio", "sqlx"]).is_empty());
+        assert!(forbidden_paths(&graph(), "no-such-crate", &["serde_json"]).is_empty());
+    }
+
+    #[test]
+    fn an_adapter_depending_on_another_adapter_is_reported() {
+        assert_eq!(
+            internal_violations(&graph(), RULES),
+            [
+                "`orderbridge-http` must not depend on `orderbridge-postgres` (it may depend on: \
+              orderbridge-domain)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_crate_missing_from_the_rules_is_reported() {
+        let problems = internal_violations(&graph(), &RULES[..2]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[1].starts_with("`orderbridge-postgres` has no entry"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn crates_allowed_anything_are_not_checked() {
+        let rules = [
+            ("orderbridge-domain", Allowed::Only(&[][..])),
+            ("orderbridge-http", Allowed::Anything),
+            (
+                "orderbridge-postgres",
+                Allowed::Only(&["orderbridge-domain"][..]),
+            ),
+        ];
+        assert!(internal_violations(&graph(), &rules).is_empty());
+    }
+
+    #[test]
+    fn only_direct_storage_and_client_dependencies_of_http_are_reported() {
+        let found = direct_violations(&graph(), "orderbridge-http", &["sqlx", "reqwest"]);
+        assert_eq!(found, ["`orderbridge-http` must not depend on `reqwest`"]);
+        assert!(direct_violations(&graph(), "orderbridge-app", &["sqlx"]).is_empty());
+    }
+
+    #[test]
+    fn a_file_must_open_with_a_doc_line() {
+        assert!(opens_with_doc_line(
+            "//! What this file is for.\n\nfn main() {}\n"
+        ));
+        assert!(!opens_with_doc_line("// A plain comment.\n//! Too late.\n"));
+        assert!(!opens_with_doc_line("\n//! After a blank line.\n"));
+        assert!(!opens_with_doc_line(""));
+    }
+
+    #[test]
+    fn every_needle_is_found_with_its_line() {
+        for needle in NEEDLES {
+            let text = format!("//! A file.\nfn f() {{}}\n    {needle}\n");
+            assert_eq!(needles_in(&text), [format!("line 3: `{needle}`")]);
+        }
+        assert!(needles_in("//! Clean.\n#[test]\nfn f() {}\n").is_empty());
+    }
+}
