@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::cmd;
 
@@ -47,7 +47,10 @@ pub fn ensure() -> Result<String> {
         return Ok(url(THROWAWAY_PORT));
     }
     if bin_dir().is_some() {
-        start()?;
+        start().context(
+            "no PostgreSQL answered and the throwaway cluster did not start \
+             (set DATABASE_URL to use another server)",
+        )?;
         return Ok(url(THROWAWAY_PORT));
     }
     bail!(NO_POSTGRES)
