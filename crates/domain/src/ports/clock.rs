@@ -1,6 +1,6 @@
 //! Time and identity, behind traits so that services and tests control them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 /// The current time, always UTC.
@@ -18,13 +18,14 @@ pub trait IdGenerator: Send + Sync + std::fmt::Debug {
     fn next_id(&self) -> Uuid;
 }
 
-/// The system clock.
+/// The system clock, truncated to whole microseconds: the precision PostgreSQL keeps, so that
+/// what is stored reads back equal.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 
@@ -41,6 +42,13 @@ impl IdGenerator for UuidV7Ids {
 #[cfg(test)]
 mod tests {
     use super::{IdGenerator, UuidV7Ids};
+
+    #[test]
+    fn the_system_clock_keeps_whole_microseconds() {
+        use super::{Clock, SystemClock};
+        use chrono::Timelike;
+        assert_eq!(SystemClock.now().nanosecond() % 1_000, 0);
+    }
 
     #[test]
     fn v7_ids_are_unique_and_increase() {

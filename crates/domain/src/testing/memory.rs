@@ -177,12 +177,8 @@ impl OrderStore for MemoryStore {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         let mut state = self.state()?;
         let mut seen_orders: Vec<OrderId> = Vec::new();
-        let mut claimed = Vec::new();
-        let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
-        for row in &mut state.outbox {
-            if claimed.len() >= limit {
-                break;
-            }
+        let mut due: Vec<usize> = Vec::new();
+        for (index, row) in state.outbox.iter().enumerate() {
             if row.delivery.state == DeliveryState::Delivered
                 || seen_orders.contains(&row.delivery.order_id)
             {
@@ -190,11 +186,25 @@ impl OrderStore for MemoryStore {
             }
             // The oldest undelivered row of its order: only it may go.
             seen_orders.push(row.delivery.order_id);
-            let due = row.delivery.state == DeliveryState::Pending
+            if row.delivery.state == DeliveryState::Pending
                 && row.delivery.next_attempt_at <= request.now
                 && row.lease.is_none_or(|(_, until)| until <= request.now)
-                && !request.skip_channels.contains(&row.delivery.channel);
-            if due {
+                && !request.skip_channels.contains(&row.delivery.channel)
+            {
+                due.push(index);
+            }
+        }
+        // Oldest due first, then queue order, as the SQL stores do.
+        due.sort_by_key(|&index| {
+            state
+                .outbox
+                .get(index)
+                .map(|row| (row.delivery.next_attempt_at, index))
+        });
+        due.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+        let mut claimed = Vec::with_capacity(due.len());
+        for index in due {
+            if let Some(row) = state.outbox.get_mut(index) {
                 row.lease = Some((request.token, request.lease_until));
                 claimed.push(Claimed {
                     delivery: row.delivery.clone(),

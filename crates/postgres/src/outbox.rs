@@ -1,0 +1,253 @@
+//! The outbox: claiming due rows under a lease, recording outcomes, listing and requeueing.
+//! Dynamic SQL here (`AssertSqlSafe`) is assembled from this module's constants only, never
+//! from input.
+
+use chrono::{DateTime, Utc};
+use orderbridge_domain::outbox::{Delivery, DeliveryState};
+use orderbridge_domain::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, Lease, StoreError,
+};
+use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::codec::{corrupt, count, delivery_kind, delivery_state};
+use crate::db;
+
+/// The outbox columns [`delivery`] reads.
+pub(crate) const COLUMNS: &str = "id, order_id, channel, kind, subject, line_no, state, \
+     attempts, created_at, next_attempt_at, last_error, remote_ref, delivered_at";
+
+fn column<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    row: &'r PgRow,
+    name: &str,
+) -> Result<T, StoreError> {
+    row.try_get(name)
+        .map_err(|e| StoreError::with_source(format!("cannot read outbox column {name}"), e))
+}
+
+pub(crate) fn delivery(row: &PgRow) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
+        id: DeliveryId::from_uuid(column(row, "id")?),
+        order_id: OrderId::from_uuid(column(row, "order_id")?),
+        channel: ChannelId::parse(&column::<String>(row, "channel")?)
+            .map_err(corrupt("channel"))?,
+        kind: delivery_kind(
+            &column::<String>(row, "kind")?,
+            column(row, "subject")?,
+            column(row, "line_no")?,
+        )?,
+        state: delivery_state(&column::<String>(row, "state")?)?,
+        attempts: count(column(row, "attempts")?, "attempts")?,
+        created_at: column(row, "created_at")?,
+        next_attempt_at: column(row, "next_attempt_at")?,
+        last_error: column(row, "last_error")?,
+        remote_ref: column(row, "remote_ref")?,
+        delivered_at: column(row, "delivered_at")?,
+    })
+}
+
+/// Claims due rows. A row is due when it is pending, its time has come, no live lease holds
+/// it, its channel is not skipped, and no older row of its order is undelivered. `SKIP LOCKED`
+/// lets concurrent claimers pass over rows another claim is taking.
+pub(crate) async fn claim(
+    conn: &mut PgConnection,
+    request: &ClaimRequest,
+) -> Result<Vec<Claimed>, StoreError> {
+    let skip: Vec<&str> = request
+        .skip_channels
+        .iter()
+        .map(ChannelId::as_str)
+        .collect();
+    let sql = format!(
+        "WITH due AS ( \
+           SELECT o.seq FROM outbox o \
+           WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
+             AND (o.lease_until IS NULL OR o.lease_until <= $1) \
+             AND NOT (o.channel = ANY($2)) \
+             AND NOT EXISTS (SELECT 1 FROM outbox p \
+                             WHERE p.order_id = o.order_id AND p.seq < o.seq \
+                               AND p.state <> 'delivered') \
+           ORDER BY o.next_attempt_at, o.seq \
+           LIMIT $3 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE outbox SET lease_token = $4, lease_until = $5 \
+         FROM due WHERE outbox.seq = due.seq \
+         RETURNING {}",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("outbox.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(request.now)
+        .bind(&skip)
+        .bind(i64::from(request.limit))
+        .bind(request.token)
+        .bind(request.lease_until)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("claim outbox rows"))?;
+    let mut claimed = rows
+        .iter()
+        .map(|row| {
+            let delivery = delivery(row)?;
+            Ok(Claimed {
+                lease: Lease {
+                    delivery: delivery.id,
+                    token: request.token,
+                    until: request.lease_until,
+                },
+                delivery,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    claimed.sort_by_key(|c| (c.delivery.next_attempt_at, c.delivery.created_at));
+    Ok(claimed)
+}
+
+/// Records an attempt's result if the lease is still held; returns the order id, or `None`
+/// when the lease was lost.
+pub(crate) async fn complete(
+    conn: &mut PgConnection,
+    lease: &Lease,
+    result: &AttemptResult,
+) -> Result<Option<Uuid>, StoreError> {
+    let (state, next, error, remote_ref, delivered_at) = match result {
+        AttemptResult::Delivered { remote_ref, at } => (
+            DeliveryState::Delivered,
+            None,
+            None,
+            remote_ref.as_deref(),
+            Some(*at),
+        ),
+        AttemptResult::Retry { at, error } => (
+            DeliveryState::Pending,
+            Some(*at),
+            Some(error.as_str()),
+            None,
+            None,
+        ),
+        AttemptResult::Dead { error } => {
+            (DeliveryState::Dead, None, Some(error.as_str()), None, None)
+        }
+    };
+    let row = sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, state = $3, \
+         next_attempt_at = COALESCE($4, next_attempt_at), \
+         last_error = COALESCE($5, last_error), remote_ref = COALESCE($6, remote_ref), \
+         delivered_at = COALESCE($7, delivered_at), lease_token = NULL, lease_until = NULL \
+         WHERE id = $1 AND lease_token = $2 RETURNING order_id",
+    )
+    .bind(lease.delivery.as_uuid())
+    .bind(lease.token)
+    .bind(state.as_str())
+    .bind(next)
+    .bind(error)
+    .bind(remote_ref)
+    .bind(delivered_at)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db("record delivery attempt"))?;
+    row.map(|r| column(&r, "order_id")).transpose()
+}
+
+pub(crate) async fn release(conn: &mut PgConnection, token: Uuid) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE outbox SET lease_token = NULL, lease_until = NULL WHERE lease_token = $1",
+    )
+    .bind(token)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("release leases"))?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn one(
+    conn: &mut PgConnection,
+    id: DeliveryId,
+) -> Result<Option<Delivery>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db("load delivery"))?
+        .as_ref()
+        .map(delivery)
+        .transpose()
+}
+
+pub(crate) async fn list(
+    conn: &mut PgConnection,
+    query: &DeliveryQuery,
+) -> Result<Vec<Delivery>, StoreError> {
+    let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+        "SELECT {COLUMNS} FROM outbox WHERE true"
+    ));
+    if let Some(state) = query.state {
+        sql.push(" AND state = ").push_bind(state.as_str());
+    }
+    if let Some(order) = query.order_id {
+        sql.push(" AND order_id = ").push_bind(order.as_uuid());
+    }
+    if let Some(after) = query.after {
+        sql.push(" AND seq < (SELECT seq FROM outbox WHERE id = ")
+            .push_bind(after.as_uuid())
+            .push(")");
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ")
+        .push_bind(i64::from(query.limit.clamp(1, 1_000)));
+    sql.build()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db("list deliveries"))?
+        .iter()
+        .map(delivery)
+        .collect()
+}
+
+/// Puts a dead row back in the queue; `Err(Some(state))` when it is not dead, `Err(None)` when
+/// there is no such row.
+pub(crate) async fn requeue(
+    conn: &mut PgConnection,
+    id: DeliveryId,
+    now: DateTime<Utc>,
+) -> Result<Result<Delivery, Option<DeliveryState>>, StoreError> {
+    let sql = format!(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_token = NULL, \
+         lease_until = NULL WHERE id = $1 AND state = 'dead' RETURNING {COLUMNS}"
+    );
+    if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.as_uuid())
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db("requeue delivery"))?
+    {
+        return Ok(Ok(delivery(&row)?));
+    }
+    Ok(Err(one(conn, id).await?.map(|d| d.state)))
+}
+
+pub(crate) async fn stats(
+    conn: &mut PgConnection,
+) -> Result<(u64, u64, Option<DateTime<Utc>>), StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending, \
+                (SELECT count(*) FROM outbox WHERE state = 'dead') AS dead, \
+                (SELECT min(created_at) FROM outbox WHERE state = 'pending') AS oldest",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db("outbox stats"))?;
+    let pending: i64 = column(&row, "pending")?;
+    let dead: i64 = column(&row, "dead")?;
+    Ok((
+        u64::try_from(pending).unwrap_or_default(),
+        u64::try_from(dead).unwrap_or_default(),
+        column(&row, "oldest")?,
+    ))
+}

@@ -1,0 +1,254 @@
+//! The `OrderStore` implementation: transactions around the reads and writes of the sibling
+//! modules.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::{Order, OrderEvent, Version};
+use orderbridge_domain::outbox::{Delivery, NewDelivery};
+use orderbridge_domain::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, InsertError, Lease, LeaseError,
+    OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
+    StoreError,
+};
+use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::read::load_orders;
+use crate::write::{
+    bump_version, insert_children, insert_events, insert_order_row, insert_outbox, update_tallies,
+};
+use crate::{Postgres, db, outbox};
+
+/// The most orders one page may hold.
+const MAX_PAGE: u32 = 1_000;
+
+impl Postgres {
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.pool.begin().await.map_err(db("begin transaction"))
+    }
+
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(db("acquire connection"))
+    }
+}
+
+async fn commit(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), StoreError> {
+    tx.commit().await.map_err(db("commit"))
+}
+
+#[async_trait]
+impl OrderStore for Postgres {
+    async fn insert(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, InsertError> {
+        let mut tx = self.begin().await?;
+        if !insert_order_row(&mut tx, order).await? {
+            let existing: Uuid =
+                sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
+                    .bind(order.channel().as_str())
+                    .bind(order.external_id().as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("find existing order"))?;
+            return Err(InsertError::AlreadyExists {
+                existing: OrderId::from_uuid(existing),
+            });
+        }
+        insert_children(&mut tx, order).await?;
+        insert_events(&mut tx, order.id().as_uuid(), order.events()).await?;
+        insert_outbox(&mut tx, rows).await?;
+        commit(tx).await?;
+        Ok(Version::new(1))
+    }
+
+    async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        let mut conn = self.conn().await?;
+        Ok(load_orders(&mut conn, &[id.as_uuid()]).await?.pop())
+    }
+
+    async fn find_by_external(
+        &self,
+        channel: &ChannelId,
+        external_id: &ExternalOrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        let mut conn = self.conn().await?;
+        let id: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
+                .bind(channel.as_str())
+                .bind(external_id.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db("find order"))?;
+        match id {
+            Some(id) => Ok(load_orders(&mut conn, &[id]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "SELECT id, updated_at FROM orders WHERE true",
+        );
+        if !query.statuses.is_empty() {
+            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+            sql.push(" AND status = ANY(").push_bind(statuses).push(")");
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(after) = query.updated_after {
+            sql.push(" AND updated_at > ").push_bind(after);
+        }
+        if let Some(cursor) = query.after {
+            sql.push(" AND (updated_at, id) > (")
+                .push_bind(cursor.updated_at)
+                .push(", ")
+                .push_bind(cursor.id.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY updated_at, id LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let mut conn = self.conn().await?;
+        let rows = sql
+            .build()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db("list orders"))?;
+        let mut keys: Vec<(Uuid, DateTime<Utc>)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("updated_at")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db("read order keys"))?;
+        let more = keys.len() > limit as usize;
+        keys.truncate(limit as usize);
+        let next = if more {
+            keys.last().map(|(id, updated_at)| OrderCursor {
+                updated_at: *updated_at,
+                id: OrderId::from_uuid(*id),
+            })
+        } else {
+            None
+        };
+        let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+        let orders = load_orders(&mut conn, &ids).await?;
+        Ok(OrderPage { orders, next })
+    }
+
+    async fn save(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, SaveError> {
+        let mut tx = self.begin().await?;
+        if !bump_version(&mut tx, order).await? {
+            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM orders WHERE id = $1")
+                .bind(order.id().as_uuid())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db("check order"))?;
+            return Err(match exists {
+                Some(_) => SaveError::Conflict(order.id()),
+                None => SaveError::NotFound(order.id()),
+            });
+        }
+        update_tallies(&mut tx, order).await?;
+        insert_children(&mut tx, order).await?;
+        insert_events(&mut tx, order.id().as_uuid(), order.new_events()).await?;
+        insert_outbox(&mut tx, rows).await?;
+        commit(tx).await?;
+        Ok(order.version().next())
+    }
+
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
+        let mut conn = self.conn().await?;
+        outbox::claim(&mut conn, request).await
+    }
+
+    async fn complete(
+        &self,
+        lease: &Lease,
+        result: &AttemptResult,
+        event: &OrderEvent,
+    ) -> Result<(), LeaseError> {
+        let mut tx = self.begin().await?;
+        let Some(order_id) = outbox::complete(&mut tx, lease, result).await? else {
+            return Err(LeaseError::Lost(lease.delivery));
+        };
+        insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
+        commit(tx).await?;
+        Ok(())
+    }
+
+    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        outbox::release(&mut conn, token).await
+    }
+
+    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
+        let mut conn = self.conn().await?;
+        outbox::one(&mut conn, id).await
+    }
+
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let mut conn = self.conn().await?;
+        outbox::list(&mut conn, query).await
+    }
+
+    async fn requeue(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, RequeueError> {
+        let mut tx = self.begin().await?;
+        match outbox::requeue(&mut tx, id, now).await? {
+            Ok(delivery) => {
+                insert_events(
+                    &mut tx,
+                    delivery.order_id.as_uuid(),
+                    std::slice::from_ref(event),
+                )
+                .await?;
+                commit(tx).await?;
+                Ok(delivery)
+            }
+            Err(Some(state)) => Err(RequeueError::NotDead { id, state }),
+            Err(None) => Err(RequeueError::NotFound(id)),
+        }
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let mut conn = self.conn().await?;
+        let (pending, dead, oldest_pending) = outbox::stats(&mut conn).await?;
+        Ok(OutboxStats {
+            pending,
+            dead,
+            oldest_pending,
+        })
+    }
+
+    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT cursor FROM poll_cursors WHERE channel = $1")
+            .bind(channel.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("load poll cursor"))
+    }
+
+    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO poll_cursors (channel, cursor, updated_at) VALUES ($1, $2, now()) \
+             ON CONFLICT (channel) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()",
+        )
+        .bind(channel.as_str())
+        .bind(cursor)
+        .execute(&self.pool)
+        .await
+        .map_err(db("save poll cursor"))?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db("ping"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the PostgreSQL store. Each test gets a fresh database from
+//! `#[sqlx::test]` (it needs `DATABASE_URL`; `cargo xtask test` provides it).
+
+mod contract;

@@ -1,0 +1,362 @@
+//! Checks of the outbox: claiming under a lease, per-order order, outcomes, parking, requeue.
+
+use orderbridge_domain::order::{EventType, Order};
+use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
+use orderbridge_domain::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, LeaseError, OrderStore, RequeueError,
+};
+use orderbridge_domain::values::{ChannelId, DeliveryId, FulfillmentId, LineNo, RefundId};
+use uuid::Uuid;
+
+use crate::fixtures::{at, create, event, id, insert, sample};
+
+fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
+    ClaimRequest {
+        now: at(seconds),
+        lease_until: at(seconds + 30),
+        token: id(),
+        limit,
+        skip_channels: Vec::new(),
+    }
+}
+
+async fn claim(store: &dyn OrderStore, seconds: i64) -> Vec<Claimed> {
+    store.claim_due(&claim_at(seconds, 100)).await.unwrap()
+}
+
+async fn finish(store: &dyn OrderStore, claimed: &Claimed, result: AttemptResult) {
+    store
+        .complete(
+            &claimed.lease,
+            &result,
+            &event(EventType::Delivered, 0, "test"),
+        )
+        .await
+        .unwrap();
+}
+
+fn delivered(seconds: i64) -> AttemptResult {
+    AttemptResult::Delivered {
+        remote_ref: Some(format!("R{seconds}")),
+        at: at(seconds),
+    }
+}
+
+fn fulfillment() -> DeliveryKind {
+    DeliveryKind::Fulfillment(FulfillmentId::from_uuid(id()))
+}
+
+/// An order with `kinds` queued at its creation time, `seconds`.
+async fn queued(store: &dyn OrderStore, name: &str, seconds: i64, kinds: &[DeliveryKind]) -> Order {
+    insert(store, create(sample("feedamp", name), seconds), kinds).await
+}
+
+async fn all(store: &dyn OrderStore) -> Vec<orderbridge_domain::outbox::Delivery> {
+    store
+        .deliveries(&DeliveryQuery {
+            state: None,
+            order_id: None,
+            after: None,
+            limit: 1_000,
+        })
+        .await
+        .unwrap()
+}
+
+pub async fn claim_takes_due_rows_oldest_first(store: &dyn OrderStore) {
+    let late = queued(store, "O-2", 20, &[DeliveryKind::Confirm]).await;
+    let early = queued(store, "O-1", 10, &[DeliveryKind::Confirm]).await;
+    let future = queued(store, "O-3", 500, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 100).await;
+    let orders: Vec<_> = claimed.iter().map(|c| c.delivery.order_id).collect();
+    assert_eq!(
+        orders,
+        [early.id(), late.id()],
+        "oldest first; not yet due rows wait"
+    );
+    assert!(claimed.iter().all(|c| c.lease.until == at(130)));
+    assert!(!orders.contains(&future.id()));
+    assert!(
+        claim(store, 120).await.is_empty(),
+        "leased rows are not claimed again"
+    );
+    let limited = store.claim_due(&claim_at(1_000, 1)).await.unwrap();
+    assert_eq!(limited.len(), 1, "the limit holds");
+    assert_eq!(
+        limited[0].delivery.order_id,
+        early.id(),
+        "leases ran out: oldest first again"
+    );
+}
+
+pub async fn deliveries_of_one_order_go_out_in_order(store: &dyn OrderStore) {
+    let refund = RefundId::from_uuid(id());
+    let kinds = [
+        DeliveryKind::Confirm,
+        DeliveryKind::OrderFulfillment,
+        DeliveryKind::Refund {
+            refund,
+            line: Some(LineNo::new(2).unwrap()),
+        },
+    ];
+    let order = queued(store, "Q-1", 0, &kinds).await;
+    for expected in kinds {
+        let claimed = claim(store, 10).await;
+        assert_eq!(
+            claimed.len(),
+            1,
+            "only the oldest undelivered row of the order is claimable"
+        );
+        assert_eq!(claimed[0].delivery.kind, expected);
+        assert_eq!(claimed[0].delivery.order_id, order.id());
+        assert_eq!(
+            claim(store, 10).await.len(),
+            0,
+            "nothing else while it is leased"
+        );
+        finish(store, &claimed[0], delivered(11)).await;
+    }
+    assert!(claim(store, 10).await.is_empty());
+}
+
+pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn OrderStore) {
+    queued(store, "L-1", 0, &[DeliveryKind::Confirm]).await;
+    let first = claim(store, 10).await;
+    assert_eq!(first.len(), 1);
+    assert!(claim(store, 39).await.is_empty(), "the lease runs to 40");
+    let second = claim(store, 41).await;
+    assert_eq!(
+        second.len(),
+        1,
+        "after the lease runs out another worker may claim"
+    );
+    assert_ne!(second[0].lease.token, first[0].lease.token);
+    finish(store, &second[0], delivered(42)).await;
+    let late = store
+        .complete(
+            &first[0].lease,
+            &delivered(43),
+            &event(EventType::Delivered, 43, "late"),
+        )
+        .await;
+    assert!(matches!(late, Err(LeaseError::Lost(id)) if id == first[0].delivery.id));
+}
+
+pub async fn a_lost_lease_writes_nothing(store: &dyn OrderStore) {
+    let order = queued(store, "X-1", 0, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 10).await.remove(0);
+    let mut forged = claimed.lease;
+    forged.token = Uuid::now_v7();
+    let result = store
+        .complete(
+            &forged,
+            &delivered(11),
+            &event(EventType::Delivered, 11, "forged"),
+        )
+        .await;
+    assert!(matches!(result, Err(LeaseError::Lost(_))));
+    let row = store.delivery(claimed.delivery.id).await.unwrap().unwrap();
+    assert_eq!((row.state, row.attempts), (DeliveryState::Pending, 0));
+    let events = store.get(order.id()).await.unwrap().unwrap().events().len();
+    assert_eq!(events, 1, "no history entry for a lost lease");
+}
+
+pub async fn a_retry_is_due_again_at_its_time_and_counts_the_attempt(store: &dyn OrderStore) {
+    queued(store, "R-1", 0, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 10).await.remove(0);
+    finish(
+        store,
+        &claimed,
+        AttemptResult::Retry {
+            at: at(100),
+            error: "HTTP 503".to_owned(),
+        },
+    )
+    .await;
+    assert!(claim(store, 99).await.is_empty());
+    let again = claim(store, 100).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].delivery.attempts, 1);
+    assert_eq!(again[0].delivery.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!(again[0].delivery.next_attempt_at, at(100));
+}
+
+pub async fn delivered_rows_keep_the_remote_reference_and_an_event(store: &dyn OrderStore) {
+    let order = queued(store, "D-1", 0, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 10).await.remove(0);
+    store
+        .complete(
+            &claimed.lease,
+            &delivered(12),
+            &event(EventType::Confirmed, 12, "confirmed by feedamp"),
+        )
+        .await
+        .unwrap();
+    let row = store.delivery(claimed.delivery.id).await.unwrap().unwrap();
+    assert_eq!(row.state, DeliveryState::Delivered);
+    assert_eq!(row.remote_ref.as_deref(), Some("R12"));
+    assert_eq!(row.delivered_at, Some(at(12)));
+    assert_eq!(row.attempts, 1);
+    let history = store.get(order.id()).await.unwrap().unwrap();
+    let last = history.events().last().unwrap();
+    assert_eq!(
+        (last.kind, last.detail.as_str()),
+        (EventType::Confirmed, "confirmed by feedamp")
+    );
+}
+
+pub async fn dead_rows_hold_back_their_order_and_can_be_requeued(store: &dyn OrderStore) {
+    let order = queued(store, "P-1", 0, &[fulfillment(), fulfillment()]).await;
+    let first = claim(store, 10).await.remove(0);
+    finish(
+        store,
+        &first,
+        AttemptResult::Dead {
+            error: "400 Invalid SKU or Quantity".to_owned(),
+        },
+    )
+    .await;
+    assert!(
+        claim(store, 20).await.is_empty(),
+        "a parked row holds back the rows behind it"
+    );
+    let dead = store
+        .deliveries(&DeliveryQuery {
+            state: Some(DeliveryState::Dead),
+            order_id: None,
+            after: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0].last_error.as_deref(),
+        Some("400 Invalid SKU or Quantity")
+    );
+    let requeued = store
+        .requeue(
+            first.delivery.id,
+            at(30),
+            &event(EventType::DeliveryRequeued, 30, "requeued"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (requeued.state, requeued.next_attempt_at),
+        (DeliveryState::Pending, at(30))
+    );
+    let again = claim(store, 30).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].delivery.id, first.delivery.id);
+    let kinds: Vec<EventType> = store
+        .get(order.id())
+        .await
+        .unwrap()
+        .unwrap()
+        .events()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds.last(), Some(&EventType::DeliveryRequeued));
+}
+
+pub async fn requeue_of_a_missing_or_live_row_is_refused(store: &dyn OrderStore) {
+    queued(store, "Z-1", 0, &[DeliveryKind::Confirm]).await;
+    let row = all(store).await.remove(0);
+    let pending = store
+        .requeue(row.id, at(5), &event(EventType::DeliveryRequeued, 5, "x"))
+        .await;
+    assert!(matches!(
+        pending,
+        Err(RequeueError::NotDead {
+            state: DeliveryState::Pending,
+            ..
+        })
+    ));
+    let missing = DeliveryId::from_uuid(id());
+    let result = store
+        .requeue(missing, at(5), &event(EventType::DeliveryRequeued, 5, "x"))
+        .await;
+    assert!(matches!(result, Err(RequeueError::NotFound(found)) if found == missing));
+}
+
+pub async fn release_gives_back_leases_without_counting_an_attempt(store: &dyn OrderStore) {
+    queued(store, "S-1", 0, &[DeliveryKind::Confirm]).await;
+    queued(store, "S-2", 0, &[DeliveryKind::Confirm]).await;
+    let request = claim_at(10, 10);
+    let claimed = store.claim_due(&request).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(store.release(request.token).await.unwrap(), 2);
+    assert_eq!(store.release(request.token).await.unwrap(), 0);
+    let again = claim(store, 11).await;
+    assert_eq!(again.len(), 2, "released rows are claimable at once");
+    assert!(again.iter().all(|c| c.delivery.attempts == 0));
+}
+
+pub async fn skipped_channels_are_not_claimed(store: &dyn OrderStore) {
+    queued(store, "K-1", 0, &[DeliveryKind::Confirm]).await;
+    insert(store, create(sample("adm", "K-2"), 0), &[fulfillment()]).await;
+    let mut request = claim_at(10, 10);
+    request.skip_channels = vec![ChannelId::parse("feedamp").unwrap()];
+    let claimed = store.claim_due(&request).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].delivery.channel.as_str(), "adm");
+}
+
+pub async fn outbox_stats_count_pending_and_dead(store: &dyn OrderStore) {
+    let empty = store.outbox_stats().await.unwrap();
+    assert_eq!(
+        (empty.pending, empty.dead, empty.oldest_pending),
+        (0, 0, None)
+    );
+    queued(store, "T-1", 5, &[DeliveryKind::Confirm]).await;
+    queued(store, "T-2", 9, &[DeliveryKind::Confirm]).await;
+    queued(store, "T-3", 1, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 10).await;
+    finish(
+        store,
+        &claimed[0],
+        AttemptResult::Dead {
+            error: "gone".to_owned(),
+        },
+    )
+    .await;
+    finish(store, &claimed[1], delivered(11)).await;
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.dead), (1, 1));
+    assert_eq!(stats.oldest_pending, Some(at(9)));
+}
+
+pub async fn deliveries_are_listed_newest_first_by_keyset(store: &dyn OrderStore) {
+    for n in 0..5 {
+        queued(store, &format!("K-{n}"), n, &[DeliveryKind::Confirm]).await;
+    }
+    let newest = all(store).await;
+    assert_eq!(newest.len(), 5);
+    assert!(
+        newest.windows(2).all(|w| w[0].created_at > w[1].created_at),
+        "newest first"
+    );
+    let first = store
+        .deliveries(&DeliveryQuery {
+            state: None,
+            order_id: None,
+            after: None,
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    let second = store
+        .deliveries(&DeliveryQuery {
+            state: None,
+            order_id: None,
+            after: first.last().map(|d| d.id),
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = first.iter().chain(second.iter()).map(|d| d.id).collect();
+    let expected: Vec<_> = newest.iter().take(4).map(|d| d.id).collect();
+    assert_eq!(ids, expected);
+}
