@@ -1,4 +1,5 @@
 //! Integration tests of the PostgreSQL store. Each test gets a fresh database from
 //! `#[sqlx::test]` (it needs `DATABASE_URL`; `cargo xtask test` provides it).
 
+mod concurrency;
 mod contract;
