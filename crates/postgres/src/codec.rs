@@ -64,6 +64,7 @@ pub(crate) fn address_to_json(address: &Address) -> Value {
         "province": address.province,
         "zip": address.zip,
         "country_code": address.country_code.map(|c| c.as_str().to_owned()),
+        "country_name": address.country_name,
         "country_code_alpha3": address.country_code_alpha3,
         "phone": address.phone,
     })
@@ -89,6 +90,7 @@ pub(crate) fn address_from_json(value: &Value) -> Result<Address, StoreError> {
             .map(|c| CountryCode::parse(&c))
             .transpose()
             .map_err(corrupt("shipping_address"))?,
+        country_name: text("country_name"),
         country_code_alpha3: text("country_code_alpha3"),
         phone: text("phone"),
     })

@@ -52,6 +52,7 @@ pub(crate) fn sample(channel: &str, external_id: &str) -> NewOrder {
         province: Some("CA".to_owned()),
         zip: Some("12345".to_owned()),
         country_code: Some(CountryCode::parse("US").unwrap()),
+        country_name: Some("United States".to_owned()),
         phone: Some("(123) 456-7890".to_owned()),
         ..Address::default()
     });

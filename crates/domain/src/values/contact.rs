@@ -110,6 +110,8 @@ pub struct Address {
     pub zip: Option<String>,
     /// Two-letter country code.
     pub country_code: Option<CountryCode>,
+    /// The country's name, where the marketplace sent a name rather than a code.
+    pub country_name: Option<String>,
     /// Three-letter country code where the marketplace sends one (FeedAMP's `USA`).
     pub country_code_alpha3: Option<String>,
     /// Phone number.
