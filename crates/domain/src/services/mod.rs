@@ -2,13 +2,17 @@
 //! outbox policy asks for, and save, retrying on version conflicts.
 
 mod channels;
+mod dispatch;
 mod orders;
 
 pub use channels::Channels;
+pub use dispatch::{Dispatched, Dispatcher, Marketplaces, RetryPolicy};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
     RefundRecorded, RequeueDeliveryError, ServiceConfig,
 };
 
+#[cfg(test)]
+mod dispatch_tests;
 #[cfg(test)]
 mod tests;
