@@ -1,0 +1,271 @@
+//! The `orders/create` body as it arrives on the wire, and the reading of JSON and type errors
+//! into rejections that name the field path.
+//!
+//! Ids, SKUs, quantities and prices are read as `serde_json::Value` and converted by hand in
+//! `convert.rs`: the workspace builds serde_json with `arbitrary_precision`, so a number keeps
+//! its exact text there, and every such field gets one clear message whatever its JSON type.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, Error as _, MapAccess, Unexpected, Visitor};
+use serde_json::Value;
+use serde_path_to_error::Path;
+
+use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, MALFORMED_JSON, WebhookRejection};
+
+/// The webhook body. Every field is optional here; `convert.rs` decides what is required.
+/// Fields not listed (`fulfillments`, `refunds`, `cancel_reason`, anything new) are ignored.
+#[derive(Debug, Deserialize)]
+pub(super) struct OrderDto {
+    pub id: Option<Value>,
+    pub created_at: Option<String>,
+    pub deliver_by: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub email: Option<String>,
+    pub line_items: Option<Vec<Object<LineDto>>>,
+    pub shipping_address: Option<Object<AddressDto>>,
+    pub shipping_service: Option<String>,
+    pub subtotal_price: Option<Value>,
+    pub total_discounts: Option<Value>,
+    pub total_price: Option<Value>,
+    pub total_shipping_price: Option<Value>,
+    pub total_tax: Option<Value>,
+}
+
+/// One entry of `line_items`.
+#[derive(Debug, Deserialize)]
+pub(super) struct LineDto {
+    pub sku: Option<Value>,
+    pub quantity: Option<Value>,
+    pub price: Option<Value>,
+    pub total_discount: Option<Value>,
+    pub total_tax: Option<Value>,
+    /// Not in the documents; kept as the line's external id when ADM sends one.
+    pub id: Option<Value>,
+    /// Not in the documents; kept as the product name when ADM sends one.
+    pub title: Option<Value>,
+}
+
+/// `shipping_address`, with both spellings of the country and region keys (design section 4).
+/// Text fields also take a JSON number (a zip code sent as `12345`).
+#[derive(Debug, Deserialize)]
+pub(super) struct AddressDto {
+    #[serde(default, deserialize_with = "loose_text")]
+    pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub last_name: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub company: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub address1: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub address2: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub city: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub province: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub province_code: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub zip: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub country_code: Option<String>,
+    #[serde(default, deserialize_with = "loose_text")]
+    pub phone: Option<String>,
+}
+
+/// A `T` read from a JSON object only. serde's derived structs also take an array of the
+/// fields in order, which ADM never sends and which would let a garbled body through.
+#[derive(Debug)]
+pub(super) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+    }
+}
+
+/// A string, a number (kept as its text) or null.
+fn loose_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        Some(Value::Bool(_)) => Err(D::Error::invalid_type(
+            Unexpected::Other("boolean"),
+            &"a string",
+        )),
+        Some(Value::Array(_)) => Err(D::Error::invalid_type(Unexpected::Seq, &"a string")),
+        Some(Value::Object(_)) => Err(D::Error::invalid_type(Unexpected::Map, &"a string")),
+    }
+}
+
+/// The body as text: JSON is UTF-8, and the text is kept as the raw payload.
+pub(super) fn utf8(body: &[u8]) -> Result<&str, WebhookRejection> {
+    std::str::from_utf8(body).map_err(|error| {
+        let valid = body.get(..error.valid_up_to()).unwrap_or_default();
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        WebhookRejection::new(
+            MALFORMED_JSON,
+            format!("the body is not valid UTF-8 at line {line} column {column}"),
+        )
+    })
+}
+
+/// Reads the body into the DTO; JSON and type errors become rejections naming the line and
+/// column or the field path.
+pub(super) fn deserialize(text: &str) -> Result<OrderDto, WebhookRejection> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let Object(dto) = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let (path, inner) = (error.path().clone(), error.into_inner());
+        match inner.classify() {
+            serde_json::error::Category::Data => data_error(&path, &inner),
+            _ => malformed(&inner),
+        }
+    })?;
+    deserializer.end().map_err(|error| malformed(&error))?;
+    Ok(dto)
+}
+
+/// A syntax error: serde_json's own words, which quote no input, with line and column.
+fn malformed(error: &serde_json::Error) -> WebhookRejection {
+    WebhookRejection::new(
+        MALFORMED_JSON,
+        format!("the body is not valid JSON: {error}"),
+    )
+}
+
+/// A value of the wrong type at `path`. serde's message quotes the value, which may be
+/// personal data, so it is rebuilt from the expected and found kinds only.
+fn data_error(path: &Path, error: &serde_json::Error) -> WebhookRejection {
+    let path = path.to_string();
+    let name = if path == "." {
+        "the body"
+    } else {
+        path.as_str()
+    };
+    let text = error.to_string();
+    // serde_json appends " at line L column C" to a data error.
+    let text = text
+        .rfind(" at line ")
+        .and_then(|at| text.get(..at))
+        .unwrap_or(&text);
+    let message = if let Some(rest) = text.strip_prefix("invalid type: ") {
+        match rest.rsplit_once(", expected ") {
+            Some((found, expected)) => format!(
+                "{name} must be {}, found {}",
+                plain_expected(expected),
+                kind_of(found)
+            ),
+            None => format!("{name} has the wrong type"),
+        }
+    } else if let Some(field) = text.strip_prefix("duplicate field ") {
+        format!("{name} has a duplicate field {field}")
+    } else {
+        format!("{name} is invalid")
+    };
+    let title = if is_line_items_shape(&path) {
+        INVALID_SKU_OR_QUANTITY
+    } else {
+        INVALID_ORDER
+    };
+    WebhookRejection::new(title, message)
+}
+
+/// True for `line_items`, `line_items[n]`, `line_items[n].sku` and `line_items[n].quantity`:
+/// the paths whose problems ADM's documents title "Invalid SKU or Quantity".
+fn is_line_items_shape(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("line_items") else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    let Some(after_index) = rest
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .map(|(_, after)| after)
+    else {
+        return false;
+    };
+    matches!(after_index, "" | ".sku" | ".quantity")
+}
+
+/// serde's name for an expected type, in JSON words.
+fn plain_expected(expected: &str) -> &str {
+    match expected {
+        "a sequence" => "an array",
+        "a map" => "an object",
+        other => other,
+    }
+}
+
+/// The JSON kind of what serde found, without the value itself.
+fn kind_of(found: &str) -> &'static str {
+    let kind = found.split([' ', '`', '"']).next().unwrap_or_default();
+    match kind {
+        "sequence" => "an array",
+        "map" => "an object",
+        "string" | "character" => "a string",
+        "integer" | "floating" | "number" => "a number",
+        "boolean" => "a boolean",
+        "unit" | "null" | "Option" => "null",
+        _ => "another type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_line_items_shape, kind_of, utf8};
+
+    #[test]
+    fn only_the_shape_of_line_items_and_their_sku_and_quantity_count_as_line_problems() {
+        assert!(is_line_items_shape("line_items"));
+        assert!(is_line_items_shape("line_items[3]"));
+        assert!(is_line_items_shape("line_items[0].sku"));
+        assert!(is_line_items_shape("line_items[12].quantity"));
+        assert!(!is_line_items_shape("line_items[0].price"));
+        assert!(!is_line_items_shape("email"));
+        assert!(!is_line_items_shape("."));
+    }
+
+    #[test]
+    fn found_kinds_never_carry_the_value() {
+        assert_eq!(kind_of("string \"Jane Doe\""), "a string");
+        assert_eq!(kind_of("integer `5`"), "a number");
+        assert_eq!(kind_of("floating point `1.5`"), "a number");
+        assert_eq!(kind_of("map"), "an object");
+        assert_eq!(kind_of("boolean `true`"), "a boolean");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_line_and_column() {
+        let rejection = utf8(b"{\n  \"id\": \"\xff\"}").err();
+        assert_eq!(
+            rejection.map(|r| r.message),
+            Some("the body is not valid UTF-8 at line 2 column 10".to_owned())
+        );
+    }
+}
