@@ -20,8 +20,8 @@ const HTTP: &str = "orderbridge-http";
 /// Crates that do IO or serialization, which the domain must not reach even transitively.
 const IO_CRATES: [&str; 6] = ["tokio", "sqlx", "hyper", "axum", "reqwest", "serde_json"];
 
-/// Storage and client libraries the inbound HTTP crate must not depend on directly. (It may
-/// reach reqwest through a marketplace crate, whose webhook DTOs it uses.)
+/// Storage and client libraries the inbound HTTP crate must not reach, directly or through a
+/// marketplace crate (it uses their webhook DTOs only, without their clients).
 const NOT_FOR_HTTP: [&str; 2] = ["sqlx", "reqwest"];
 
 /// Which workspace crates each workspace crate may depend on (normal dependencies; tests may
@@ -302,6 +302,23 @@ fn workspace_crates_depend_only_on_the_crates_the_design_allows() -> Result<()> 
         problems.is_empty(),
         "the HTTP crate is inbound only:{}",
         listing(&problems)
+    );
+    Ok(())
+}
+
+#[test]
+fn the_http_crate_reaches_neither_sqlx_nor_reqwest() -> Result<()> {
+    // Built alone, as `cargo build -p orderbridge-http` resolves its features.
+    let args = ["-p", HTTP, "-e", "normal", "--target", "all"];
+    let graph = cargo_tree(&args)?;
+    if graph.roots.is_empty() {
+        return Ok(()); // The crate does not exist yet.
+    }
+    let found = forbidden_paths(&graph, HTTP, &NOT_FOR_HTTP);
+    assert!(
+        found.is_empty(),
+        "the HTTP crate is inbound only (issue 4):{}",
+        listing(&found)
     );
     Ok(())
 }

@@ -36,13 +36,20 @@
 )]
 #![deny(clippy::float_arithmetic)]
 
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 mod config;
+#[cfg(feature = "client")]
 mod error;
+// The outbound half of the wire format is unused without the client.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 mod model;
 pub mod webhook;
 
+#[cfg(feature = "client")]
 pub use client::AdmClient;
+#[cfg(feature = "client")]
 pub use config::{AdmConfig, AdmConfigError, Secret};
 pub use webhook::{
     ALREADY_CREATED, ErrorText, SERVER_ERROR, UNAUTHORIZED, WebhookRejection, WebhookSettings,

@@ -1,0 +1,97 @@
+//! orderbridge's inbound HTTP API on axum: the ADM `orders/create` webhook, the warehouse API
+//! under `/v1`, health, readiness, metrics and the OpenAPI document.
+//!
+//! Invariant: handlers call the domain's services only; no SQL and no marketplace calls here,
+//! and no marketplace's JSON except through that marketplace's crate (`orderbridge-adm`).
+
+mod auth;
+mod dto;
+mod error;
+mod extract;
+mod middleware;
+mod openapi;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_domain::ports::clock::Clock;
+use orderbridge_domain::services::OrderService;
+
+pub use auth::{ApiKeys, Secret, sign};
+pub use error::{ApiError, ErrorBody};
+
+/// Limits of the HTTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// The largest request body accepted, in bytes (413 above it).
+    pub body_limit: usize,
+    /// How long a request may take before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The ADM webhook's settings.
+#[derive(Debug, Clone)]
+pub struct AdmWebhookConfig {
+    /// The channel id and currency ADM orders get.
+    pub settings: WebhookSettings,
+    /// Keys ADM may present.
+    pub keys: ApiKeys,
+    /// A header carrying the key instead of `Authorization: Bearer`, if ADM uses one.
+    pub key_header: Option<String>,
+    /// When set, every webhook must carry a base64 HMAC-SHA256 of its raw body under this
+    /// secret, in `signature_header`.
+    pub signing_secret: Option<Secret>,
+    /// The header holding the signature.
+    pub signature_header: String,
+}
+
+/// Renders the metrics registry as Prometheus text.
+pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain's services.
+    pub service: OrderService,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The ADM webhook; `None` when the ADM channel is not configured (the route answers 404).
+    pub adm: Option<Arc<AdmWebhookConfig>>,
+    /// Keys of the warehouse API.
+    pub warehouse_keys: ApiKeys,
+    /// The metrics registry, if metrics are enabled.
+    pub metrics: Option<MetricsRender>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("adm", &self.adm)
+            .field("warehouse_keys", &self.warehouse_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The whole API as one router, with its middleware. Serve it with `axum::serve`; tests call
+/// it in process.
+pub fn router(state: AppState, config: &ApiConfig) -> Router {
+    routes::router(state, config)
+}
+
+/// The OpenAPI document of the API (OpenAPI 3.1), as served at `/openapi.json`.
+#[must_use]
+pub fn openapi_json() -> String {
+    openapi::document()
+}

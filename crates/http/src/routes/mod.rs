@@ -1,0 +1,92 @@
+//! The router: every route with its OpenAPI description, and the layers around them.
+
+mod deliveries;
+mod ops;
+mod orders;
+mod params;
+mod webhook;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::middleware::{REQUEST_ID, json_errors, panic_response, record_metrics, request_id};
+use crate::{ApiConfig, AppState, auth, openapi};
+
+/// The routes and their OpenAPI description; warehouse routes need one of `warehouse_keys`.
+pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
+    let warehouse = OpenApiRouter::new()
+        .routes(routes!(orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::create_fulfillment))
+        .routes(routes!(orders::create_cancellation))
+        .routes(routes!(orders::create_refund))
+        .routes(routes!(deliveries::list_deliveries))
+        .routes(routes!(deliveries::retry_delivery))
+        .route_layer(axum::middleware::from_fn_with_state(
+            warehouse_keys,
+            auth::require_warehouse_key,
+        ));
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(webhook::adm_order))
+        .merge(warehouse)
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi_json))
+}
+
+/// The served router.
+pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
+    // Warehouse routes need a warehouse key; the webhook checks its own key in its handler,
+    // where it also verifies the signature over the raw body.
+    let (router, _) = api(state.warehouse_keys.clone()).split_for_parts();
+    let request_id_header = HeaderName::from_static(REQUEST_ID);
+    let router = router
+        .route_layer(axum::middleware::from_fn(record_metrics))
+        .with_state(state)
+        .fallback(|| async { crate::ApiError::not_found("this route") })
+        .method_not_allowed_fallback(|| async {
+            crate::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(config.body_limit));
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                axum::http::header::AUTHORIZATION,
+            ]))
+            .layer(SetRequestIdLayer::new(
+                request_id_header.clone(),
+                MakeRequestUuid,
+            ))
+            .layer(PropagateRequestIdLayer::new(request_id_header))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                    tracing::info_span!(
+                        "request",
+                        request_id = %request_id(request),
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                }),
+            )
+            .layer(axum::middleware::from_fn(json_errors))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                config.request_timeout,
+            )),
+    )
+}

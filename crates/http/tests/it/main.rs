@@ -1,0 +1,6 @@
+//! The HTTP API driven in process: every route, every status, the exact bodies.
+
+mod orders;
+mod robustness;
+mod support;
+mod webhook;
