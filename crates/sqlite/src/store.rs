@@ -282,6 +282,30 @@ impl OrderStore for Sqlite {
         Ok(())
     }
 
+    async fn lease_poller(
+        &self,
+        channel: &ChannelId,
+        owner: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let held: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO poller_leases (channel, owner, lease_until) VALUES ($1, $2, $4) \
+             ON CONFLICT (channel) DO UPDATE SET owner = excluded.owner, \
+             lease_until = excluded.lease_until \
+             WHERE poller_leases.owner = excluded.owner OR poller_leases.lease_until <= $3 \
+             RETURNING owner",
+        )
+        .bind(channel.as_str())
+        .bind(owner)
+        .bind(time(now))
+        .bind(time(until))
+        .fetch_optional(&mut *self.writer().await?)
+        .await
+        .map_err(db("lease poller"))?;
+        Ok(held == Some(owner))
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

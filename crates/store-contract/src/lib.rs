@@ -28,7 +28,8 @@ pub use orders::{
     events_appended_by_deliveries_survive_a_later_save, exact_money_round_trips,
     find_by_external_tells_channels_apart, get_of_an_unknown_order_is_none,
     insert_then_get_round_trips_the_whole_order, list_filters_by_status_channel_and_updated_after,
-    list_pages_neither_skip_nor_repeat_while_inserts_happen, ping_answers,
+    list_pages_neither_skip_nor_repeat_while_inserts_happen,
+    one_poller_holds_a_channel_until_its_lease_runs_out, ping_answers,
     poll_cursors_are_kept_per_channel, save_of_an_unknown_order_is_not_found,
     save_writes_children_events_and_outbox_and_bumps_the_version, utc_timestamps_round_trip,
 };
@@ -63,6 +64,7 @@ macro_rules! store_contract {
             list_filters_by_status_channel_and_updated_after,
             list_pages_neither_skip_nor_repeat_while_inserts_happen,
             poll_cursors_are_kept_per_channel,
+            one_poller_holds_a_channel_until_its_lease_runs_out,
             ping_answers,
             claim_takes_due_rows_oldest_first,
             deliveries_of_one_order_go_out_in_order,

@@ -389,6 +389,61 @@ pub async fn poll_cursors_are_kept_per_channel(store: &dyn OrderStore) {
     );
 }
 
+pub async fn one_poller_holds_a_channel_until_its_lease_runs_out(store: &dyn OrderStore) {
+    let feedamp = ChannelId::parse("feedamp").unwrap();
+    let other_channel = ChannelId::parse("feedamp-eu").unwrap();
+    let (a, b) = (id(), id());
+    assert!(
+        store
+            .lease_poller(&feedamp, a, at(0), at(60))
+            .await
+            .unwrap(),
+        "a free lease is taken"
+    );
+    assert!(
+        !store
+            .lease_poller(&feedamp, b, at(30), at(90))
+            .await
+            .unwrap(),
+        "a live lease is refused"
+    );
+    assert!(
+        store
+            .lease_poller(&other_channel, b, at(30), at(90))
+            .await
+            .unwrap(),
+        "leases are per channel"
+    );
+    assert!(
+        store
+            .lease_poller(&feedamp, a, at(50), at(110))
+            .await
+            .unwrap(),
+        "the holder renews"
+    );
+    assert!(
+        !store
+            .lease_poller(&feedamp, b, at(100), at(160))
+            .await
+            .unwrap(),
+        "renewed until 110"
+    );
+    assert!(
+        store
+            .lease_poller(&feedamp, b, at(110), at(170))
+            .await
+            .unwrap(),
+        "an expired lease is taken over"
+    );
+    assert!(
+        !store
+            .lease_poller(&feedamp, a, at(120), at(180))
+            .await
+            .unwrap(),
+        "the old holder lost it"
+    );
+}
+
 pub async fn ping_answers(store: &dyn OrderStore) {
     store.ping().await.unwrap();
 }

@@ -335,6 +335,21 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError`] only for storage failures.
     async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError>;
 
+    /// Takes or renews the lease on polling a pull channel account, so that one instance
+    /// polls it at a time: true when `owner` holds it until `until` afterwards. A lease held by
+    /// another owner that has not run out at `now` is refused (false); an expired one is taken
+    /// over.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn lease_poller(
+        &self,
+        channel: &ChannelId,
+        owner: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Checks that the store answers (readiness).
     ///
     /// # Errors

@@ -4,6 +4,7 @@
 mod channels;
 mod dispatch;
 mod orders;
+mod poll;
 
 pub use channels::Channels;
 pub use dispatch::{Dispatched, Dispatcher, Marketplaces, RetryPolicy};
@@ -11,8 +12,11 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
     RefundRecorded, RequeueDeliveryError, ServiceConfig,
 };
+pub use poll::{PollError, PollReport, Poller};
 
 #[cfg(test)]
 mod dispatch_tests;
+#[cfg(test)]
+mod poll_tests;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,7 @@ struct State {
     /// In the order queued.
     outbox: Vec<Row>,
     cursors: HashMap<ChannelId, String>,
+    poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
 }
 
 /// The in-memory store.
@@ -352,6 +353,24 @@ impl OrderStore for MemoryStore {
             .cursors
             .insert(channel.clone(), cursor.to_owned());
         Ok(())
+    }
+
+    async fn lease_poller(
+        &self,
+        channel: &ChannelId,
+        owner: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let free = state
+            .poller_leases
+            .get(channel)
+            .is_none_or(|(holder, expires)| *holder == owner || *expires <= now);
+        if free {
+            state.poller_leases.insert(channel.clone(), (owner, until));
+        }
+        Ok(free)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
