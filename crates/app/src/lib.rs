@@ -1,0 +1,91 @@
+//! The orderbridge service: configuration, the composition root that wires adapters to the
+//! domain, the HTTP server and the background workers, and graceful shutdown.
+//!
+//! Invariant: this is the only crate that knows every adapter; adding a marketplace means one new
+//! adapter crate and a few lines in [`wiring`].
+
+pub mod config;
+pub mod settings;
+pub mod telemetry;
+pub mod wiring;
+pub mod workers;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+/// Runs the service on `listener` until `shutdown` completes: stops taking requests, lets
+/// in-flight requests and deliveries finish within the configured timeout, gives back leases,
+/// and returns.
+///
+/// # Errors
+/// When the store cannot be opened or migrated, or the server fails.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    metrics: Option<orderbridge_http::MetricsRender>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let store = wiring::open_store(&config.database).await?;
+    let parts = wiring::build(&config, store.clone(), metrics)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let grace = config.shutdown_timeout;
+
+    let mut workers = tokio::task::JoinSet::new();
+    workers.spawn(workers::dispatch_loop(
+        parts.dispatcher,
+        config.dispatch,
+        stop_rx.clone(),
+        grace,
+    ));
+    for (channel, poller, interval) in parts.pollers {
+        workers.spawn(workers::poll_loop(
+            poller,
+            channel,
+            interval,
+            stop_rx.clone(),
+        ));
+    }
+    workers.spawn(workers::outbox_gauges(
+        store,
+        Duration::from_secs(10),
+        stop_rx.clone(),
+    ));
+
+    let address = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    tracing::info!(%address, "orderbridge is listening");
+    let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, parts.router).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new requests");
+        let _ = drain_tx.send(());
+    });
+    let server = tokio::spawn(async move { server.await });
+
+    // Wait for the shutdown signal (or the server ending on its own).
+    let _ = drain_rx.await;
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(grace + Duration::from_secs(1), async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("workers did not stop in time");
+        workers.abort_all();
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => return Err(error).context("the HTTP server failed"),
+        Ok(Err(error)) => return Err(error).context("the HTTP server task failed"),
+        Err(_) => tracing::warn!("requests still in flight after the shutdown timeout were cut"),
+    }
+    tracing::info!("orderbridge stopped");
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The composition root: the store, the channels and their marketplace adapters, the domain
+//! services, the HTTP router and the workers, built from the configuration. A new marketplace is
+//! wired here and nowhere else.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use orderbridge_adm::AdmClient;
+use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
+use orderbridge_domain::ports::marketplace::Marketplace;
+use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::services::{
+    Channels, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
+};
+use orderbridge_http::{AdmWebhookConfig, ApiKeys, AppState, MetricsRender, Secret};
+use orderbridge_postgres::Postgres;
+use orderbridge_sqlite::Sqlite;
+
+use crate::config::{Config, Database};
+
+/// Connects to the configured store and brings its schema up to date.
+///
+/// # Errors
+/// When it cannot connect or a migration fails.
+pub async fn open_store(database: &Database) -> Result<Arc<dyn OrderStore>> {
+    match database {
+        Database::Postgres {
+            url,
+            max_connections,
+        } => {
+            let store = Postgres::connect(url.expose(), *max_connections)
+                .await
+                .context("DATABASE_URL: cannot connect to PostgreSQL")?;
+            store.migrate().await.context("migrating PostgreSQL")?;
+            tracing::info!(store = "postgresql", "store ready");
+            Ok(Arc::new(store))
+        }
+        Database::Sqlite(path) => {
+            let store = Sqlite::open(path)
+                .await
+                .with_context(|| format!("ORDERBRIDGE_DATABASE_SQLITE_PATH: cannot open {path}"))?;
+            store.migrate().await.context("migrating SQLite")?;
+            tracing::info!(store = "sqlite", path = %path, "store ready");
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// What the service runs.
+#[derive(Debug)]
+pub struct Parts {
+    /// The HTTP API.
+    pub router: Router,
+    /// The dispatcher.
+    pub dispatcher: Dispatcher,
+    /// One poller per pull channel, with its channel id and interval.
+    pub pollers: Vec<(String, Poller, Duration)>,
+}
+
+fn api_keys(keys: &[orderbridge_adm::Secret]) -> ApiKeys {
+    ApiKeys::new(keys.iter().map(|k| Secret::new(k.expose())))
+}
+
+/// Wires everything over `store`.
+///
+/// # Errors
+/// When a marketplace client cannot be built from its settings.
+pub fn build(
+    config: &Config,
+    store: Arc<dyn OrderStore>,
+    metrics: Option<MetricsRender>,
+) -> Result<Parts> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ids: Arc<dyn IdGenerator> = Arc::new(UuidV7Ids);
+    let mut channels = Channels::new();
+    let mut marketplaces = Marketplaces::new();
+    let mut adm_webhook = None;
+
+    if let Some(adm) = &config.adm {
+        let client = AdmClient::new(adm.client.clone()).context("ADM settings (adm.*)")?;
+        channels = channels.with(adm.channel.clone(), client.capabilities());
+        marketplaces.insert(adm.channel.clone(), Arc::new(client));
+        adm_webhook = Some(Arc::new(AdmWebhookConfig {
+            settings: WebhookSettings {
+                channel: adm.channel.clone(),
+                currency: adm.currency,
+            },
+            keys: api_keys(&adm.webhook_keys),
+            key_header: adm.webhook_key_header.clone(),
+            signing_secret: adm.signing_secret.as_ref().map(|s| Secret::new(s.expose())),
+            signature_header: adm.signature_header.clone(),
+        }));
+    }
+
+    let service = OrderService::new(
+        store.clone(),
+        channels,
+        clock.clone(),
+        ids.clone(),
+        ServiceConfig {
+            max_update_attempts: config.max_update_attempts,
+        },
+    );
+    let dispatcher = Dispatcher::new(
+        store,
+        marketplaces,
+        clock.clone(),
+        ids,
+        config.dispatch.policy,
+    );
+    if config.warehouse_keys.is_empty() {
+        tracing::warn!(
+            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
+        );
+    }
+    let state = AppState {
+        service,
+        clock,
+        adm: adm_webhook,
+        warehouse_keys: api_keys(&config.warehouse_keys),
+        metrics,
+    };
+    Ok(Parts {
+        router: orderbridge_http::router(state, &config.api),
+        dispatcher,
+        pollers: Vec::new(),
+    })
+}
