@@ -116,7 +116,7 @@ pub async fn dispatch_loop(
     match dispatcher.release(token).await {
         Ok(released) => tracing::info!(released, "dispatcher stopped; leases given back"),
         Err(error) => {
-            tracing::error!(error = %error, "could not give back leases; they run out on their own")
+            tracing::error!(error = %error, "could not give back leases; they run out on their own");
         }
     }
 }
