@@ -15,7 +15,8 @@ Usage: orderbridge [--config FILE] <command>
 Commands:
   serve      Run the service: the HTTP API, the dispatcher and the pollers (migrates first).
   migrate    Bring the database schema up to date and exit.
-  config     Print the effective configuration (secrets redacted) and where each value came from.
+  config     Print the effective configuration (secrets redacted) and where each value came from;
+             `config --markdown` prints the table of every setting for the README.
 
 Options:
   --config FILE   A TOML file of settings (also ORDERBRIDGE_CONFIG); environment variables win.
@@ -96,6 +97,10 @@ async fn main_result() -> Result<()> {
                 return Ok(());
             }
             "--config" => file = Some(args.next().context("--config needs a file")?),
+            "--markdown" => {
+                print!("{}", orderbridge::settings::markdown_table());
+                return Ok(());
+            }
             "serve" | "migrate" | "config" if command.is_none() => command = Some(arg),
             other => bail!("unknown argument {other:?}; see `orderbridge --help`"),
         }

@@ -579,3 +579,22 @@ mod tests {
         assert!(SPECS.iter().all(|s| !s.doc.is_empty()));
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use super::{SPECS, env_name};
+
+    #[test]
+    fn the_readme_documents_every_setting() {
+        let readme = include_str!("../../../README.md");
+        let missing: Vec<String> = SPECS
+            .iter()
+            .map(|s| env_name(s.key))
+            .filter(|name| !readme.contains(&format!("`{name}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md lacks {missing:?}; regenerate its table with `cargo run -p orderbridge -- config --markdown`"
+        );
+    }
+}
