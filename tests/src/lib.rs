@@ -1,1 +1,2 @@
-//! Workspace-level end-to-end tests live here; they start the real binary against the sandboxes.
+//! Workspace-level tests live in `it/`: the service's parts wired together against the sandbox
+//! marketplaces on SQLite and PostgreSQL, and the real `orderbridge` binary as a process.

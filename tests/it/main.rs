@@ -1,0 +1,4 @@
+//! Workspace-level tests.
+
+mod delivery;
+mod harness;
