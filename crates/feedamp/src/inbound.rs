@@ -1,0 +1,333 @@
+//! FeedAMP v1's inbound wire format: the new-orders page and the v1 order (reference §4.3), and
+//! their mapping to the domain's `NewOrder`.
+//!
+//! Unknown fields are ignored everywhere (FeedAMP adds fields without notice). Scalars are read
+//! as raw JSON values so that a cosmetic field of an unexpected type never costs an order;
+//! only what an order cannot do without (id, currency, purchase date, lines with SKU, quantity
+//! and unit price, well-formed amounts) makes it unmappable. Such an order becomes an `Err`
+//! naming the field, never its value, and the rest of the page still maps.
+
+use orderbridge_domain::order::{NewLine, NewOrder, Order, Totals};
+use orderbridge_domain::ports::source::SourcedOrder;
+use orderbridge_domain::values::{
+    Address, ChannelId, CountryCode, Currency, Email, ExternalOrderId, Sku,
+};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::country::alpha2_for;
+use crate::fields::{money, or_zero, quantity, text, utc_time};
+
+/// A page of the new-orders feed: `{"orders": [...], "next_cursor": ...}`. Each order is kept
+/// as its exact text, which becomes its raw payload.
+#[derive(Deserialize)]
+struct WirePage<'a> {
+    #[serde(borrow)]
+    orders: Vec<&'a RawValue>,
+    next_cursor: Option<Value>,
+}
+
+/// The v1 order's top level; `state`, `marketplace_state`, `paused`, `acknowledged` and the
+/// rest are not needed and stay in the raw payload.
+#[derive(Deserialize)]
+struct WireOrder {
+    id: Option<Value>,
+    order_info: Option<WireInfo>,
+}
+
+/// Just the id, read when the rest of an order cannot be.
+#[derive(Deserialize)]
+struct WireId {
+    id: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct WireInfo {
+    currency: Option<Value>,
+    purchase_date: Option<Value>,
+    latest_delivery_date: Option<Value>,
+    customer_email: Option<Value>,
+    shipping_full_name: Option<Value>,
+    shipping_address1: Option<Value>,
+    shipping_address2: Option<Value>,
+    shipping_address3: Option<Value>,
+    shipping_city: Option<Value>,
+    shipping_state: Option<Value>,
+    shipping_postal_code: Option<Value>,
+    shipping_country_code: Option<Value>,
+    shipping_phone: Option<Value>,
+    order_lines: Option<Vec<WireLine>>,
+}
+
+#[derive(Deserialize)]
+struct WireLine {
+    mp_line_number: Option<Value>,
+    sku: Option<Value>,
+    product_name: Option<Value>,
+    quantity: Option<Value>,
+    unit_price: Option<Value>,
+    sales_tax: Option<Value>,
+    shipping_method: Option<Value>,
+    shipping_price: Option<Value>,
+    shipping_tax: Option<Value>,
+    discount: Option<Value>,
+    shipping_discount: Option<Value>,
+    gift_wrap_price: Option<Value>,
+    gift_wrap_tax: Option<Value>,
+}
+
+/// Reads a page: every order mapped (or the reason it cannot be), and the next cursor, which
+/// is `None` when FeedAMP's `next_cursor` is null, blank or missing.
+///
+/// # Errors
+/// A message (with the position, never the content) when the body is not JSON of the
+/// documented shape.
+pub(crate) fn parse_page(
+    body: &[u8],
+    channel: &ChannelId,
+) -> Result<(Vec<SourcedOrder>, Option<String>), String> {
+    let page: WirePage<'_> = serde_json::from_slice(body).map_err(|error| {
+        format!(
+            "the new-orders page is not {{\"orders\": [...], \"next_cursor\": ...}} \
+             (line {}, column {})",
+            error.line(),
+            error.column()
+        )
+    })?;
+    let orders = page
+        .orders
+        .iter()
+        .map(|raw| sourced_order(raw, channel))
+        .collect();
+    Ok((orders, text(page.next_cursor.as_ref())))
+}
+
+/// Maps one order of a page, keeping `raw` (its exact text) as the raw payload.
+fn sourced_order(raw: &RawValue, channel: &ChannelId) -> SourcedOrder {
+    let text = raw.get();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, WireOrder>(&mut deserializer) {
+        Ok(wire) => {
+            let external_id = wire.id.as_ref().and_then(|id| external_id(id).ok());
+            SourcedOrder {
+                external_id,
+                order: map_order(wire, text, channel),
+            }
+        }
+        Err(error) => {
+            let path = error.path().to_string();
+            let reason = if path == "." {
+                "the order is not a JSON object".to_owned()
+            } else {
+                format!("{path}: wrong JSON type or shape")
+            };
+            let external_id = serde_json::from_str::<WireId>(text)
+                .ok()
+                .and_then(|w| w.id)
+                .and_then(|id| external_id(&id).ok());
+            SourcedOrder {
+                external_id,
+                order: Err(reason),
+            }
+        }
+    }
+}
+
+/// FeedAMP's order id: a string, or an integer kept digit for digit.
+fn external_id(value: &Value) -> Result<ExternalOrderId, String> {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => {
+            let digits = number.to_string();
+            if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("id: expected a string or a whole number".to_owned());
+            }
+            digits
+        }
+        _ => return Err("id: expected a string or a whole number".to_owned()),
+    };
+    ExternalOrderId::parse(&text).map_err(|e| format!("id: {e}"))
+}
+
+/// Running sums over the lines for the order's totals.
+#[derive(Default)]
+struct Sums {
+    subtotal: Decimal,
+    shipping: Decimal,
+    tax: Decimal,
+    discounts: Decimal,
+    total: Decimal,
+}
+
+/// `a + b + ...`, or an error when the sum overflows a `Decimal`.
+fn sum(terms: &[Decimal]) -> Result<Decimal, String> {
+    terms
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, term| acc.checked_add(*term))
+        .ok_or_else(|| "order_info.order_lines: amounts too large to add up".to_owned())
+}
+
+/// Maps a v1 order to a `NewOrder`.
+///
+/// Amounts: a line's `total_tax` is its `sales_tax` and its `total_discount` its `discount`
+/// (the item's own). FeedAMP v1 gives no order totals, so they are summed over the lines:
+/// - `subtotal` = Σ(unit_price × quantity − discount)
+/// - `shipping` = Σ shipping_price
+/// - `tax` = Σ(sales_tax + shipping_tax + gift_wrap_tax)
+/// - `discounts` = Σ(discount + shipping_discount)
+/// - `total` = Σ(unit_price × quantity + sales_tax + shipping_price + shipping_tax +
+///   gift_wrap_price + gift_wrap_tax − discount − shipping_discount)
+///
+/// Absent amounts count as zero. `platform_discount` (funded by the marketplace) and
+/// `commission` are left out.
+///
+/// Cosmetic fields never reject an order: a malformed `customer_email` is dropped (and
+/// logged without its value), an unreadable `latest_delivery_date` leaves `deliver_by` empty.
+fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder, String> {
+    let id = wire.id.as_ref().ok_or("id: missing")?;
+    let external_id = external_id(id)?;
+    let info = wire.order_info.ok_or("order_info: missing")?;
+    let currency = text(info.currency.as_ref()).ok_or("order_info.currency: missing")?;
+    let currency = Currency::parse(&currency).map_err(|e| format!("order_info.currency: {e}"))?;
+    let purchase_date =
+        text(info.purchase_date.as_ref()).ok_or("order_info.purchase_date: missing")?;
+    let placed_at = utc_time(&purchase_date)
+        .ok_or("order_info.purchase_date: expected a date-time such as 2018-05-01T23:52:01.000Z")?;
+    let wire_lines = info
+        .order_lines
+        .as_deref()
+        .ok_or("order_info.order_lines: missing")?;
+    if wire_lines.is_empty() {
+        return Err("order_info.order_lines: an order needs at least one line".to_owned());
+    }
+    if wire_lines.len() > Order::MAX_LINES {
+        return Err(format!(
+            "order_info.order_lines: more than {} lines",
+            Order::MAX_LINES
+        ));
+    }
+    let mut sums = Sums::default();
+    let mut lines = Vec::with_capacity(wire_lines.len());
+    for (index, line) in wire_lines.iter().enumerate() {
+        lines.push(map_line(index, line, &mut sums)?);
+    }
+    let email = text(info.customer_email.as_ref()).and_then(|raw| {
+        Email::parse(&raw)
+            .inspect_err(|_| {
+                tracing::warn!(
+                    order_id = %external_id,
+                    "FeedAMP customer_email is malformed; the order is kept without it"
+                );
+            })
+            .ok()
+    });
+    let shipping_service = wire_lines
+        .iter()
+        .find_map(|line| text(line.shipping_method.as_ref()));
+    Ok(NewOrder {
+        channel: channel.clone(),
+        external_id,
+        currency,
+        placed_at,
+        deliver_by: text(info.latest_delivery_date.as_ref()).and_then(|t| utc_time(&t)),
+        email,
+        shipping_address: address(&info),
+        shipping_service,
+        totals: Totals {
+            subtotal: Some(sums.subtotal),
+            discounts: Some(sums.discounts),
+            shipping: Some(sums.shipping),
+            tax: Some(sums.tax),
+            total: Some(sums.total),
+        },
+        lines,
+        raw_payload: Some(raw.to_owned()),
+    })
+}
+
+/// Maps line `index` and adds its amounts to `sums`.
+fn map_line(index: usize, line: &WireLine, sums: &mut Sums) -> Result<NewLine, String> {
+    let field = |name: &str| format!("order_info.order_lines[{index}].{name}");
+    let sku = text(line.sku.as_ref()).ok_or_else(|| format!("{}: missing", field("sku")))?;
+    let sku = Sku::parse(&sku).map_err(|e| format!("{}: {e}", field("sku")))?;
+    let quantity = quantity(line.quantity.as_ref(), &field("quantity"))?;
+    let unit_price = money(line.unit_price.as_ref(), &field("unit_price"))?
+        .ok_or_else(|| format!("{}: missing", field("unit_price")))?;
+    if unit_price.is_sign_negative() && !unit_price.is_zero() {
+        return Err(format!("{}: must be zero or more", field("unit_price")));
+    }
+    let amount =
+        |value: &Option<Value>, name: &str| money(value.as_ref(), &field(name)).map(or_zero);
+    let sales_tax = amount(&line.sales_tax, "sales_tax")?;
+    let shipping_price = amount(&line.shipping_price, "shipping_price")?;
+    let shipping_tax = amount(&line.shipping_tax, "shipping_tax")?;
+    let discount = amount(&line.discount, "discount")?;
+    let shipping_discount = amount(&line.shipping_discount, "shipping_discount")?;
+    let gift_wrap_price = amount(&line.gift_wrap_price, "gift_wrap_price")?;
+    let gift_wrap_tax = amount(&line.gift_wrap_tax, "gift_wrap_tax")?;
+
+    let goods = unit_price
+        .checked_mul(Decimal::from(quantity.get()))
+        .ok_or_else(|| format!("{}: too large", field("unit_price")))?;
+    let neg = |d: Decimal| -d;
+    sums.subtotal = sum(&[sums.subtotal, goods, neg(discount)])?;
+    sums.shipping = sum(&[sums.shipping, shipping_price])?;
+    sums.tax = sum(&[sums.tax, sales_tax, shipping_tax, gift_wrap_tax])?;
+    sums.discounts = sum(&[sums.discounts, discount, shipping_discount])?;
+    sums.total = sum(&[
+        sums.total,
+        goods,
+        sales_tax,
+        shipping_price,
+        shipping_tax,
+        gift_wrap_price,
+        gift_wrap_tax,
+        neg(discount),
+        neg(shipping_discount),
+    ])?;
+
+    Ok(NewLine {
+        sku,
+        quantity,
+        unit_price,
+        total_discount: discount,
+        total_tax: sales_tax,
+        external_line_id: text(line.mp_line_number.as_ref()),
+        title: text(line.product_name.as_ref()),
+    })
+}
+
+/// The shipping address, or `None` when FeedAMP sent none of its fields. A two-letter country
+/// is the country code; a three-letter one is kept as `country_code_alpha3` and, where the
+/// table knows it, also filled in as the two-letter code; anything else is kept as a name.
+fn address(info: &WireInfo) -> Option<Address> {
+    let mut address = Address {
+        full_name: text(info.shipping_full_name.as_ref()),
+        address1: text(info.shipping_address1.as_ref()),
+        address2: text(info.shipping_address2.as_ref()),
+        address3: text(info.shipping_address3.as_ref()),
+        city: text(info.shipping_city.as_ref()),
+        province: text(info.shipping_state.as_ref()),
+        zip: text(info.shipping_postal_code.as_ref()),
+        phone: text(info.shipping_phone.as_ref()),
+        ..Address::default()
+    };
+    if let Some(country) = text(info.shipping_country_code.as_ref()) {
+        let letters = country.chars().all(|c| c.is_ascii_alphabetic());
+        match country.len() {
+            2 if letters => address.country_code = CountryCode::parse(&country).ok(),
+            3 if letters => {
+                let alpha3 = country.to_ascii_uppercase();
+                address.country_code = alpha2_for(&alpha3).and_then(|c| CountryCode::parse(c).ok());
+                address.country_code_alpha3 = Some(alpha3);
+            }
+            _ => address.country_name = Some(country),
+        }
+    }
+    (address != Address::default()).then_some(address)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,10 @@
+//! orderbridge-feedamp's integration tests: the client and the new-orders source against a
+//! local fake FeedAMP (wiremock).
+
+mod auth;
+mod fulfil;
+mod outcomes;
+mod paging;
+mod rate;
+mod refund;
+mod support;
