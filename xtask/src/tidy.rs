@@ -43,6 +43,8 @@ const INTERNAL_RULES: &[(&str, Allowed)] = &[
     // Not in the design's table: the `OrderStore` conformance suite that every store adapter
     // (and the in-memory fake) runs from its tests (style.md, "Ports and adapters").
     ("orderbridge-store-contract", Allowed::Only(&[DOMAIN])),
+    // Likewise the `Marketplace` conformance kit every marketplace adapter runs.
+    ("orderbridge-marketplace-contract", Allowed::Only(&[DOMAIN])),
     ("orderbridge", Allowed::Anything),
     ("orderbridge-tests", Allowed::Anything),
     ("xtask", Allowed::Only(&[])),

@@ -2,6 +2,7 @@
 //! local fake FeedAMP (wiremock).
 
 mod auth;
+mod conformance;
 mod fulfil;
 mod outcomes;
 mod paging;
