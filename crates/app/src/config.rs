@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use orderbridge_adm::{AdmConfig, Secret};
 use orderbridge_domain::services::RetryPolicy;
 use orderbridge_domain::values::{ChannelId, Currency};
+use orderbridge_feedamp::FeedampConfig;
 use orderbridge_http::ApiConfig;
 
 use crate::settings::Raw;
@@ -66,6 +67,15 @@ pub struct AdmSettings {
     pub client: AdmConfig,
 }
 
+/// The FeedAMP channel's settings.
+#[derive(Debug, Clone)]
+pub struct FeedampSettings {
+    /// The client (and order source).
+    pub client: FeedampConfig,
+    /// Pause between polls.
+    pub poll_interval: Duration,
+}
+
 /// Everything `orderbridge serve` needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -89,6 +99,8 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// ADM, when configured.
     pub adm: Option<AdmSettings>,
+    /// FeedAMP, when configured.
+    pub feedamp: Option<FeedampSettings>,
 }
 
 fn secs(raw: &Raw, key: &str, min: u64) -> Result<Duration> {
@@ -143,6 +155,35 @@ fn adm(raw: &Raw) -> Result<Option<AdmSettings>> {
         signing_secret: raw.get("adm.signing_secret").map(Secret::new),
         signature_header: raw.required("adm.signature_header", WHY)?.to_owned(),
         client,
+    }))
+}
+
+fn feedamp(raw: &Raw) -> Result<Option<FeedampSettings>> {
+    if !raw.any_set("feedamp.") {
+        return Ok(None);
+    }
+    const WHY: &str = "when FeedAMP is enabled (any feedamp. setting is set)";
+    let mut client = FeedampConfig::new(
+        channel(raw, "feedamp.channel")?,
+        raw.required("feedamp.base_url", WHY)?,
+        raw.required("feedamp.username", WHY)?,
+        orderbridge_feedamp::Secret::new(raw.required("feedamp.password", WHY)?),
+        raw.required("feedamp.client_id", WHY)?,
+    )
+    .with_new_orders_path(raw.required("feedamp.new_orders_path", WHY)?)
+    .with_page_limit(u32_of(raw, "feedamp.page_limit", 1)?)
+    .with_requests_per_second(u32_of(raw, "feedamp.requests_per_second", 1)?)
+    .with_connect_timeout(secs(raw, "feedamp.connect_timeout_secs", 1)?)
+    .with_request_timeout(secs(raw, "feedamp.request_timeout_secs", 1)?);
+    if let Some(carrier) = raw.get("feedamp.default_carrier") {
+        client = client.with_default_carrier(carrier);
+    }
+    client
+        .validate()
+        .map_err(|e| anyhow::anyhow!("FeedAMP settings (feedamp.*): {e}"))?;
+    Ok(Some(FeedampSettings {
+        client,
+        poll_interval: secs(raw, "feedamp.poll_interval_secs", 1)?,
     }))
 }
 
@@ -220,6 +261,7 @@ impl Config {
                 policy,
             },
             adm: adm(raw)?,
+            feedamp: feedamp(raw)?,
         })
     }
 }
@@ -282,6 +324,25 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(ok.adm.map(|a| a.webhook_keys.len()), Some(2));
+    }
+
+    #[test]
+    fn enabling_feedamp_requires_its_credentials_and_checks_its_page_limit() {
+        let error = config(&[("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ORDERBRIDGE_FEEDAMP_USERNAME"), "{error}");
+        let full = [
+            ("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f"),
+            ("ORDERBRIDGE_FEEDAMP_USERNAME", "u"),
+            ("ORDERBRIDGE_FEEDAMP_PASSWORD", "p"),
+            ("ORDERBRIDGE_FEEDAMP_CLIENT_ID", "42"),
+        ];
+        let ok = config(&full).unwrap();
+        assert_eq!(ok.feedamp.map(|f| f.poll_interval.as_secs()), Some(60));
+        let mut bad = full.to_vec();
+        bad.push(("ORDERBRIDGE_FEEDAMP_PAGE_LIMIT", "500"));
+        assert!(config(&bad).unwrap_err().to_string().contains("feedamp"));
     }
 
     #[test]

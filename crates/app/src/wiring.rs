@@ -11,10 +11,12 @@ use orderbridge_adm::AdmClient;
 use orderbridge_adm::webhook::WebhookSettings;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
+use orderbridge_domain::ports::source::OrderSource;
 use orderbridge_domain::ports::store::OrderStore;
 use orderbridge_domain::services::{
     Channels, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
 };
+use orderbridge_feedamp::FeedampClient;
 use orderbridge_http::{AdmWebhookConfig, ApiKeys, AppState, MetricsRender, Secret};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
@@ -95,6 +97,17 @@ pub fn build(
         }));
     }
 
+    let mut sources: Vec<(Arc<dyn OrderSource>, Duration)> = Vec::new();
+    if let Some(feedamp) = &config.feedamp {
+        // One client per account: its clones share the token and the rate limit.
+        let client =
+            FeedampClient::new(feedamp.client.clone()).context("FeedAMP settings (feedamp.*)")?;
+        let channel = feedamp.client.channel.clone();
+        channels = channels.with(channel.clone(), client.capabilities());
+        marketplaces.insert(channel, Arc::new(client.clone()));
+        sources.push((Arc::new(client), feedamp.poll_interval));
+    }
+
     let service = OrderService::new(
         store.clone(),
         channels,
@@ -111,6 +124,18 @@ pub fn build(
         ids,
         config.dispatch.policy,
     );
+    // One identity per process for poller leases; a lease outlives a poll by a wide margin and
+    // is renewed after every page.
+    let owner = uuid::Uuid::now_v7();
+    let pollers = sources
+        .into_iter()
+        .map(|(source, interval)| {
+            let channel = source.channel().to_string();
+            let lease = Duration::from_secs(120).max(interval.saturating_mul(2));
+            let poller = Poller::new(service.clone(), source, clock.clone(), owner, lease);
+            (channel, poller, interval)
+        })
+        .collect();
     if config.warehouse_keys.is_empty() {
         tracing::warn!(
             "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
@@ -126,6 +151,6 @@ pub fn build(
     Ok(Parts {
         router: orderbridge_http::router(state, &config.api),
         dispatcher,
-        pollers: Vec::new(),
+        pollers,
     })
 }

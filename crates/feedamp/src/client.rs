@@ -181,7 +181,9 @@ impl Marketplace for FeedampClient {
             fulfillment: FulfillmentMode::WholeOrder,
             cancellations: CancellationSupport::InWholeOrderFulfillment,
             refunds: RefundSupport::PerLine,
-            requires_carrier: true,
+            // FeedAMP needs a carrier on every shipment; with a default carrier configured,
+            // shipments recorded without one take it at send time.
+            requires_carrier: self.inner.default_carrier.is_none(),
         }
     }
 

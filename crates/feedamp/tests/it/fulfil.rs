@@ -148,6 +148,11 @@ async fn the_capabilities_are_feedamp_v1s() {
             requires_carrier: true,
         }
     );
+    let with_default = client(config(&server).with_default_carrier("USPS")).capabilities();
+    assert!(
+        !with_default.requires_carrier,
+        "a default carrier fills the gap at send time"
+    );
 }
 
 #[tokio::test]
