@@ -2,5 +2,6 @@
 
 mod orders;
 mod robustness;
+mod slow;
 mod support;
 mod webhook;

@@ -8,6 +8,9 @@ use axum::http::{Request, StatusCode};
 use orderbridge_domain::ports::store::MockOrderStore;
 use serde_json::Value;
 
+use std::time::Duration;
+
+use crate::slow::SlowStore;
 use crate::support::{Options, WAREHOUSE_KEY, app, app_with, assert_error, call, get};
 
 #[tokio::test]
@@ -65,6 +68,52 @@ async fn a_panic_in_a_handler_is_a_500_and_the_server_keeps_serving() {
     assert_eq!(
         call(&app, get("/readyz", None)).await.status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_is_answered_503_json() {
+    let store = SlowStore {
+        delay: Duration::from_secs(5),
+        ..SlowStore::default()
+    };
+    let app = app_with(Options {
+        store: Some(Arc::new(store)),
+        request_timeout: Some(Duration::from_millis(100)),
+        ..Options::default()
+    });
+    let started = std::time::Instant::now();
+    let reply = call(
+        &app,
+        get(
+            "/v1/orders/0190a5b2-7c3e-7d4f-8a1b-2c3d4e5f6a7b",
+            Some(WAREHOUSE_KEY),
+        ),
+    )
+    .await;
+    assert_error(&reply, StatusCode::SERVICE_UNAVAILABLE, "Request Timeout");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn readiness_is_503_json_when_the_store_does_not_answer() {
+    let store = SlowStore {
+        down: true,
+        ..SlowStore::default()
+    };
+    let app = app_with(Options {
+        store: Some(Arc::new(store)),
+        ..Options::default()
+    });
+    assert_error(
+        &call(&app, get("/readyz", None)).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Not Ready",
+    );
+    assert_eq!(
+        call(&app, get("/healthz", None)).await.status,
+        StatusCode::OK,
+        "still alive"
     );
 }
 

@@ -67,6 +67,7 @@ pub struct Options {
     pub signing_secret: Option<&'static str>,
     pub key_header: Option<&'static str>,
     pub body_limit: Option<usize>,
+    pub request_timeout: Option<std::time::Duration>,
     pub store: Option<Arc<dyn OrderStore>>,
 }
 
@@ -104,6 +105,9 @@ pub fn app_with(options: Options) -> Router {
     let mut config = ApiConfig::default();
     if let Some(limit) = options.body_limit {
         config.body_limit = limit;
+    }
+    if let Some(timeout) = options.request_timeout {
+        config.request_timeout = timeout;
     }
     orderbridge_http::router(state, &config)
 }
