@@ -4,8 +4,9 @@
 //!
 //! # Faults and their order
 //!
-//! Faults apply to the marketplace endpoint a fake names as faulted (the fake ADM's
-//! Create Fulfillment path), never to the control paths. For each such request:
+//! Faults apply to the marketplace endpoints a fake names as faulted (the fake ADM's
+//! Create Fulfillment path; the fake FeedAMP's data routes, and its token route through a
+//! second injector), never to the control paths. For each such request:
 //!
 //! 1. **Delay**: when a delay is set, the request waits that long before it is handled at all
 //!    (the counted faults below included). A client that gives up and closes the connection
@@ -281,11 +282,14 @@ impl FaultInjector {
 
     /// The control routes ([`FAULTS_PATH`]) for this injector.
     pub(crate) fn routes(&self) -> Router {
+        self.routes_at(FAULTS_PATH)
+    }
+
+    /// The same control routes at another path, for a fake with a second injector (the fake
+    /// FeedAMP's token route has its own).
+    pub(crate) fn routes_at(&self, path: &str) -> Router {
         Router::new()
-            .route(
-                FAULTS_PATH,
-                get(show_faults).post(set_faults).delete(clear_faults),
-            )
+            .route(path, get(show_faults).post(set_faults).delete(clear_faults))
             .with_state(self.clone())
     }
 }

@@ -1,11 +1,12 @@
-//! Fake marketplace servers for tests, benchmarks and demos: today a fake ADM ([`adm`]), with
-//! fault injection ([`faults`]) that tests set in process or a driver sets over HTTP.
+//! Fake marketplace servers for tests, benchmarks and demos: a fake ADM ([`adm`]) and a fake
+//! FeedAMP v1 Order API ([`feedamp`]), with fault injection ([`faults`]) that tests set in
+//! process or a driver sets over HTTP.
 //!
 //! The fakes read and write the marketplaces' JSON themselves, from the seed documents, and do
 //! not reuse the adapter crates' types: an adapter that drifts from the documents then fails
 //! against the sandbox instead of agreeing with itself.
 //!
-//! Layout: one module per marketplace (`adm/`, and later `feedamp/`), with what they share in
+//! Layout: one module per marketplace (`adm/`, `feedamp/`), with what they share in
 //! [`faults`] (the fault plan and its control path), `server` (the HTTP server that can drop
 //! a connection without answering) and `prng` (a small seeded generator).
 
@@ -21,6 +22,7 @@
 
 pub mod adm;
 pub mod faults;
+pub mod feedamp;
 mod prng;
 mod server;
 
@@ -30,3 +32,7 @@ pub use adm::{
     send_order,
 };
 pub use faults::{Fault, FaultInjector, FaultPlan, PendingFaults};
+pub use feedamp::{
+    AddOrderError, FeedampOrderGenerator, FeedampRequestLog, FeedampSandbox, FeedampSandboxConfig,
+    OrderState, SandboxLine, SandboxOrder, StartError as FeedampStartError,
+};

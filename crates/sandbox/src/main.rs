@@ -7,7 +7,14 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use orderbridge_sandbox::adm::ORDERS_PATH;
 use orderbridge_sandbox::faults::FAULTS_PATH;
-use orderbridge_sandbox::{AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, WebhookSender};
+use orderbridge_sandbox::feedamp::{
+    CONTROL_ORDERS_PATH, EXPIRE_TOKENS_PATH, NEW_ORDERS_PATH, ORDERS_PATH as FEEDAMP_ORDERS_PATH,
+    REQUESTS_PATH, TOKEN_FAULTS_PATH, TOKEN_PATH,
+};
+use orderbridge_sandbox::{
+    AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, FeedampSandbox, FeedampSandboxConfig,
+    WebhookSender,
+};
 use serde_json::json;
 
 const HELP: &str = "\
@@ -19,6 +26,7 @@ USAGE:
 COMMANDS:
     adm           Serve a fake ADM Create Fulfillment endpoint until Ctrl-C
     adm-orders    Send generated ADM orders/create webhooks to orderbridge
+    feedamp       Serve a fake FeedAMP v1 Order API until Ctrl-C
     help          Print this help (also: --help, <COMMAND> --help)
 
 adm OPTIONS:
@@ -46,6 +54,25 @@ adm-orders OPTIONS:
     --signature-header NAME    Header of the signature [default: x-adm-signature]
     --register-with URL        Also register each order with a fake ADM at URL, so that
                                it knows the order when fulfillments arrive
+
+feedamp OPTIONS:
+    --username U               HTTP Basic username of the token route (required)
+    --password P               HTTP Basic password of the token route (required)
+    --client-id C              The `client` header data routes require (required)
+    --listen ADDR              Address to bind [default: 127.0.0.1:8082]
+    --orders N                 Generated orders in the feed at start [default: 10]
+    --seed S                   Seed of those orders [default: 1]
+    --token-ttl-secs T         Token lifetime in seconds [default: 3600]
+    --max-live-tokens N        Live tokens allowed at once [default: 100]
+
+    Routes: GET /api/v1/get_token (Basic); with headers `token` and `client`:
+    GET /api/v1/orders and /api/v1/orders/new (?limit=50..200&cursor=&include_raw=),
+    GET /api/v1/orders/{id}, PUT /api/v1/orders/{id}/confirm, PUT /api/v1/orders/{id}/fulfill,
+    POST /api/v1/orders/{id}/refund.
+    Control paths (no credentials): POST/GET/DELETE /_sandbox/faults (data routes) and
+    /_sandbox/token-faults (token route) with a fault plan as for adm; POST /_sandbox/orders
+    {\"count\": n, \"seed\": s}; GET /_sandbox/orders; POST /_sandbox/expire-tokens;
+    GET /_sandbox/requests; GET /_sandbox/refunds; POST /_sandbox/reset.
 ";
 
 #[tokio::main]
@@ -77,6 +104,7 @@ async fn run(args: &[String]) -> Result<()> {
         }
         "adm" => serve_adm(&Flags::parse(rest)?).await,
         "adm-orders" => send_adm_orders(&Flags::parse(rest)?).await,
+        "feedamp" => serve_feedamp(&Flags::parse(rest)?).await,
         other => bail!("unknown command {other:?}"),
     }
 }
@@ -190,6 +218,69 @@ async fn serve_adm(flags: &Flags) -> Result<()> {
     let accepted = sandbox.accepted_count();
     sandbox.shutdown().await;
     println!("stopped; {accepted} fulfillment(s) accepted");
+    Ok(())
+}
+
+async fn serve_feedamp(flags: &Flags) -> Result<()> {
+    flags.only(&[
+        "--username",
+        "--password",
+        "--client-id",
+        "--listen",
+        "--orders",
+        "--seed",
+        "--token-ttl-secs",
+        "--max-live-tokens",
+    ])?;
+    let listen: SocketAddr = flags
+        .value("--listen")
+        .unwrap_or("127.0.0.1:8082")
+        .parse()
+        .context("--listen must be an address such as 127.0.0.1:8082")?;
+    let ttl = flags.number("--token-ttl-secs", 3600)?;
+    let max_live = flags.number(
+        "--max-live-tokens",
+        FeedampSandboxConfig::DEFAULT_MAX_LIVE_TOKENS as u64,
+    )?;
+    let config = FeedampSandboxConfig::new(
+        flags.required("--username")?,
+        flags.required("--password")?,
+        flags.required("--client-id")?,
+    )
+    .with_listen(listen)
+    .with_token_ttl(std::time::Duration::from_secs(ttl))
+    .with_max_live_tokens(usize::try_from(max_live).context("--max-live-tokens is too large")?);
+    let orders = usize::try_from(flags.number("--orders", 10)?).context("--orders is too large")?;
+    let seed = flags.number("--seed", 1)?;
+    let sandbox = FeedampSandbox::start(config)
+        .await
+        .with_context(|| format!("starting the fake FeedAMP on {listen}"))?;
+    sandbox
+        .add_generated(orders, seed)
+        .context("adding the generated orders")?;
+    let base = sandbox.base_url();
+    println!("fake FeedAMP listening on {base}");
+    println!("  token:        GET {base}{TOKEN_PATH}");
+    println!("  new orders:   GET {base}{FEEDAMP_ORDERS_PATH} or {base}{NEW_ORDERS_PATH}");
+    println!("  orders in the feed: {orders} (seed {seed})");
+    println!("  faults:       {base}{FAULTS_PATH} (token route: {base}{TOKEN_FAULTS_PATH})");
+    println!("  add orders:   POST {base}{CONTROL_ORDERS_PATH}");
+    println!("  expire:       POST {base}{EXPIRE_TOKENS_PATH}");
+    println!("  requests:     GET {base}{REQUESTS_PATH}");
+    println!("press Ctrl-C to stop");
+    stop_signal().await?;
+    let confirmed = sandbox
+        .order_ids()
+        .iter()
+        .filter(|id| sandbox.confirm_count(id) > 0)
+        .count();
+    let requests = sandbox.requests().len();
+    let busiest = sandbox.requests_per_second_max();
+    sandbox.shutdown().await;
+    println!(
+        "stopped; {confirmed} order(s) confirmed, {requests} request(s), at most {busiest} in \
+         one second"
+    );
     Ok(())
 }
 

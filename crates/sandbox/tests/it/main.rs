@@ -1,9 +1,16 @@
-//! Integration tests of the sandbox: the fake ADM over real HTTP with a plain reqwest client,
-//! its faults, the order generator, the webhook sender and the binary.
+//! Integration tests of the sandbox: the fake ADM and the fake FeedAMP over real HTTP with a
+//! plain reqwest client, their faults, the order generators, the webhook sender and the binary.
 
 mod adapter;
 mod binary;
 mod faults;
+mod feedamp_binary;
+mod feedamp_faults;
+mod feedamp_feed;
+mod feedamp_generator;
+mod feedamp_support;
+mod feedamp_tokens;
+mod feedamp_writes;
 mod fulfillments;
 mod generator;
 mod sender;
