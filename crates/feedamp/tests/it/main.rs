@@ -8,4 +8,5 @@ mod outcomes;
 mod paging;
 mod rate;
 mod refund;
+mod sandbox;
 mod support;
