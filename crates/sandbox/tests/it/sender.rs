@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use orderbridge_sandbox::{AdmOrderGenerator, SendError, WebhookSender, send_order};
 use serde_json::{Value, json};
 use sha2::Sha256;
