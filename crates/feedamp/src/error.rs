@@ -4,9 +4,11 @@
 //! (after one token refresh) and 403 auth failures; 408, 429, 5xx, timeouts and connection
 //! errors retried, honouring `Retry-After`.
 
+use orderbridge_domain::ports::marketplace::clip_reason;
+pub(crate) use orderbridge_domain::ports::marketplace::retry_after as parse_retry_after;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use orderbridge_domain::ports::marketplace::Outcome;
 use orderbridge_domain::ports::source::SourceError;
 use reqwest::StatusCode;
@@ -165,48 +167,12 @@ fn causes(error: &reqwest::Error) -> String {
 pub(crate) fn describe(status: StatusCode, body: &[u8]) -> String {
     let code = status.as_u16();
     let phrase = status.canonical_reason().unwrap_or("Unexpected Status");
-    let text = clip(&String::from_utf8_lossy(body));
+    let text = clip_reason(&String::from_utf8_lossy(body), MAX_REASON_TEXT);
     if text.is_empty() {
         format!("{code} {phrase}")
     } else {
         format!("{code} {phrase}: {text}")
     }
-}
-
-/// The text on one line, control characters and runs of whitespace collapsed, cut to
-/// [`MAX_REASON_TEXT`] characters.
-pub(crate) fn clip(text: &str) -> String {
-    let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let joined = words.join(" ");
-    if joined.chars().count() <= MAX_REASON_TEXT {
-        joined
-    } else {
-        let mut cut: String = joined.chars().take(MAX_REASON_TEXT).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// `Retry-After` as a delay: whole seconds, or an HTTP date (IMF-fixdate, RFC 850 or asctime
-/// form) measured from `now`; a date in the past is no wait at all.
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok().map(Duration::from_secs);
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .map(|time| time.with_timezone(&Utc))
-        .or_else(|_| {
-            NaiveDateTime::parse_from_str(value, "%A, %d-%b-%y %H:%M:%S GMT").map(|t| t.and_utc())
-        })
-        .or_else(|_| {
-            NaiveDateTime::parse_from_str(value, "%a %b %e %H:%M:%S %Y").map(|t| t.and_utc())
-        })
-        .ok()?;
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::order::{Cancellation, Fulfillment, Order, Refund};
 use crate::values::LineNo;
@@ -134,5 +135,87 @@ pub trait Marketplace: Send + Sync + std::fmt::Debug {
     async fn send_refund(&self, order: &Order, refund: &Refund, line: Option<LineNo>) -> Outcome {
         let _ = (order, refund, line);
         Outcome::unsupported("refunds")
+    }
+}
+
+/// A `Retry-After` header as a delay: whole seconds, or an HTTP date (IMF-fixdate, RFC 850 or
+/// asctime form) measured from `now`; a date in the past is no wait at all. Shared by every
+/// adapter so that all honour it alike.
+#[must_use]
+pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok().map(Duration::from_secs);
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .map(|time| time.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(value, "%A, %d-%b-%y %H:%M:%S GMT").map(|t| t.and_utc())
+        })
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(value, "%a %b %e %H:%M:%S %Y").map(|t| t.and_utc())
+        })
+        .ok()?;
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// A marketplace's text made fit for an [`Outcome`] reason: on one line, control characters
+/// and runs of whitespace collapsed, cut to `max` characters (with `…`).
+#[must_use]
+pub fn clip_reason(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= max {
+        joined
+    } else {
+        let mut cut: String = joined.chars().take(max).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+
+    use super::{clip_reason, retry_after};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_an_http_date() {
+        assert_eq!(retry_after("7", now()), Some(Duration::from_secs(7)));
+        for value in [
+            "Wed, 21 Oct 2015 07:30:00 GMT",
+            "Wednesday, 21-Oct-15 07:30:00 GMT",
+            "Wed Oct 21 07:30:00 2015",
+        ] {
+            assert_eq!(
+                retry_after(value, now()),
+                Some(Duration::from_secs(120)),
+                "{value}"
+            );
+        }
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now()),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now()), None);
+        assert_eq!(retry_after("-5", now()), None);
+    }
+
+    #[test]
+    fn reasons_are_one_line_and_bounded() {
+        assert_eq!(clip_reason(" a\n\tb   c ", 10), "a b c");
+        assert_eq!(clip_reason("abcdef", 3), "abc…");
     }
 }
