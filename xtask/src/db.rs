@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use crate::cmd;
 
 /// The port of the machine's own PostgreSQL.
-const MACHINE_PORT: u16 = 5432;
+pub(crate) const MACHINE_PORT: u16 = 5432;
 /// The port of the throwaway cluster, away from the usual one so that both can run.
 const THROWAWAY_PORT: u16 = 54329;
 
@@ -157,7 +157,7 @@ pub fn status() -> Result<()> {
 
 /// Whether a PostgreSQL on 127.0.0.1:`port` lets the `postgres` user in (with psql), or at
 /// least accepts connections (with pg_isready, or a bare TCP connect when neither exists).
-fn answers(port: u16) -> bool {
+pub(crate) fn answers(port: u16) -> bool {
     let port_arg = port.to_string();
     if cmd::on_path("psql") {
         let mut psql = cmd::program(
@@ -190,7 +190,7 @@ fn answers(port: u16) -> bool {
 
 /// Starts the machine's installed PostgreSQL clusters that are down, and returns the port of
 /// the first one that then lets the `postgres` user in.
-fn start_machine_cluster() -> Option<u16> {
+pub(crate) fn start_machine_cluster() -> Option<u16> {
     if !cmd::on_path("pg_lsclusters") {
         return None;
     }
@@ -266,7 +266,7 @@ fn throwaway_dir() -> PathBuf {
 
 /// The newest installed PostgreSQL's program folder (`initdb` and `pg_ctl` are not on PATH
 /// on Debian-like systems), else the folder holding an `initdb` on PATH.
-fn bin_dir() -> Option<PathBuf> {
+pub(crate) fn bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -286,7 +286,7 @@ fn bin_dir() -> Option<PathBuf> {
 }
 
 /// A PostgreSQL program, run as the `postgres` user when xtask runs as root.
-fn pg_tool(bin: &Path, name: &str) -> Command {
+pub(crate) fn pg_tool(bin: &Path, name: &str) -> Command {
     let tool = bin.join(name);
     if cmd::is_root() {
         let mut runuser = cmd::program("runuser", &["-u", "postgres", "--"]);

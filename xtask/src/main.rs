@@ -1,5 +1,6 @@
 //! Project automation for orderbridge, run as `cargo xtask <command>`; see `cargo xtask --help`.
 
+mod bench;
 mod cmd;
 mod db;
 #[cfg(test)]
@@ -25,7 +26,9 @@ Commands:
   ci                    lint, then proptest, then test; stops at the first failure.
   db start|stop|status  The throwaway PostgreSQL cluster: port 54329, data in target/pg.
                         `status` also says whether 127.0.0.1:5432 answers.
-  bench                 The benchmarks of design.md section 10 (not implemented yet, issue 8).
+  bench [--quick]       The benchmarks of design.md section 10: builds in release, finds or
+                        starts a PostgreSQL with fsync on, runs orderbridge-bench; writes
+                        target/bench/report.json and BENCHMARKS.md. --quick: about a minute.
   help, --help, -h      This help.
 ";
 
@@ -41,7 +44,7 @@ enum Task {
     Lint,
     Ci,
     Db(DbAction),
-    Bench,
+    Bench { quick: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +85,8 @@ fn parse(args: &[String]) -> Result<Task> {
         ["db", "start"] => Task::Db(DbAction::Start),
         ["db", "stop"] => Task::Db(DbAction::Stop),
         ["db", "status"] => Task::Db(DbAction::Status),
-        ["bench"] => Task::Bench,
+        ["bench"] => Task::Bench { quick: false },
+        ["bench", "--quick"] => Task::Bench { quick: true },
         _ => bail!(
             "unknown command line `{}`; see `cargo xtask --help`",
             args.join(" ")
@@ -111,7 +115,7 @@ fn run(task: Task) -> Result<()> {
         Task::Db(DbAction::Start) => db::start(),
         Task::Db(DbAction::Stop) => db::stop(),
         Task::Db(DbAction::Status) => db::status(),
-        Task::Bench => bail!("bench: not implemented yet (issue 8)"),
+        Task::Bench { quick } => bench::run(quick),
     }
 }
 
@@ -228,7 +232,8 @@ mod tests {
         assert_eq!(parsed("test")?, Task::Test);
         assert_eq!(parsed("lint")?, Task::Lint);
         assert_eq!(parsed("ci")?, Task::Ci);
-        assert_eq!(parsed("bench")?, Task::Bench);
+        assert_eq!(parsed("bench")?, Task::Bench { quick: false });
+        assert_eq!(parsed("bench --quick")?, Task::Bench { quick: true });
         assert_eq!(parsed("--help")?, Task::Help);
         assert_eq!(parsed("db start")?, Task::Db(DbAction::Start));
         assert_eq!(parsed("db stop")?, Task::Db(DbAction::Stop));
@@ -261,6 +266,7 @@ mod tests {
             "proptest --cases 0",
             "proptest --cases x",
             "db",
+            "bench --fast",
         ] {
             assert!(parsed(line).is_err(), "accepted {line:?}");
         }

@@ -46,6 +46,8 @@ const INTERNAL_RULES: &[(&str, Allowed)] = &[
     // Likewise the `Marketplace` conformance kit every marketplace adapter runs.
     ("orderbridge-marketplace-contract", Allowed::Only(&[DOMAIN])),
     ("orderbridge", Allowed::Anything),
+    // The benchmarks drive the service and measure the store and the sandbox directly.
+    ("orderbridge-bench", Allowed::Anything),
     ("orderbridge-tests", Allowed::Anything),
     ("xtask", Allowed::Only(&[])),
 ];

@@ -1,0 +1,633 @@
+//! The measurements: each phase drives the real service and then its baseline with the same
+//! work, and returns both figures.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use chrono::Utc;
+use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_adm::{AdmClient, AdmConfig, Secret, parse_order};
+use orderbridge_domain::order::{Fulfilled, FulfillmentRequest, Order};
+use orderbridge_domain::outbox::{Change, NewDelivery, deliveries_for};
+use orderbridge_domain::ports::clock::{Clock, SystemClock, UuidV7Ids};
+use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace};
+use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::services::{Channels, OrderService, ServiceConfig};
+use orderbridge_domain::values::{
+    Carrier, ChannelId, Currency, DeliveryId, EventId, OrderId, Quantity, Sku, TrackingNumber,
+    TrackingUrl,
+};
+use orderbridge_postgres::Postgres;
+use orderbridge_sandbox::{AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, GeneratedOrder};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::db::{self, BenchDb};
+use crate::load::{Run, closed_loop, open_loop, per_second};
+use crate::report::{Compared, Delivery, Figure, Latency, Plan, Throughputs};
+use crate::service::Service;
+
+/// The key ADM presents on the webhook.
+const WEBHOOK_KEY: &str = "bench-adm-webhook-key";
+/// The key orderbridge presents to the sandbox ADM.
+const ADM_KEY: &str = "bench-adm-api-key";
+/// The warehouse's key.
+const WAREHOUSE_KEY: &str = "bench-warehouse-key";
+/// ADM's channel id (the service's default).
+const CHANNEL: &str = "adm";
+/// Seed of the generated orders: the service's and the baseline's orders have the same shapes.
+const SEED: u64 = 8;
+/// A day, in ms: the idle pause that keeps the dispatcher out of the recording phases.
+const DORMANT_DISPATCHER_MS: &str = "86400000";
+
+/// What the phases share.
+#[derive(Debug)]
+pub struct Harness {
+    plan: Plan,
+    http: reqwest::Client,
+    adm: AdmSandbox,
+    db: BenchDb,
+    /// The bench's own queries.
+    pool: PgPool,
+    /// The baselines' store and service, as the service wires them.
+    store: Arc<Postgres>,
+    service: OrderService,
+    caps: Capabilities,
+    settings: WebhookSettings,
+    binary: PathBuf,
+    log_dir: PathBuf,
+    /// The next external order id to hand out.
+    next_id: u64,
+    /// Peak RSS of each service process, by name.
+    pub rss: Vec<(String, u64)>,
+}
+
+/// An order the service stored, ready for a fulfillment.
+#[derive(Debug, Clone)]
+struct Stored {
+    order: GeneratedOrder,
+    id: OrderId,
+}
+
+impl Harness {
+    /// Creates the database, starts the sandbox ADM and connects the baselines.
+    pub async fn new(
+        plan: Plan,
+        admin_url: &str,
+        binary: PathBuf,
+        log_dir: PathBuf,
+    ) -> Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .http1_only()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(plan.max_in_flight)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .context("building the HTTP client")?;
+        let db = BenchDb::create(admin_url).await?;
+        eprintln!("    database {} created", db.name());
+        let pool = db.pool(4).await?;
+        orderbridge_postgres::MIGRATOR
+            .run(&pool)
+            .await
+            .context("migrating the bench database")?;
+        let adm = AdmSandbox::start(
+            AdmSandboxConfig::new(ADM_KEY).with_keep_records(
+                (plan.operations + plan.warmup)
+                    .saturating_mul(4)
+                    .max(AdmSandboxConfig::DEFAULT_KEEP_RECORDS),
+            ),
+        )
+        .await
+        .context("starting the sandbox ADM")?;
+        let client = AdmClient::new(AdmConfig::new(adm.base_url(), Secret::new(ADM_KEY)))
+            .context("an ADM client for the sandbox")?;
+        let caps = client.capabilities();
+        let channel = ChannelId::parse(CHANNEL)?;
+        let store = Arc::new(
+            Postgres::connect(db.url(), plan.pool)
+                .await
+                .context("connecting the baseline store")?,
+        );
+        let service = OrderService::new(
+            store.clone() as Arc<dyn OrderStore>,
+            Channels::new().with(channel.clone(), caps),
+            Arc::new(SystemClock),
+            Arc::new(UuidV7Ids),
+            ServiceConfig::default(),
+        );
+        Ok(Self {
+            plan,
+            http,
+            adm,
+            db,
+            pool,
+            store,
+            service,
+            caps,
+            settings: WebhookSettings {
+                channel,
+                currency: Currency::parse("USD")?,
+            },
+            binary,
+            log_dir,
+            next_id: 500_000_000_000,
+            rss: Vec::new(),
+        })
+    }
+
+    /// Drops the database and stops the sandbox.
+    pub async fn finish(self) -> Result<()> {
+        self.pool.close().await;
+        self.store.pool().close().await;
+        self.adm.shutdown().await;
+        self.db.drop_now().await
+    }
+
+    /// The bench database's name.
+    pub fn database_name(&self) -> &str {
+        self.db.name()
+    }
+
+    /// Orders stored now.
+    pub async fn order_count(&self) -> Result<i64> {
+        db::order_count(&self.pool).await
+    }
+
+    /// Bulk-loads the plan's orders; returns the seconds it took.
+    pub async fn bulk_load(&self) -> Result<f64> {
+        let started = Instant::now();
+        let total = db::bulk_load(
+            &self.pool,
+            self.plan.bulk_orders,
+            Utc::now().timestamp_millis(),
+        )
+        .await?;
+        eprintln!(
+            "    {} orders stored in all after {:.1} s",
+            total,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(started.elapsed().as_secs_f64())
+    }
+
+    fn service_env(&self, dormant_dispatcher: bool) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("DATABASE_URL", self.db.url().to_owned()),
+            (
+                "ORDERBRIDGE_DATABASE_MAX_CONNECTIONS",
+                self.plan.pool.to_string(),
+            ),
+            ("ORDERBRIDGE_LOG_FORMAT", "json".to_owned()),
+            ("ORDERBRIDGE_WAREHOUSE_API_KEYS", WAREHOUSE_KEY.to_owned()),
+            ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", WEBHOOK_KEY.to_owned()),
+            ("ORDERBRIDGE_ADM_BASE_URL", self.adm.base_url()),
+            ("ORDERBRIDGE_ADM_API_KEY", ADM_KEY.to_owned()),
+            (
+                "ORDERBRIDGE_DISPATCH_CONCURRENCY",
+                self.plan.dispatch_concurrency.to_string(),
+            ),
+        ];
+        if dormant_dispatcher {
+            env.push((
+                "ORDERBRIDGE_DISPATCH_IDLE_POLL_MS",
+                DORMANT_DISPATCHER_MS.to_owned(),
+            ));
+        }
+        env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// Starts a service process named `name`.
+    pub async fn start_service(&self, name: &str, dormant_dispatcher: bool) -> Result<Service> {
+        Service::start(
+            name,
+            &self.binary,
+            &self.service_env(dormant_dispatcher),
+            &self.log_dir,
+            &self.http,
+        )
+        .await
+    }
+
+    /// Notes the service's peak RSS and stops it.
+    pub async fn stop_service(&mut self, name: &str, service: Service) -> Result<()> {
+        let rss = service.peak_rss()?;
+        self.rss.push((name.to_owned(), rss));
+        service.stop().await
+    }
+
+    /// `count` new orders with the bench's seed, so that every batch has the same shapes.
+    fn orders(&mut self, count: usize) -> Vec<GeneratedOrder> {
+        let first = self.next_id;
+        self.next_id += u64::try_from(count).unwrap_or(u64::MAX) + 1_000;
+        AdmOrderGenerator::new(SEED)
+            .starting_at(first)
+            .take(count)
+            .collect()
+    }
+
+    fn split<T>(&self, mut items: Vec<T>) -> (Vec<T>, Vec<T>) {
+        let rest = items.split_off(self.plan.warmup.min(items.len()));
+        (items, rest)
+    }
+
+    /// Runs the warm-up items, then measures the rest, `concurrency` at a time.
+    async fn measure<T, F, Fut>(&self, items: Vec<T>, concurrency: usize, job: F) -> Result<Run>
+    where
+        T: Send + 'static,
+        F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        let (warmup, measured) = self.split(items);
+        closed_loop(warmup, concurrency, job.clone()).await?;
+        closed_loop(measured, concurrency, job).await
+    }
+
+    /// Ingest and fulfillment, service and baselines, on the database as it is.
+    pub async fn throughputs(&mut self, base_url: &str) -> Result<Throughputs> {
+        let orders_stored = self.order_count().await?;
+        let count = self.plan.warmup + self.plan.operations;
+
+        let baseline_orders = self.orders(count);
+        eprintln!("    ingest: baseline (Postgres::insert) ...");
+        let (ingest_baseline, baseline_stored) = self.ingest_baseline(&baseline_orders).await?;
+        let service_orders = self.orders(count);
+        eprintln!("    ingest: service (POST /webhooks/adm/orders) ...");
+        let ingest_service = self.ingest_service(base_url, &service_orders).await?;
+        let ingest = Compared {
+            service: Figure::from(&ingest_service),
+            baseline: Figure::from(&ingest_baseline),
+        };
+        eprintln!(
+            "    ingest: service {:.0}/s, baseline {:.0}/s, ratio {:.2}",
+            ingest.service.rate,
+            ingest.baseline.rate,
+            ingest.ratio()
+        );
+
+        eprintln!("    fulfillment: baseline (OrderService over Postgres) ...");
+        let fulfil_baseline = self.fulfil_baseline(baseline_stored).await?;
+        let external: Vec<String> = service_orders.iter().map(|o| o.id.clone()).collect();
+        let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
+        let service_stored = service_orders
+            .into_iter()
+            .zip(ids)
+            .map(|(order, id)| Stored {
+                order,
+                id: OrderId::from_uuid(id),
+            })
+            .collect();
+        eprintln!("    fulfillment: service (POST /v1/orders/{{id}}/fulfillments) ...");
+        let fulfil_service = self.fulfil_service(base_url, service_stored).await?;
+        let fulfillment = Compared {
+            service: Figure::from(&fulfil_service),
+            baseline: Figure::from(&fulfil_baseline),
+        };
+        eprintln!(
+            "    fulfillment: service {:.0}/s, baseline {:.0}/s, ratio {:.2}",
+            fulfillment.service.rate,
+            fulfillment.baseline.rate,
+            fulfillment.ratio()
+        );
+        Ok(Throughputs {
+            orders_stored,
+            ingest,
+            fulfillment,
+        })
+    }
+
+    /// The storage limit: the same orders, parsed and built ahead of time, stored with
+    /// `Postgres::insert`.
+    async fn ingest_baseline(&self, orders: &[GeneratedOrder]) -> Result<(Run, Vec<Stored>)> {
+        let clock = SystemClock;
+        let mut built = Vec::with_capacity(orders.len());
+        let mut stored = Vec::with_capacity(orders.len());
+        for generated in orders {
+            let now = clock.now();
+            let new = parse_order(&generated.body(), &self.settings, now)
+                .with_context(|| format!("parsing generated order {}", generated.id))?;
+            let order = Order::create(
+                new,
+                OrderId::from_uuid(uuid::Uuid::now_v7()),
+                EventId::from_uuid(uuid::Uuid::now_v7()),
+                now,
+            )?;
+            let rows: Vec<NewDelivery> = deliveries_for(Change::Received, &order, &self.caps)
+                .into_iter()
+                .map(|kind| NewDelivery {
+                    id: DeliveryId::from_uuid(uuid::Uuid::now_v7()),
+                    order_id: order.id(),
+                    channel: order.channel().clone(),
+                    kind,
+                    created_at: now,
+                })
+                .collect();
+            stored.push(Stored {
+                order: generated.clone(),
+                id: order.id(),
+            });
+            built.push((order, rows));
+        }
+        let store = Arc::clone(&self.store);
+        let run = self
+            .measure(built, self.plan.concurrency, move |(order, rows)| {
+                let store = Arc::clone(&store);
+                async move {
+                    store
+                        .insert(&order, &rows)
+                        .await
+                        .with_context(|| format!("baseline insert of order {}", order.id()))?;
+                    Ok(())
+                }
+            })
+            .await?;
+        Ok((run, stored))
+    }
+
+    /// Webhooks through the service.
+    async fn ingest_service(&self, base_url: &str, orders: &[GeneratedOrder]) -> Result<Run> {
+        let url = format!("{base_url}/webhooks/adm/orders");
+        let bodies: Vec<Vec<u8>> = orders.iter().map(GeneratedOrder::body).collect();
+        let http = self.http.clone();
+        self.measure(bodies, self.plan.concurrency, move |body| {
+            post_webhook(http.clone(), url.clone(), body)
+        })
+        .await
+    }
+
+    /// The baseline of fulfillment: the service's use case in process, over the same store.
+    async fn fulfil_baseline(&self, orders: Vec<Stored>) -> Result<Run> {
+        let requests = orders
+            .iter()
+            .map(|stored| Ok((stored.id, fulfillment_request(&stored.order)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let service = self.service.clone();
+        self.measure(requests, self.plan.concurrency, move |(id, request)| {
+            let service = service.clone();
+            async move {
+                let recorded = service
+                    .record_fulfillment(id, &request)
+                    .await
+                    .with_context(|| format!("baseline fulfillment of order {id}"))?;
+                ensure!(
+                    matches!(recorded.outcome, Fulfilled::Created(_)),
+                    "baseline fulfillment of order {id} was a replay"
+                );
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    /// Fulfillments through the warehouse API.
+    async fn fulfil_service(&self, base_url: &str, orders: Vec<Stored>) -> Result<Run> {
+        let requests: Vec<(String, Vec<u8>)> = orders
+            .iter()
+            .map(|stored| {
+                let body = fulfillment_json(&stored.order).to_string().into_bytes();
+                (
+                    format!("{base_url}/v1/orders/{}/fulfillments", stored.id),
+                    body,
+                )
+            })
+            .collect();
+        let http = self.http.clone();
+        self.measure(requests, self.plan.concurrency, move |(url, body)| {
+            let http = http.clone();
+            async move {
+                let response = http
+                    .post(&url)
+                    .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .with_context(|| format!("POST {url}"))?;
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                if status.as_u16() != 201 {
+                    bail!("POST {url} answered {status}: {text}");
+                }
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    /// Webhooks at `rate` per second for the plan's latency time.
+    pub async fn latency(&mut self, base_url: &str, rate: f64) -> Result<Latency> {
+        let count = (rate * self.plan.latency_secs).ceil().max(1.0) as usize;
+        let bodies: Vec<Vec<u8>> = self
+            .orders(count)
+            .iter()
+            .map(GeneratedOrder::body)
+            .collect();
+        let url = format!("{base_url}/webhooks/adm/orders");
+        let http = self.http.clone();
+        let run = open_loop(bodies, rate, self.plan.max_in_flight, move |body| {
+            post_webhook(http.clone(), url.clone(), body)
+        })
+        .await?;
+        Ok(Latency::from_run(rate, &run))
+    }
+
+    /// The dispatcher of a fresh service against a bare client, on every pending delivery.
+    pub async fn delivery(&mut self) -> Result<Delivery> {
+        let pending = usize::try_from(db::pending(&self.pool).await?)?;
+        ensure!(pending > 1, "no deliveries are waiting in the outbox");
+        let concurrency = self.plan.dispatch_concurrency;
+        self.adm.reset();
+        eprintln!("    delivery: dispatcher, {pending} deliveries, concurrency {concurrency} ...");
+        let started = Instant::now();
+        let service = self.start_service("delivery", false).await?;
+        let patience = Duration::from_secs(60) + Duration::from_millis(pending as u64 * 20);
+        if !self.adm.wait_for_accepted(pending as u64, patience).await {
+            bail!(
+                "the sandbox ADM accepted {} of {pending} deliveries within {patience:?}",
+                self.adm.accepted_count()
+            );
+        }
+        let dispatcher_wall = started.elapsed();
+        let accepted = self.adm.accepted();
+        ensure!(
+            accepted.len() == pending,
+            "the sandbox ADM kept {} of {pending} fulfillments",
+            accepted.len()
+        );
+        let dispatcher = arrival_figure(&accepted);
+        // The outbox is empty before the service goes.
+        let drained = Instant::now();
+        while db::undelivered(&self.pool).await? > 0 {
+            if drained.elapsed() > Duration::from_secs(60) {
+                bail!("deliveries the sandbox accepted were not marked delivered within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.stop_service("delivery", service).await?;
+        eprintln!(
+            "    delivery: dispatcher {:.0}/s; bare client ...",
+            dispatcher.rate
+        );
+
+        let bodies: Vec<String> = accepted.into_iter().map(|f| f.body).collect();
+        self.adm.reset();
+        let url = self.adm.fulfillment_url();
+        let http = self.http.clone();
+        // Measured as the dispatcher is: from the sandbox's first arrival to its last.
+        let bare_started = Instant::now();
+        closed_loop(bodies, concurrency, move |body| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let response = http
+                    .post(&url)
+                    .header(AUTHORIZATION, format!("Bearer {ADM_KEY}"))
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .context("bare client: POST to the sandbox ADM")?;
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                if status.as_u16() != 200 {
+                    bail!("bare client: the sandbox ADM answered {status}: {text}");
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let bare_wall = bare_started.elapsed();
+        let bare = arrival_figure(&self.adm.accepted());
+        eprintln!(
+            "    delivery: bare client {:.0}/s, ratio {:.2}",
+            bare.rate,
+            if bare.rate > 0.0 {
+                dispatcher.rate / bare.rate
+            } else {
+                0.0
+            }
+        );
+        Ok(Delivery {
+            deliveries: pending,
+            concurrency,
+            dispatcher,
+            dispatcher_wall_secs: dispatcher_wall.as_secs_f64(),
+            bare,
+            bare_wall_secs: bare_wall.as_secs_f64(),
+        })
+    }
+}
+
+/// Deliveries per second between the first and the last arrival at the sandbox.
+fn arrival_figure(accepted: &[orderbridge_sandbox::ReceivedFulfillment]) -> Figure {
+    let first = accepted.iter().map(|f| f.received_at).min();
+    let last = accepted.iter().map(|f| f.received_at).max();
+    let span = match (first, last) {
+        (Some(first), Some(last)) => (last - first).to_std().unwrap_or_default(),
+        _ => Duration::ZERO,
+    };
+    let intervals = accepted.len().saturating_sub(1);
+    Figure {
+        count: accepted.len(),
+        secs: span.as_secs_f64(),
+        rate: per_second(intervals, span),
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+    }
+}
+
+async fn post_webhook(http: reqwest::Client, url: String, body: Vec<u8>) -> Result<()> {
+    let response = http
+        .post(&url)
+        .header(AUTHORIZATION, format!("Bearer {WEBHOOK_KEY}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if status.as_u16() != 200 {
+        bail!("POST {url} answered {status}: {text}");
+    }
+    Ok(())
+}
+
+/// Every unit of the order, by SKU in the order SKUs first appear.
+fn units_by_sku(order: &GeneratedOrder) -> Vec<(String, u32)> {
+    let mut units: Vec<(String, u32)> = Vec::new();
+    for (sku, quantity) in &order.lines {
+        match units.iter_mut().find(|(known, _)| known == sku) {
+            Some((_, total)) => *total += quantity,
+            None => units.push((sku.clone(), *quantity)),
+        }
+    }
+    units
+}
+
+fn tracking_number(order: &GeneratedOrder) -> String {
+    format!("1ZBENCH{}", order.id)
+}
+
+fn tracking_url(order: &GeneratedOrder) -> String {
+    format!("https://track.example.com/{}", tracking_number(order))
+}
+
+/// The warehouse API body shipping the whole order in one package.
+fn fulfillment_json(order: &GeneratedOrder) -> serde_json::Value {
+    let lines: Vec<serde_json::Value> = units_by_sku(order)
+        .into_iter()
+        .map(|(sku, quantity)| json!({"sku": sku, "quantity": quantity}))
+        .collect();
+    json!({
+        "tracking_number": tracking_number(order),
+        "carrier": "UPS",
+        "tracking_url": tracking_url(order),
+        "line_items": lines,
+    })
+}
+
+/// The same as a domain request.
+fn fulfillment_request(order: &GeneratedOrder) -> Result<FulfillmentRequest> {
+    let lines = units_by_sku(order)
+        .into_iter()
+        .map(|(sku, quantity)| Ok((Sku::parse(&sku)?, Quantity::new(quantity)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(FulfillmentRequest {
+        tracking_number: TrackingNumber::parse(&tracking_number(order))?,
+        carrier: Some(Carrier::parse("UPS")?),
+        tracking_url: Some(TrackingUrl::parse(&tracking_url(order))?),
+        lines,
+        shipped_at: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use orderbridge_sandbox::AdmOrderGenerator;
+
+    use super::{fulfillment_json, fulfillment_request, units_by_sku};
+
+    #[test]
+    fn a_fulfillment_ships_every_unit_once_per_sku() -> anyhow::Result<()> {
+        for order in AdmOrderGenerator::new(1).take(200) {
+            let units = units_by_sku(&order);
+            let total: u32 = units.iter().map(|(_, q)| q).sum();
+            let ordered: u32 = order.lines.iter().map(|(_, q)| q).sum();
+            assert_eq!(total, ordered);
+            let request = fulfillment_request(&order)?;
+            assert_eq!(request.lines.len(), units.len());
+            let body = fulfillment_json(&order);
+            assert_eq!(
+                body["line_items"].as_array().map(Vec::len),
+                Some(units.len())
+            );
+        }
+        Ok(())
+    }
+}
