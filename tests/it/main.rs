@@ -1,4 +1,10 @@
 //! Workspace-level tests.
 
 mod delivery;
+mod e2e_cli;
+mod e2e_crash;
+mod e2e_instances;
+mod e2e_lifecycle;
+mod e2e_logs;
 mod harness;
+mod process;
