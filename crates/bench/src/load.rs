@@ -22,6 +22,23 @@ pub struct Run {
 }
 
 impl Run {
+    /// Several runs of the same work as one: counts and times added, latencies pooled.
+    pub fn merge(runs: Vec<Run>) -> Self {
+        let mut count = 0;
+        let mut elapsed = Duration::ZERO;
+        let mut micros = Vec::new();
+        for run in runs {
+            count += run.count;
+            elapsed += run.elapsed;
+            micros.extend(run.latencies.0);
+        }
+        Self {
+            count,
+            elapsed,
+            latencies: Latencies::new(micros),
+        }
+    }
+
     /// Requests per second.
     pub fn rate(&self) -> f64 {
         per_second(self.count, self.elapsed)

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -236,16 +237,22 @@ impl Harness {
         (items, rest)
     }
 
-    /// Runs the warm-up items, then measures the rest, `concurrency` at a time.
-    async fn measure<T, F, Fut>(&self, items: Vec<T>, concurrency: usize, job: F) -> Result<Run>
-    where
-        T: Send + 'static,
-        F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        let (warmup, measured) = self.split(items);
-        closed_loop(warmup, concurrency, job.clone()).await?;
-        closed_loop(measured, concurrency, job).await
+    /// Runs the warm-up jobs of both sides, then measures the rest in [`SLICES`] alternating
+    /// slices (baseline, service, baseline, ...), `concurrency` at a time, so that work
+    /// elsewhere on the machine that comes and goes weighs on both sides alike.
+    async fn measure_pair(&self, service: Vec<Job>, baseline: Vec<Job>) -> Result<(Run, Run)> {
+        let concurrency = self.plan.concurrency;
+        let (service_warmup, service) = self.split(service);
+        let (baseline_warmup, baseline) = self.split(baseline);
+        closed_loop(baseline_warmup, concurrency, run_job).await?;
+        closed_loop(service_warmup, concurrency, run_job).await?;
+        let mut service_runs = Vec::new();
+        let mut baseline_runs = Vec::new();
+        for (service, baseline) in slices(service).into_iter().zip(slices(baseline)) {
+            baseline_runs.push(closed_loop(baseline, concurrency, run_job).await?);
+            service_runs.push(closed_loop(service, concurrency, run_job).await?);
+        }
+        Ok((Run::merge(service_runs), Run::merge(baseline_runs)))
     }
 
     /// Ingest and fulfillment, service and baselines, on the database as it is.
@@ -254,14 +261,16 @@ impl Harness {
         let count = self.plan.warmup + self.plan.operations;
 
         let baseline_orders = self.orders(count);
-        eprintln!("    ingest: baseline (Postgres::insert) ...");
-        let (ingest_baseline, baseline_stored) = self.ingest_baseline(&baseline_orders).await?;
         let service_orders = self.orders(count);
-        eprintln!("    ingest: service (POST /webhooks/adm/orders) ...");
-        let ingest_service = self.ingest_service(base_url, &service_orders).await?;
+        eprintln!(
+            "    ingest: service (POST /webhooks/adm/orders) and baseline (Postgres::insert) ..."
+        );
+        let (baseline_jobs, baseline_stored) = self.ingest_baseline(&baseline_orders)?;
+        let service_jobs = self.ingest_service(base_url, &service_orders);
+        let (service_run, baseline_run) = self.measure_pair(service_jobs, baseline_jobs).await?;
         let ingest = Compared {
-            service: Figure::from(&ingest_service),
-            baseline: Figure::from(&ingest_baseline),
+            service: Figure::from(&service_run),
+            baseline: Figure::from(&baseline_run),
         };
         eprintln!(
             "    ingest: service {:.0}/s, baseline {:.0}/s, ratio {:.2}",
@@ -270,8 +279,6 @@ impl Harness {
             ingest.ratio()
         );
 
-        eprintln!("    fulfillment: baseline (OrderService over Postgres) ...");
-        let fulfil_baseline = self.fulfil_baseline(baseline_stored).await?;
         let external: Vec<String> = service_orders.iter().map(|o| o.id.clone()).collect();
         let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
         let service_stored = service_orders
@@ -282,11 +289,16 @@ impl Harness {
                 id: OrderId::from_uuid(id),
             })
             .collect();
-        eprintln!("    fulfillment: service (POST /v1/orders/{{id}}/fulfillments) ...");
-        let fulfil_service = self.fulfil_service(base_url, service_stored).await?;
+        eprintln!(
+            "    fulfillment: service (POST /v1/orders/{{id}}/fulfillments) and baseline \
+             (OrderService over Postgres) ..."
+        );
+        let baseline_jobs = self.fulfil_baseline(baseline_stored)?;
+        let service_jobs = self.fulfil_service(base_url, service_stored);
+        let (service_run, baseline_run) = self.measure_pair(service_jobs, baseline_jobs).await?;
         let fulfillment = Compared {
-            service: Figure::from(&fulfil_service),
-            baseline: Figure::from(&fulfil_baseline),
+            service: Figure::from(&service_run),
+            baseline: Figure::from(&baseline_run),
         };
         eprintln!(
             "    fulfillment: service {:.0}/s, baseline {:.0}/s, ratio {:.2}",
@@ -303,9 +315,9 @@ impl Harness {
 
     /// The storage limit: the same orders, parsed and built ahead of time, stored with
     /// `Postgres::insert`.
-    async fn ingest_baseline(&self, orders: &[GeneratedOrder]) -> Result<(Run, Vec<Stored>)> {
+    fn ingest_baseline(&self, orders: &[GeneratedOrder]) -> Result<(Vec<Job>, Vec<Stored>)> {
         let clock = SystemClock;
-        let mut built = Vec::with_capacity(orders.len());
+        let mut jobs: Vec<Job> = Vec::with_capacity(orders.len());
         let mut stored = Vec::with_capacity(orders.len());
         for generated in orders {
             let now = clock.now();
@@ -331,92 +343,87 @@ impl Harness {
                 order: generated.clone(),
                 id: order.id(),
             });
-            built.push((order, rows));
-        }
-        let store = Arc::clone(&self.store);
-        let run = self
-            .measure(built, self.plan.concurrency, move |(order, rows)| {
-                let store = Arc::clone(&store);
-                async move {
+            let store = Arc::clone(&self.store);
+            jobs.push(Box::new(move || {
+                Box::pin(async move {
                     store
                         .insert(&order, &rows)
                         .await
                         .with_context(|| format!("baseline insert of order {}", order.id()))?;
                     Ok(())
-                }
-            })
-            .await?;
-        Ok((run, stored))
+                })
+            }));
+        }
+        Ok((jobs, stored))
     }
 
     /// Webhooks through the service.
-    async fn ingest_service(&self, base_url: &str, orders: &[GeneratedOrder]) -> Result<Run> {
+    fn ingest_service(&self, base_url: &str, orders: &[GeneratedOrder]) -> Vec<Job> {
         let url = format!("{base_url}/webhooks/adm/orders");
-        let bodies: Vec<Vec<u8>> = orders.iter().map(GeneratedOrder::body).collect();
-        let http = self.http.clone();
-        self.measure(bodies, self.plan.concurrency, move |body| {
-            post_webhook(http.clone(), url.clone(), body)
-        })
-        .await
+        orders
+            .iter()
+            .map(|order| {
+                let body = order.body();
+                let http = self.http.clone();
+                let url = url.clone();
+                Box::new(move || Box::pin(post_webhook(http, url, body)) as BoxedFuture) as Job
+            })
+            .collect()
     }
 
     /// The baseline of fulfillment: the service's use case in process, over the same store.
-    async fn fulfil_baseline(&self, orders: Vec<Stored>) -> Result<Run> {
-        let requests = orders
+    fn fulfil_baseline(&self, orders: Vec<Stored>) -> Result<Vec<Job>> {
+        orders
             .iter()
-            .map(|stored| Ok((stored.id, fulfillment_request(&stored.order)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let service = self.service.clone();
-        self.measure(requests, self.plan.concurrency, move |(id, request)| {
-            let service = service.clone();
-            async move {
-                let recorded = service
-                    .record_fulfillment(id, &request)
-                    .await
-                    .with_context(|| format!("baseline fulfillment of order {id}"))?;
-                ensure!(
-                    matches!(recorded.outcome, Fulfilled::Created(_)),
-                    "baseline fulfillment of order {id} was a replay"
-                );
-                Ok(())
-            }
-        })
-        .await
+            .map(|stored| {
+                let id = stored.id;
+                let request = fulfillment_request(&stored.order)?;
+                let service = self.service.clone();
+                Ok(Box::new(move || {
+                    Box::pin(async move {
+                        let recorded = service
+                            .record_fulfillment(id, &request)
+                            .await
+                            .with_context(|| format!("baseline fulfillment of order {id}"))?;
+                        ensure!(
+                            matches!(recorded.outcome, Fulfilled::Created(_)),
+                            "baseline fulfillment of order {id} was a replay"
+                        );
+                        Ok(())
+                    }) as BoxedFuture
+                }) as Job)
+            })
+            .collect()
     }
 
     /// Fulfillments through the warehouse API.
-    async fn fulfil_service(&self, base_url: &str, orders: Vec<Stored>) -> Result<Run> {
-        let requests: Vec<(String, Vec<u8>)> = orders
+    fn fulfil_service(&self, base_url: &str, orders: Vec<Stored>) -> Vec<Job> {
+        orders
             .iter()
             .map(|stored| {
                 let body = fulfillment_json(&stored.order).to_string().into_bytes();
-                (
-                    format!("{base_url}/v1/orders/{}/fulfillments", stored.id),
-                    body,
-                )
+                let url = format!("{base_url}/v1/orders/{}/fulfillments", stored.id);
+                let http = self.http.clone();
+                Box::new(move || {
+                    Box::pin(async move {
+                        let response = http
+                            .post(&url)
+                            .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
+                            .header(CONTENT_TYPE, "application/json")
+                            .body(body)
+                            .send()
+                            .await
+                            .with_context(|| format!("POST {url}"))?;
+                        let status = response.status();
+                        let text = response.text().await.unwrap_or_default();
+                        if status.as_u16() != 201 {
+                            bail!("POST {url} answered {status}: {text}");
+                        }
+                        Ok(())
+                    }) as BoxedFuture
+                }) as Job
             })
-            .collect();
-        let http = self.http.clone();
-        self.measure(requests, self.plan.concurrency, move |(url, body)| {
-            let http = http.clone();
-            async move {
-                let response = http
-                    .post(&url)
-                    .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .with_context(|| format!("POST {url}"))?;
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                if status.as_u16() != 201 {
-                    bail!("POST {url} answered {status}: {text}");
-                }
-                Ok(())
-            }
-        })
-        .await
+            .collect()
     }
 
     /// Webhooks at `rate` per second for the plan's latency time.
@@ -523,6 +530,30 @@ impl Harness {
     }
 }
 
+/// The slices each side's measured operations are cut into, run in turn with the other side's.
+const SLICES: usize = 4;
+
+type BoxedFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+
+/// One operation, prepared ahead: calling it starts the request.
+type Job = Box<dyn FnOnce() -> BoxedFuture + Send>;
+
+async fn run_job(job: Job) -> Result<()> {
+    job().await
+}
+
+/// `items` cut into [`SLICES`] runs of (nearly) equal length, in order.
+fn slices<T>(items: Vec<T>) -> Vec<Vec<T>> {
+    let size = items.len().div_ceil(SLICES).max(1);
+    let mut out: Vec<Vec<T>> = (0..SLICES).map(|_| Vec::new()).collect();
+    for (i, item) in items.into_iter().enumerate() {
+        if let Some(slice) = out.get_mut(i / size) {
+            slice.push(item);
+        }
+    }
+    out
+}
+
 /// Deliveries per second between the first and the last arrival at the sandbox.
 fn arrival_figure(accepted: &[orderbridge_sandbox::ReceivedFulfillment]) -> Figure {
     let first = accepted.iter().map(|f| f.received_at).min();
@@ -611,7 +642,15 @@ fn fulfillment_request(order: &GeneratedOrder) -> Result<FulfillmentRequest> {
 mod tests {
     use orderbridge_sandbox::AdmOrderGenerator;
 
-    use super::{fulfillment_json, fulfillment_request, units_by_sku};
+    use super::{SLICES, fulfillment_json, fulfillment_request, slices, units_by_sku};
+
+    #[test]
+    fn work_is_cut_into_slices_in_order() {
+        let cut = slices((0..10).collect::<Vec<u32>>());
+        assert_eq!(cut.len(), SLICES);
+        assert_eq!(cut.concat(), (0..10).collect::<Vec<u32>>());
+        assert!(cut.iter().all(|slice| slice.len() <= 3));
+    }
 
     #[test]
     fn a_fulfillment_ships_every_unit_once_per_sku() -> anyhow::Result<()> {

@@ -759,7 +759,10 @@ impl Report {
              in the bench process, JSON logs at the default `info` level written to \
              `target/bench/orderbridge-*.log`). The load generator is tokio with one reqwest \
              client (a pool of keep-alive HTTP/1.1 connections); every request carries ids of \
-             its own. Each phase first runs {warmup} operations that are not counted.\n",
+             its own. Each ingest and fulfillment phase first runs {warmup} operations of the \
+             service and {warmup} of its baseline that are not counted, then the measured ones \
+             in four alternating slices (baseline, service, baseline, ...), so that other work \
+             on the machine that comes and goes weighs on both sides alike.\n",
             pool = self.plan.pool,
             warmup = self.plan.warmup
         );
