@@ -74,6 +74,8 @@ pub struct FeedampSettings {
     pub client: FeedampConfig,
     /// Pause between polls.
     pub poll_interval: Duration,
+    /// How long a poller's lease lasts.
+    pub poll_lease: Duration,
 }
 
 /// Everything `orderbridge serve` needs.
@@ -184,6 +186,7 @@ fn feedamp(raw: &Raw) -> Result<Option<FeedampSettings>> {
     Ok(Some(FeedampSettings {
         client,
         poll_interval: secs(raw, "feedamp.poll_interval_secs", 1)?,
+        poll_lease: secs(raw, "feedamp.poll_lease_secs", 2)?,
     }))
 }
 

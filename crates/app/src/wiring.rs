@@ -97,7 +97,7 @@ pub fn build(
         }));
     }
 
-    let mut sources: Vec<(Arc<dyn OrderSource>, Duration)> = Vec::new();
+    let mut sources: Vec<(Arc<dyn OrderSource>, Duration, Duration)> = Vec::new();
     if let Some(feedamp) = &config.feedamp {
         // One client per account: its clones share the token and the rate limit.
         let client =
@@ -105,7 +105,7 @@ pub fn build(
         let channel = feedamp.client.channel.clone();
         channels = channels.with(channel.clone(), client.capabilities());
         marketplaces.insert(channel, Arc::new(client.clone()));
-        sources.push((Arc::new(client), feedamp.poll_interval));
+        sources.push((Arc::new(client), feedamp.poll_interval, feedamp.poll_lease));
     }
 
     let service = OrderService::new(
@@ -124,14 +124,12 @@ pub fn build(
         ids,
         config.dispatch.policy,
     );
-    // One identity per process for poller leases; a lease outlives a poll by a wide margin and
-    // is renewed after every page.
+    // One identity per process for poller leases; a lease is renewed after every page.
     let owner = uuid::Uuid::now_v7();
     let pollers = sources
         .into_iter()
-        .map(|(source, interval)| {
+        .map(|(source, interval, lease)| {
             let channel = source.channel().to_string();
-            let lease = Duration::from_secs(120).max(interval.saturating_mul(2));
             let poller = Poller::new(service.clone(), source, clock.clone(), owner, lease);
             (channel, poller, interval)
         })
