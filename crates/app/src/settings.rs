@@ -202,6 +202,11 @@ pub const SPECS: &[Spec] = &[
         "Pause between polls of FeedAMP's new orders.",
     ),
     spec(
+        "feedamp.poll_lease_secs",
+        Some("120"),
+        "How long one instance holds the right to poll (renewed after every page); another instance takes over this long after the poller dies.",
+    ),
+    spec(
         "feedamp.new_orders_path",
         Some("/api/v1/orders/new"),
         "Path of FeedAMP's new-orders feed.",
