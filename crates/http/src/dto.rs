@@ -85,6 +85,9 @@ pub struct OrdersQuery {
     pub status: Option<String>,
     /// Only orders of this channel.
     pub channel: Option<String>,
+    /// The marketplace's order id: answers the one order with this id on `channel` (required
+    /// with it), or an empty page.
+    pub external_id: Option<String>,
     /// Only orders changed after this time (RFC 3339).
     pub updated_after: Option<String>,
     /// Page size, 1 to 500 (default 100).

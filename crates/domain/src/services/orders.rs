@@ -300,6 +300,18 @@ impl OrderService {
         self.store.get(id).await
     }
 
+    /// One order by its marketplace id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub async fn order_by_external(
+        &self,
+        channel: &ChannelId,
+        external_id: &crate::values::ExternalOrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        self.store.find_by_external(channel, external_id).await
+    }
+
     /// A page of orders.
     ///
     /// # Errors

@@ -13,7 +13,8 @@ use orderbridge_domain::order::{
 };
 use orderbridge_domain::ports::store::{DeliveryQuery, OrderCursor, OrderQuery};
 use orderbridge_domain::values::{
-    Carrier, ChannelId, Currency, LineNo, Money, OrderId, TrackingNumber, TrackingUrl,
+    Carrier, ChannelId, Currency, ExternalOrderId, LineNo, Money, OrderId, TrackingNumber,
+    TrackingUrl,
 };
 
 use crate::AppState;
@@ -88,6 +89,17 @@ pub(crate) async fn list_orders(
         .as_deref()
         .map(|c| ChannelId::parse(c).map_err(invalid("channel")))
         .transpose()?;
+    if let Some(external) = query.external_id.as_deref() {
+        let channel = channel.ok_or_else(|| {
+            ApiError::bad_request("Invalid Query", "external_id: needs channel as well")
+        })?;
+        let external = ExternalOrderId::parse(external).map_err(invalid("external_id"))?;
+        let found = state.service.order_by_external(&channel, &external).await?;
+        return Ok(Json(OrderPageOut {
+            orders: found.iter().map(|o| dto::order(o, &[])).collect(),
+            next_cursor: None,
+        }));
+    }
     let updated_after = query
         .updated_after
         .as_deref()

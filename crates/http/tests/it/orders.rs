@@ -73,6 +73,37 @@ async fn orders_are_listed_with_filters_and_a_cursor() {
 }
 
 #[tokio::test]
+async fn an_order_is_found_by_its_marketplace_id() {
+    let app = app();
+    let id = stored_order(&app, "ADM-555").await;
+    let found = call(
+        &app,
+        get(
+            "/v1/orders?channel=adm&external_id=ADM-555",
+            Some(WAREHOUSE_KEY),
+        ),
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json["orders"][0]["id"], id.as_str());
+    let none = call(
+        &app,
+        get(
+            "/v1/orders?channel=adm&external_id=ADM-556",
+            Some(WAREHOUSE_KEY),
+        ),
+    )
+    .await;
+    assert_eq!(none.json, json!({"orders": [], "next_cursor": null}));
+    let no_channel = call(
+        &app,
+        get("/v1/orders?external_id=ADM-555", Some(WAREHOUSE_KEY)),
+    )
+    .await;
+    assert_error(&no_channel, StatusCode::BAD_REQUEST, "Invalid Query");
+}
+
+#[tokio::test]
 async fn bad_list_filters_are_400_naming_the_parameter() {
     let app = app();
     for (query, field) in [
