@@ -164,18 +164,28 @@ fn bulk_uuid(tag: &str) -> String {
 }
 
 /// One chunk of bulk orders: `$1..=$2` are the order numbers, `$3` the time base in ms.
-/// Every order is open, received 2 s after it was placed, with one line (two for every third
-/// order), a raw payload of ADM's size, and its `received` history entry.
-fn bulk_statements() -> [String; 3] {
+/// Every order is received 2 s after it was placed, with one line (two for every third
+/// order), a raw payload of ADM's size and its `received` history entry. Four in five are
+/// shipped, as most orders of a long-lived store are: one fulfillment of every unit a day
+/// later, its lines, its outbox row delivered to ADM, and `fulfilled` and `delivered` history
+/// entries; the fifth stays open.
+fn bulk_statements() -> [String; 7] {
     let order_id = bulk_uuid("7000");
-    let event_id = bulk_uuid("7001");
+    let received_id = bulk_uuid("7001");
+    let fulfillment_id = bulk_uuid("7002");
+    let outbox_id = bulk_uuid("7003");
     let placed = "to_timestamp(($3::bigint + g * 2000) / 1000.0)";
+    let shipped = format!("({placed} + interval '1 day')");
+    let is_shipped = "g % 5 <> 0";
     let orders = format!(
         "INSERT INTO orders (id, channel, external_id, version, status, currency, placed_at, \
          received_at, updated_at, deliver_by, email, shipping_address, shipping_service, \
          subtotal_price, total_discounts, total_shipping, total_tax, total_price, raw_payload) \
-         SELECT {order_id}, 'adm', 'bulk-' || g, 1, 'open', 'USD', {placed}, \
-         {placed} + interval '2 seconds', {placed} + interval '2 seconds', \
+         SELECT {order_id}, 'adm', 'bulk-' || g, \
+         CASE WHEN {is_shipped} THEN 2 ELSE 1 END, \
+         CASE WHEN {is_shipped} THEN 'fulfilled' ELSE 'open' END, 'USD', {placed}, \
+         {placed} + interval '2 seconds', \
+         CASE WHEN {is_shipped} THEN {shipped} ELSE {placed} + interval '2 seconds' END, \
          {placed} + interval '5 days', 'customer' || g || '@example.com', \
          jsonb_build_object('first_name', 'Jane', 'last_name', 'Doe', 'address1', \
            (g % 9999 + 1) || ' Main Street', 'city', 'Anytown', 'province', 'CA', \
@@ -192,24 +202,65 @@ fn bulk_statements() -> [String; 3] {
            g, g, g % 9999 + 1, lpad((g % 100000)::text, 5, '0'))::json \
          FROM generate_series($1::bigint, $2::bigint) AS g"
     );
+    // Line n of order g: its SKU and quantity.
+    let sku = "CASE n WHEN 1 THEN 'TSH-RED-M' ELSE 'MUG-11OZ' END";
+    let quantity = "CASE n WHEN 1 THEN 2 ELSE 1 END";
+    let lines_of_g = "generate_series($1::bigint, $2::bigint) AS g, \
+         generate_series(1, CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END) AS n";
     let lines = format!(
         "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, total_discount, \
-         total_tax) \
-         SELECT {order_id}, n, CASE n WHEN 1 THEN 'TSH-RED-M' ELSE 'MUG-11OZ' END, \
-         CASE n WHEN 1 THEN 2 ELSE 1 END, 12.49, 0, 1.00 \
-         FROM generate_series($1::bigint, $2::bigint) AS g, \
-         generate_series(1, CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END) AS n"
+         total_tax, shipped) \
+         SELECT {order_id}, n, {sku}, {quantity}, 12.49, 0, 1.00, \
+         CASE WHEN {is_shipped} THEN {quantity} ELSE 0 END \
+         FROM {lines_of_g}"
     );
-    let events = format!(
+    let received = format!(
         "INSERT INTO order_events (id, order_id, at, kind, subject, detail) \
-         SELECT {event_id}, {order_id}, {placed} + interval '2 seconds', 'received', NULL, \
+         SELECT {received_id}, {order_id}, {placed} + interval '2 seconds', 'received', NULL, \
          'received from adm (' || CASE WHEN g % 3 = 0 THEN 3 ELSE 2 END || ' units)' \
          FROM generate_series($1::bigint, $2::bigint) AS g"
     );
-    [orders, lines, events]
+    let fulfillments = format!(
+        "INSERT INTO fulfillments (id, order_id, position, tracking_number, carrier, \
+         tracking_url, shipped_at, created_at) \
+         SELECT {fulfillment_id}, {order_id}, 0, '1ZBULK' || g, 'UPS', \
+         'https://track.example.com/1ZBULK' || g, {shipped}, {shipped} \
+         FROM generate_series($1::bigint, $2::bigint) AS g WHERE {is_shipped}"
+    );
+    let fulfillment_lines = format!(
+        "INSERT INTO fulfillment_lines (fulfillment_id, position, line_no, sku, quantity) \
+         SELECT {fulfillment_id}, n - 1, n, {sku}, {quantity} \
+         FROM {lines_of_g} WHERE {is_shipped}"
+    );
+    let outbox = format!(
+        "INSERT INTO outbox (id, order_id, channel, kind, subject, state, attempts, created_at, \
+         next_attempt_at, delivered_at) \
+         SELECT {outbox_id}, {order_id}, 'adm', 'fulfillment', {fulfillment_id}, 'delivered', 1, \
+         {shipped}, {shipped}, {shipped} + interval '1 second' \
+         FROM generate_series($1::bigint, $2::bigint) AS g WHERE {is_shipped}"
+    );
+    let event_id = bulk_uuid("700' || (3 + k) || '");
+    let shipped_events = format!(
+        "INSERT INTO order_events (id, order_id, at, kind, subject, detail) \
+         SELECT {event_id}, {order_id}, {shipped} + k * interval '1 second', \
+         CASE k WHEN 1 THEN 'fulfilled' ELSE 'delivered' END, {fulfillment_id}, \
+         CASE k WHEN 1 THEN 'shipped with tracking number 1ZBULK' || g \
+         ELSE 'fulfillment delivered to adm' END \
+         FROM generate_series($1::bigint, $2::bigint) AS g, generate_series(1, 2) AS k \
+         WHERE {is_shipped}"
+    );
+    [
+        orders,
+        lines,
+        received,
+        fulfillments,
+        fulfillment_lines,
+        outbox,
+        shipped_events,
+    ]
 }
 
-/// Stores `count` open orders with their lines and history, in chunks of 50,000 (one
+/// Stores `count` orders with their lines, shipments and history, in chunks of 50,000 (one
 /// transaction each), placed over the days before `now_ms`; then `VACUUM ANALYZE`, as
 /// autovacuum would have done on a long-lived database. Returns the orders stored in all.
 pub async fn bulk_load(pool: &PgPool, count: u64, now_ms: i64) -> Result<i64> {
@@ -235,7 +286,10 @@ pub async fn bulk_load(pool: &PgPool, count: u64, now_ms: i64) -> Result<i64> {
     }
     let mut connection = pool.acquire().await?;
     connection
-        .execute("VACUUM (ANALYZE) orders, order_lines, order_events")
+        .execute(
+            "VACUUM (ANALYZE) orders, order_lines, order_events, fulfillments, \
+             fulfillment_lines, outbox",
+        )
         .await
         .context("VACUUM ANALYZE after the bulk load")?;
     order_count(pool).await
