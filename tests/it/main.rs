@@ -3,6 +3,7 @@
 mod delivery;
 mod e2e_cli;
 mod e2e_crash;
+mod e2e_feedamp;
 mod e2e_instances;
 mod e2e_lifecycle;
 mod e2e_logs;
