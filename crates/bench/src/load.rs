@@ -89,6 +89,22 @@ where
     F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
+    closed_loop_within(items, concurrency, None, job).await
+}
+
+/// [`closed_loop`], but no request is started once `limit` has passed since the first: the
+/// items left are not run (and not counted).
+pub async fn closed_loop_within<T, F, Fut>(
+    items: Vec<T>,
+    concurrency: usize,
+    limit: Option<Duration>,
+    job: F,
+) -> Result<Run>
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
     let queue = Arc::new(Mutex::new(items.into_iter()));
     let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let start = Instant::now();
@@ -100,7 +116,8 @@ where
         workers.spawn(async move {
             let mut latencies = Vec::new();
             loop {
-                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                let late = limit.is_some_and(|limit| start.elapsed() >= limit);
+                if late || failed.load(std::sync::atomic::Ordering::Relaxed) {
                     return Ok(latencies);
                 }
                 let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
@@ -221,6 +238,22 @@ mod tests {
         })
         .await;
         assert!(failed.is_err_and(|e| e.to_string() == "item 50 failed"));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_closed_loop_with_a_time_limit_leaves_the_rest() -> anyhow::Result<()> {
+        let run = super::closed_loop_within(
+            (0..1_000).collect(),
+            2,
+            Some(Duration::from_millis(50)),
+            |_n: u32| async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                Ok(())
+            },
+        )
+        .await?;
+        assert!(run.count > 0 && run.count < 1_000, "{}", run.count);
         Ok(())
     }
 

@@ -28,7 +28,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::db::{self, BenchDb};
-use crate::load::{Run, closed_loop, open_loop, per_second};
+use crate::load::{Run, closed_loop, closed_loop_within, open_loop, per_second};
 use crate::report::{Compared, Delivery, Figure, Latency, Plan, Throughputs};
 use crate::service::Service;
 
@@ -239,7 +239,8 @@ impl Harness {
 
     /// Runs the warm-up jobs of both sides, then measures the rest in [`SLICES`] alternating
     /// slices (baseline, service, baseline, ...), `concurrency` at a time, so that work
-    /// elsewhere on the machine that comes and goes weighs on both sides alike.
+    /// elsewhere on the machine that comes and goes weighs on both sides alike. A slice stops
+    /// starting operations after the plan's `slice_secs`.
     async fn measure_pair(&self, service: Vec<Job>, baseline: Vec<Job>) -> Result<(Run, Run)> {
         let concurrency = self.plan.concurrency;
         let (service_warmup, service) = self.split(service);
@@ -248,9 +249,10 @@ impl Harness {
         closed_loop(service_warmup, concurrency, run_job).await?;
         let mut service_runs = Vec::new();
         let mut baseline_runs = Vec::new();
+        let limit = Some(Duration::from_secs_f64(self.plan.slice_secs));
         for (service, baseline) in slices(service).into_iter().zip(slices(baseline)) {
-            baseline_runs.push(closed_loop(baseline, concurrency, run_job).await?);
-            service_runs.push(closed_loop(service, concurrency, run_job).await?);
+            baseline_runs.push(closed_loop_within(baseline, concurrency, limit, run_job).await?);
+            service_runs.push(closed_loop_within(service, concurrency, limit, run_job).await?);
         }
         Ok((Run::merge(service_runs), Run::merge(baseline_runs)))
     }
