@@ -204,7 +204,7 @@ pub const SPECS: &[Spec] = &[
     spec(
         "feedamp.poll_lease_secs",
         Some("120"),
-        "How long one instance holds the right to poll (renewed after every page); another instance takes over this long after the poller dies.",
+        "How long one instance holds the right to poll (renewed after every page; at least twice the poll interval); another instance takes over this long after the poller dies. A poller that stops cleanly gives it back at once.",
     ),
     spec(
         "feedamp.new_orders_path",

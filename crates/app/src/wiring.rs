@@ -130,6 +130,8 @@ pub fn build(
         .into_iter()
         .map(|(source, interval, lease)| {
             let channel = source.channel().to_string();
+            // A lease shorter than the pause between polls would run out between them.
+            let lease = lease.max(interval.saturating_mul(2));
             let poller = Poller::new(service.clone(), source, clock.clone(), owner, lease);
             (channel, poller, interval)
         })

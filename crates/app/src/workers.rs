@@ -121,7 +121,8 @@ pub async fn dispatch_loop(
     }
 }
 
-/// Polls one pull channel every `interval` until `stop`.
+/// Polls one pull channel every `interval` until `stop`, then gives up its lease so that
+/// another instance can poll at once.
 pub async fn poll_loop(
     poller: Poller,
     channel: String,
@@ -155,6 +156,13 @@ pub async fn poll_loop(
         }
         if pause_or_stop(interval, &mut stop).await {
             break;
+        }
+    }
+    match poller.release().await {
+        Ok(true) => tracing::info!(channel = %channel, "poller stopped; lease given back"),
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(channel = %channel, error = %error, "could not give back the poller lease; it runs out on its own")
         }
     }
 }

@@ -228,7 +228,8 @@ pub struct FulfillmentOut {
     pub shipped_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub line_items: Vec<LineUnitsOut>,
-    /// The delivery that reports this shipment to the marketplace, where it has its own.
+    /// The delivery that reports this shipment to the marketplace: its own, or the whole-order
+    /// one that carries it; null until one is queued.
     pub delivery: Option<DeliveryOut>,
 }
 
@@ -445,7 +446,8 @@ pub fn delivery(d: &Delivery) -> DeliveryOut {
     }
 }
 
-/// A fulfillment, with its own delivery when one is among `deliveries`.
+/// A fulfillment with the delivery that reports it: its own on per-shipment channels, the
+/// whole-order one on whole-order channels (it carries every shipment).
 #[must_use]
 pub fn fulfillment(f: &Fulfillment, deliveries: &[Delivery]) -> FulfillmentOut {
     FulfillmentOut {
@@ -459,6 +461,11 @@ pub fn fulfillment(f: &Fulfillment, deliveries: &[Delivery]) -> FulfillmentOut {
         delivery: deliveries
             .iter()
             .find(|d| d.kind == DeliveryKind::Fulfillment(f.id()))
+            .or_else(|| {
+                deliveries
+                    .iter()
+                    .find(|d| d.kind == DeliveryKind::OrderFulfillment)
+            })
             .map(delivery),
     }
 }

@@ -84,6 +84,18 @@ impl Poller {
             .await
     }
 
+    /// Gives up the lease (on shutdown), so that another instance can poll at once instead of
+    /// waiting for it to run out. Only a lease this poller holds is affected.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub async fn release(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        self.store()
+            .lease_poller(self.source.channel(), self.owner, now, now)
+            .await
+    }
+
     /// Reads the feed to its end, or returns `Ok(None)` when another instance holds the lease.
     ///
     /// The cursor is saved after each page, so a poll cut short resumes where it stopped; it is

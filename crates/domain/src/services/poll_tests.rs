@@ -210,3 +210,31 @@ async fn only_one_instance_polls_a_channel_while_its_lease_lives() {
         "b takes over once a's lease ran out"
     );
 }
+
+#[tokio::test]
+async fn a_released_lease_lets_another_instance_poll_at_once() {
+    let setup = setup();
+    let mut first = feed();
+    first
+        .expect_fetch_page()
+        .times(1)
+        .returning(|_| Ok(page(&["1"], None)));
+    let mut second = feed();
+    second
+        .expect_fetch_page()
+        .times(1)
+        .returning(|_| Ok(page(&["2"], None)));
+    let a = poller(&setup, first, Uuid::now_v7());
+    let b = poller(&setup, second, Uuid::now_v7());
+    assert!(a.poll_once().await.unwrap().is_some());
+    assert!(
+        !b.release().await.unwrap(),
+        "b holds nothing to release, and a keeps its lease"
+    );
+    assert!(b.poll_once().await.unwrap().is_none(), "a still holds it");
+    assert!(a.release().await.unwrap());
+    assert!(
+        b.poll_once().await.unwrap().is_some(),
+        "b polls right after a let go"
+    );
+}
