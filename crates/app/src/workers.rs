@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbridge_domain::ports::store::OrderStore;
-use orderbridge_domain::services::{Dispatched, Dispatcher, Poller};
-use tokio::sync::{Semaphore, watch};
+use orderbridge_domain::outbox::Delivery;
+use orderbridge_domain::ports::store::{OrderStore, StoreError};
+use orderbridge_domain::services::{Attempt, Dispatched, Dispatcher, Poller, Ready};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -27,6 +28,14 @@ async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> boo
 
 /// Claims due outbox rows and sends them, at most `concurrency` at once, until `stop`; then lets
 /// in-flight sends finish within `grace` and gives back every lease this loop holds.
+///
+/// Three parts work at once so that the database's commits do not serialise the sends: a
+/// claimer keeps a queue of rows claimed ahead, a batch at a time, with their orders loaded;
+/// senders take rows from it as permits free; a recorder commits the outcomes of the sends
+/// that finished meanwhile in one transaction. A send keeps its permit until its outcome is
+/// committed, so that at most `concurrency` deliveries are sent but not yet recorded: the
+/// most a crash can make us send twice. A row that waited in the queue until less than half
+/// its lease was left is not sent: its lease runs out and it is claimed again.
 pub async fn dispatch_loop(
     dispatcher: Dispatcher,
     config: DispatchConfig,
@@ -35,75 +44,55 @@ pub async fn dispatch_loop(
 ) {
     // One lease token per loop: shutdown releases everything claimed under it.
     let token = Uuid::now_v7();
-    let permits = Arc::new(Semaphore::new(config.concurrency));
+    let concurrency = config.concurrency.max(1);
+    let batch = usize::try_from(config.batch_size)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let (queue, mut queued) = mpsc::channel::<Ready>(batch.saturating_mul(2));
+    let (finished, to_record) = mpsc::channel::<(Attempt, OwnedSemaphorePermit)>(concurrency);
+    let claimer = tokio::spawn(claim_loop(
+        dispatcher.clone(),
+        token,
+        batch,
+        config.idle_poll,
+        queue,
+        stop.clone(),
+    ));
+    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, concurrency));
+    let permits = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     loop {
-        if *stop.borrow() {
-            break;
-        }
         while tasks.try_join_next().is_some() {}
-        let free = permits.available_permits();
-        if free == 0 {
-            tokio::select! {
-                _ = tasks.join_next() => {}
-                () = stopped(&mut stop) => break,
-            }
-            continue;
-        }
-        let limit = config
-            .batch_size
-            .min(u32::try_from(free).unwrap_or(u32::MAX));
-        let claimed = match dispatcher.claim(token, limit).await {
-            Ok(claimed) => claimed,
-            Err(error) => {
-                tracing::error!(error = %error, "could not claim outbox rows");
-                if pause_or_stop(config.idle_poll, &mut stop).await {
-                    break;
-                }
-                continue;
-            }
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit,
+            () = stopped(&mut stop) => break,
         };
-        if claimed.is_empty() {
-            if pause_or_stop(config.idle_poll, &mut stop).await {
-                break;
-            }
+        let Ok(permit) = permit else { break };
+        let row = tokio::select! {
+            row = queued.recv() => row,
+            () = stopped(&mut stop) => break,
+        };
+        let Some(row) = row else { break };
+        if !dispatcher.lease_fresh(&row.claimed) {
+            tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
             continue;
         }
-        for row in claimed {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let dispatcher = dispatcher.clone();
-            tasks.spawn(async move {
-                let delivery = &row.delivery;
-                let outcome = dispatcher.dispatch(&row).await;
-                let label = match &outcome {
-                    Ok(Dispatched::Delivered) => "delivered",
-                    Ok(Dispatched::Retrying(_)) => "retry",
-                    Ok(Dispatched::Parked(_)) => "parked",
-                    Ok(Dispatched::LeaseLost) => "lease_lost",
-                    Err(_) => "store_error",
-                };
-                metrics::counter!(
-                    "orderbridge_deliveries_total",
-                    "channel" => delivery.channel.to_string(),
-                    "kind" => delivery.kind.name(),
-                    "outcome" => label
-                )
-                .increment(1);
-                match outcome {
-                    Ok(Dispatched::Delivered) => tracing::info!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, "delivered"),
-                    Ok(Dispatched::Retrying(at)) => tracing::warn!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, attempts = delivery.attempts + 1, next_attempt_at = %at, "delivery failed; will retry"),
-                    Ok(Dispatched::Parked(error)) if error.starts_with("authentication failed") => tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, channel = %delivery.channel, error = %error, "marketplace refused our credentials: delivery parked; check the channel's configuration"),
-                    Ok(Dispatched::Parked(error)) => tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, error = %error, "delivery parked for an operator"),
-                    Ok(Dispatched::LeaseLost) => tracing::warn!(delivery_id = %delivery.id, "lease ran out before the outcome was recorded; another worker has the row"),
-                    Err(error) => tracing::error!(delivery_id = %delivery.id, error = %error, "could not record a delivery outcome; the row is tried again when its lease runs out"),
-                }
-                drop(permit);
-            });
-        }
+        let dispatcher = dispatcher.clone();
+        let finished = finished.clone();
+        tasks.spawn(async move {
+            let attempt = dispatcher.attempt_ready(&row).await;
+            // The recorder gives the permit back once the outcome is committed.
+            if finished.send((attempt, permit)).await.is_err() {
+                tracing::error!(delivery_id = %row.claimed.delivery.id, "outcome not recorded (the recorder stopped); the row is tried again when its lease runs out");
+            }
+        });
     }
-    // Shutdown: let in-flight sends finish, then give back what is still leased.
+    // Shutdown: claim nothing more, let in-flight sends finish, record their outcomes, then
+    // give back what is still leased (rows queued but not sent among them).
+    drop(queued);
+    if let Err(error) = claimer.await {
+        tracing::error!(error = %error, "the claimer stopped abnormally");
+    }
     let drained =
         tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
@@ -112,11 +101,126 @@ pub async fn dispatch_loop(
             "shutdown: deliveries still in flight after the grace period were stopped"
         );
         tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    drop(finished);
+    if let Err(error) = recorder.await {
+        tracing::error!(error = %error, "the recorder stopped abnormally");
     }
     match dispatcher.release(token).await {
         Ok(released) => tracing::info!(released, "dispatcher stopped; leases given back"),
         Err(error) => {
             tracing::error!(error = %error, "could not give back leases; they run out on their own");
+        }
+    }
+}
+
+/// Keeps `queue` topped up: waits until a whole batch fits, claims it, queues it; pauses for
+/// `idle_poll` when nothing is due. Ends on `stop` or when the queue's receiver is gone.
+async fn claim_loop(
+    dispatcher: Dispatcher,
+    token: Uuid,
+    batch: usize,
+    idle_poll: Duration,
+    queue: mpsc::Sender<Ready>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let batch = batch.min(queue.max_capacity()).max(1);
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let room = tokio::select! {
+            room = queue.reserve_many(batch) => room,
+            () = stopped(&mut stop) => break,
+        };
+        let Ok(room) = room else { break };
+        let limit = u32::try_from(batch).unwrap_or(u32::MAX);
+        let claimed = match dispatcher.claim_ready(token, limit).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::error!(error = %error, "could not claim outbox rows or load their orders");
+                if pause_or_stop(idle_poll, &mut stop).await {
+                    break;
+                }
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            drop(room);
+            if pause_or_stop(idle_poll, &mut stop).await {
+                break;
+            }
+            continue;
+        }
+        for (slot, row) in room.zip(claimed) {
+            slot.send(row);
+        }
+    }
+}
+
+/// Records finished attempts, as many as have arrived (up to `limit`) per transaction,
+/// reports each outcome and then gives back their permits; ends once every sender is gone
+/// and the channel is drained.
+async fn record_loop(
+    dispatcher: Dispatcher,
+    mut finished: mpsc::Receiver<(Attempt, OwnedSemaphorePermit)>,
+    limit: usize,
+) {
+    let mut batch = Vec::with_capacity(limit);
+    while finished.recv_many(&mut batch, limit).await > 0 {
+        let (attempts, permits): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let sent: Vec<Delivery> = attempts.iter().map(|a| a.delivery.clone()).collect();
+        match dispatcher.record(attempts).await {
+            Ok(outcomes) => {
+                for (delivery, dispatched) in &outcomes {
+                    report(delivery, Ok(dispatched));
+                }
+            }
+            Err(error) => {
+                for delivery in &sent {
+                    report(delivery, Err(&error));
+                }
+            }
+        }
+        drop(permits);
+    }
+}
+
+/// The metric and the log line of one delivery's outcome.
+fn report(delivery: &Delivery, outcome: Result<&Dispatched, &StoreError>) {
+    let label = match outcome {
+        Ok(Dispatched::Delivered) => "delivered",
+        Ok(Dispatched::Retrying(_)) => "retry",
+        Ok(Dispatched::Parked(_)) => "parked",
+        Ok(Dispatched::LeaseLost) => "lease_lost",
+        Err(_) => "store_error",
+    };
+    metrics::counter!(
+        "orderbridge_deliveries_total",
+        "channel" => delivery.channel.to_string(),
+        "kind" => delivery.kind.name(),
+        "outcome" => label
+    )
+    .increment(1);
+    match outcome {
+        Ok(Dispatched::Delivered) => {
+            tracing::info!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, "delivered")
+        }
+        Ok(Dispatched::Retrying(at)) => {
+            tracing::warn!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, attempts = delivery.attempts + 1, next_attempt_at = %at, "delivery failed; will retry")
+        }
+        Ok(Dispatched::Parked(error)) if error.starts_with("authentication failed") => {
+            tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, channel = %delivery.channel, error = %error, "marketplace refused our credentials: delivery parked; check the channel's configuration")
+        }
+        Ok(Dispatched::Parked(error)) => {
+            tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, error = %error, "delivery parked for an operator")
+        }
+        Ok(Dispatched::LeaseLost) => {
+            tracing::warn!(delivery_id = %delivery.id, "lease ran out before the outcome was recorded; another worker has the row")
+        }
+        Err(error) => {
+            tracing::error!(delivery_id = %delivery.id, error = %error, "could not record a delivery outcome; the row is tried again when its lease runs out")
         }
     }
 }

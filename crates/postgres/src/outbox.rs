@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use orderbridge_domain::outbox::{Delivery, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, Lease, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, Lease, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
 use sqlx::postgres::PgRow;
@@ -73,7 +73,7 @@ pub(crate) async fn claim(
            LIMIT $3 \
            FOR UPDATE SKIP LOCKED) \
          UPDATE outbox SET lease_token = $4, lease_until = $5 \
-         FROM due WHERE outbox.seq = due.seq \
+         WHERE outbox.seq = ANY(ARRAY(SELECT seq FROM due)) \
          RETURNING {}",
         COLUMNS
             .split(", ")
@@ -115,25 +115,7 @@ pub(crate) async fn complete(
     lease: &Lease,
     result: &AttemptResult,
 ) -> Result<Option<Uuid>, StoreError> {
-    let (state, next, error, remote_ref, delivered_at) = match result {
-        AttemptResult::Delivered { remote_ref, at } => (
-            DeliveryState::Delivered,
-            None,
-            None,
-            remote_ref.as_deref(),
-            Some(*at),
-        ),
-        AttemptResult::Retry { at, error } => (
-            DeliveryState::Pending,
-            Some(*at),
-            Some(error.as_str()),
-            None,
-            None,
-        ),
-        AttemptResult::Dead { error } => {
-            (DeliveryState::Dead, None, Some(error.as_str()), None, None)
-        }
-    };
+    let (state, next, error, remote_ref, delivered_at) = columns(result);
     let row = sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, state = $3, \
          next_attempt_at = COALESCE($4, next_attempt_at), \
@@ -152,6 +134,117 @@ pub(crate) async fn complete(
     .await
     .map_err(db("record delivery attempt"))?;
     row.map(|r| column(&r, "order_id")).transpose()
+}
+
+/// What one attempt's result writes: state, next attempt, error, remote reference, delivery
+/// time (`None` keeps the stored value).
+type Columns<'a> = (
+    DeliveryState,
+    Option<DateTime<Utc>>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<DateTime<Utc>>,
+);
+
+fn columns(result: &AttemptResult) -> Columns<'_> {
+    match result {
+        AttemptResult::Delivered { remote_ref, at } => (
+            DeliveryState::Delivered,
+            None,
+            None,
+            remote_ref.as_deref(),
+            Some(*at),
+        ),
+        AttemptResult::Retry { at, error } => (
+            DeliveryState::Pending,
+            Some(*at),
+            Some(error.as_str()),
+            None,
+            None,
+        ),
+        AttemptResult::Dead { error } => {
+            (DeliveryState::Dead, None, Some(error.as_str()), None, None)
+        }
+    }
+}
+
+/// Records several attempts' results with their history entries in one statement, each only
+/// if its lease is still held; returns the ids of the deliveries recorded. Run it in a
+/// transaction begun with [`crate::store::PLAN_ROBUST`], so that the join with the input
+/// probes the outbox's id index whatever the statistics say.
+pub(crate) async fn complete_many(
+    conn: &mut PgConnection,
+    completions: &[Completion],
+) -> Result<Vec<Uuid>, StoreError> {
+    let written: Vec<Columns<'_>> = completions.iter().map(|c| columns(&c.result)).collect();
+    sqlx::query_scalar(
+        "WITH input AS ( \
+           SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], \
+             $5::text[], $6::text[], $7::timestamptz[], $8::uuid[], $9::timestamptz[], \
+             $10::text[], $11::uuid[], $12::text[]) WITH ORDINALITY \
+             AS i(id, token, state, next_at, error, remote_ref, delivered_at, event_id, \
+                  event_at, event_kind, event_subject, event_detail, n)), \
+         done AS ( \
+           UPDATE outbox o SET attempts = o.attempts + 1, state = i.state, \
+             next_attempt_at = COALESCE(i.next_at, o.next_attempt_at), \
+             last_error = COALESCE(i.error, o.last_error), \
+             remote_ref = COALESCE(i.remote_ref, o.remote_ref), \
+             delivered_at = COALESCE(i.delivered_at, o.delivered_at), \
+             lease_token = NULL, lease_until = NULL \
+           FROM input i WHERE o.id = i.id AND o.lease_token = i.token \
+           RETURNING o.id, o.order_id), \
+         history AS ( \
+           INSERT INTO order_events (id, order_id, at, kind, subject, detail) \
+           SELECT i.event_id, d.order_id, i.event_at, i.event_kind, i.event_subject, \
+                  i.event_detail \
+           FROM input i JOIN done d ON d.id = i.id ORDER BY i.n) \
+         SELECT id FROM done",
+    )
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.lease.delivery.as_uuid())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.lease.token)
+            .collect::<Vec<_>>(),
+    )
+    .bind(written.iter().map(|w| w.0.as_str()).collect::<Vec<_>>())
+    .bind(written.iter().map(|w| w.1).collect::<Vec<_>>())
+    .bind(written.iter().map(|w| w.2).collect::<Vec<_>>())
+    .bind(written.iter().map(|w| w.3).collect::<Vec<_>>())
+    .bind(written.iter().map(|w| w.4).collect::<Vec<_>>())
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.event.id.as_uuid())
+            .collect::<Vec<_>>(),
+    )
+    .bind(completions.iter().map(|c| c.event.at).collect::<Vec<_>>())
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.event.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.event.subject)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        completions
+            .iter()
+            .map(|c| c.event.detail.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("record delivery attempts"))
 }
 
 pub(crate) async fn release(conn: &mut PgConnection, token: Uuid) -> Result<u64, StoreError> {

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{Order, OrderEvent, Version};
 use orderbridge_domain::outbox::{Delivery, NewDelivery};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, InsertError, Lease, LeaseError,
-    OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
-    StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, InsertError, Lease,
+    LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError,
+    SaveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use sqlx::Transaction;
@@ -92,6 +92,14 @@ impl OrderStore for Sqlite {
         let order = load_orders(&mut tx, &[id.as_uuid()]).await?.pop();
         commit(tx).await?;
         Ok(order)
+    }
+
+    async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
+        let mut tx = self.read().await?;
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+        let orders = load_orders(&mut tx, &ids).await?;
+        commit(tx).await?;
+        Ok(orders)
     }
 
     async fn find_by_external(
@@ -209,6 +217,20 @@ impl OrderStore for Sqlite {
         insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
         commit(tx).await?;
         Ok(())
+    }
+
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut recorded = Vec::with_capacity(completions.len());
+        for completion in completions {
+            let order_id = outbox::complete(&mut tx, &completion.lease, &completion.result).await?;
+            if let Some(order_id) = order_id {
+                insert_events(&mut tx, order_id, std::slice::from_ref(&completion.event)).await?;
+            }
+            recorded.push(order_id.is_some());
+        }
+        commit(tx).await?;
+        Ok(recorded)
     }
 
     async fn release(&self, token: Uuid) -> Result<u64, StoreError> {

@@ -447,3 +447,18 @@ pub async fn one_poller_holds_a_channel_until_its_lease_runs_out(store: &dyn Ord
 pub async fn ping_answers(store: &dyn OrderStore) {
     store.ping().await.unwrap();
 }
+
+pub async fn get_many_loads_the_orders_found(store: &dyn OrderStore) {
+    let first = insert(store, create(sample("adm", "G-1"), 0), &[]).await;
+    let second = insert(store, create(sample("adm", "G-2"), 1), &[]).await;
+    let missing = OrderId::from_uuid(id());
+    let mut found = store
+        .get_many(&[second.id(), missing, first.id()])
+        .await
+        .unwrap();
+    found.sort_by_key(|order| order.external_id().as_str().to_owned());
+    assert_eq!(found.len(), 2, "the unknown id is left out");
+    assert_eq!(found[0], store.get(first.id()).await.unwrap().unwrap());
+    assert_eq!(found[1], store.get(second.id()).await.unwrap().unwrap());
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
+}

@@ -3,7 +3,8 @@
 use orderbridge_domain::order::{EventType, Order};
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, LeaseError, OrderStore, RequeueError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, LeaseError, OrderStore,
+    RequeueError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, FulfillmentId, LineNo, RefundId};
 use uuid::Uuid;
@@ -359,4 +360,86 @@ pub async fn deliveries_are_listed_newest_first_by_keyset(store: &dyn OrderStore
     let ids: Vec<_> = first.iter().chain(second.iter()).map(|d| d.id).collect();
     let expected: Vec<_> = newest.iter().take(4).map(|d| d.id).collect();
     assert_eq!(ids, expected);
+}
+
+pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dyn OrderStore) {
+    let first = queued(store, "M-1", 0, &[DeliveryKind::Confirm]).await;
+    let second = queued(store, "M-2", 1, &[DeliveryKind::Confirm]).await;
+    let third = queued(store, "M-3", 2, &[DeliveryKind::Confirm]).await;
+    let claimed = claim(store, 10).await;
+    assert_eq!(claimed.len(), 3);
+    let of = |order: &Order| {
+        claimed
+            .iter()
+            .find(|c| c.delivery.order_id == order.id())
+            .unwrap()
+    };
+    let mut forged = of(&second).lease;
+    forged.token = Uuid::now_v7();
+    let completions = [
+        Completion {
+            lease: of(&first).lease,
+            result: delivered(11),
+            event: event(EventType::Confirmed, 11, "first confirmed"),
+        },
+        Completion {
+            lease: forged,
+            result: delivered(11),
+            event: event(EventType::Confirmed, 11, "forged"),
+        },
+        Completion {
+            lease: of(&third).lease,
+            result: AttemptResult::Retry {
+                at: at(100),
+                error: "HTTP 503".to_owned(),
+            },
+            event: event(EventType::DeliveryFailed, 11, "third failed"),
+        },
+    ];
+    let recorded = store.complete_many(&completions).await.unwrap();
+    assert_eq!(recorded, [true, false, true], "in the order given");
+
+    let row = store
+        .delivery(of(&first).delivery.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.state, row.attempts), (DeliveryState::Delivered, 1));
+    assert_eq!(row.remote_ref.as_deref(), Some("R11"));
+    let row = store
+        .delivery(of(&second).delivery.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.state, row.attempts),
+        (DeliveryState::Pending, 0),
+        "a lost lease writes nothing"
+    );
+    let row = store
+        .delivery(of(&third).delivery.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.state, row.attempts), (DeliveryState::Pending, 1));
+    assert_eq!(row.next_attempt_at, at(100));
+    assert_eq!(row.last_error.as_deref(), Some("HTTP 503"));
+
+    let details = |order: Order| {
+        order
+            .events()
+            .iter()
+            .map(|e| e.detail.clone())
+            .collect::<Vec<_>>()
+    };
+    let history = details(store.get(first.id()).await.unwrap().unwrap());
+    assert_eq!(history.last().map(String::as_str), Some("first confirmed"));
+    let history = details(store.get(second.id()).await.unwrap().unwrap());
+    assert_eq!(history.len(), 1, "no history entry for a lost lease");
+    let history = details(store.get(third.id()).await.unwrap().unwrap());
+    assert_eq!(history.last().map(String::as_str), Some("third failed"));
+    assert!(
+        store.complete_many(&[]).await.unwrap().is_empty(),
+        "nothing to record"
+    );
 }

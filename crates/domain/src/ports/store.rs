@@ -169,6 +169,17 @@ pub struct Lease {
     pub until: DateTime<Utc>,
 }
 
+/// The outcome of one attempt, ready to be recorded with [`OrderStore::complete_many`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The lease the attempt was made under.
+    pub lease: Lease,
+    /// How it ended.
+    pub result: AttemptResult,
+    /// The history entry to append to the delivery's order.
+    pub event: OrderEvent,
+}
+
 /// What became of a delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptResult {
@@ -237,6 +248,22 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError`] only for storage failures; a missing order is `Ok(None)`.
     async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError>;
 
+    /// Loads several orders at once, each with everything that happened to it, in no
+    /// particular order; ids with no stored order are left out. The default loads them one
+    /// by one with [`OrderStore::get`].
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(order) = self.get(*id).await? {
+                orders.push(order);
+            }
+        }
+        Ok(orders)
+    }
+
     /// Loads an order by its marketplace id.
     ///
     /// # Errors
@@ -285,6 +312,32 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError>;
+
+    /// Records several attempts' outcomes, each as [`OrderStore::complete`] would, in as few
+    /// transactions as the store allows: a dispatcher with many deliveries in flight pays for
+    /// one durable commit per batch instead of one per delivery. Returns, in the order given,
+    /// `true` for each completion recorded and `false` for each whose lease was no longer held
+    /// (nothing written for that one; the others are still recorded).
+    ///
+    /// The default records them one by one with [`OrderStore::complete`].
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store fails; completions not recorded stay leased until their
+    /// lease runs out, and their rows are then tried again.
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
+        let mut recorded = Vec::with_capacity(completions.len());
+        for completion in completions {
+            match self
+                .complete(&completion.lease, &completion.result, &completion.event)
+                .await
+            {
+                Ok(()) => recorded.push(true),
+                Err(LeaseError::Lost(_)) => recorded.push(false),
+                Err(LeaseError::Store(error)) => return Err(error),
+            }
+        }
+        Ok(recorded)
+    }
 
     /// Gives back every lease held with `token` without counting an attempt (shutdown).
     /// Returns how many were released.

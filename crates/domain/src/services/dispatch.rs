@@ -14,9 +14,9 @@ use crate::outbox::{Delivery, DeliveryKind};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::{Marketplace, Outcome};
 use crate::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, LeaseError, OrderStore, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, OrderStore, StoreError,
 };
-use crate::values::{ChannelId, EventId};
+use crate::values::{ChannelId, EventId, OrderId};
 
 /// How retries are spaced and when they stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,26 @@ pub enum Dispatched {
     Parked(String),
     /// The lease ran out before the outcome was recorded; another worker owns the row now.
     LeaseLost,
+}
+
+/// A claimed delivery with its order as loaded at the claim (`None`: the order is gone).
+#[derive(Debug, Clone)]
+pub struct Ready {
+    /// The claimed row.
+    pub claimed: Claimed,
+    /// Its order.
+    pub order: Option<Arc<Order>>,
+}
+
+/// One sent delivery whose outcome is decided but not yet recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The delivery, as claimed.
+    pub delivery: Delivery,
+    /// What to record.
+    pub completion: Completion,
+    /// What it means once recorded.
+    pub dispatched: Dispatched,
 }
 
 /// The marketplace adapter of each channel.
@@ -139,8 +159,74 @@ impl Dispatcher {
     /// [`StoreError`] when the outcome cannot be recorded; the lease then runs out and the row
     /// is tried again.
     pub async fn dispatch(&self, claimed: &Claimed) -> Result<Dispatched, StoreError> {
+        let attempt = self.attempt(claimed).await?;
+        Ok(self
+            .record(vec![attempt])
+            .await?
+            .pop()
+            .map_or(Dispatched::LeaseLost, |(_, dispatched)| dispatched))
+    }
+
+    /// Whether a claimed row still has at least half of its lease left, so that it may be
+    /// sent: a row that waited too long in a worker's queue is left to run out instead, since
+    /// another worker may claim it once it has.
+    #[must_use]
+    pub fn lease_fresh(&self, claimed: &Claimed) -> bool {
+        claimed.lease.until - self.clock.now() >= to_delta(self.policy.lease / 2)
+    }
+
+    /// Sends one claimed row and decides what its outcome is; nothing is recorded yet (see
+    /// [`Dispatcher::record`]).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the order cannot be loaded; the lease then runs out and the row is
+    /// tried again.
+    pub async fn attempt(&self, claimed: &Claimed) -> Result<Attempt, StoreError> {
+        let order = self.store.get(claimed.delivery.order_id).await?;
+        Ok(self.attempt_with(claimed, order.as_ref()).await)
+    }
+
+    /// Claims up to `limit` due rows under the lease `token` and loads their orders, all in
+    /// one go, so that senders need not go to the store each.
+    ///
+    /// # Errors
+    /// [`StoreError`]; rows claimed before the orders failed to load stay leased until their
+    /// lease runs out.
+    pub async fn claim_ready(&self, token: Uuid, limit: u32) -> Result<Vec<Ready>, StoreError> {
+        let claimed = self.claim(token, limit).await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<OrderId> = claimed.iter().map(|c| c.delivery.order_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let orders: BTreeMap<OrderId, Arc<Order>> = self
+            .store
+            .get_many(&ids)
+            .await?
+            .into_iter()
+            .map(|order| (order.id(), Arc::new(order)))
+            .collect();
+        Ok(claimed
+            .into_iter()
+            .map(|claimed| Ready {
+                order: orders.get(&claimed.delivery.order_id).cloned(),
+                claimed,
+            })
+            .collect())
+    }
+
+    /// Sends a row claimed with [`Dispatcher::claim_ready`] and decides its outcome; nothing
+    /// is recorded yet (see [`Dispatcher::record`]).
+    pub async fn attempt_ready(&self, ready: &Ready) -> Attempt {
+        self.attempt_with(&ready.claimed, ready.order.as_deref())
+            .await
+    }
+
+    /// Sends `claimed` with its order as loaded (`None`: the order is gone).
+    async fn attempt_with(&self, claimed: &Claimed, order: Option<&Order>) -> Attempt {
         let delivery = &claimed.delivery;
-        let outcome = self.send(delivery).await?;
+        let outcome = self.send(delivery, order).await;
         let now = self.clock.now();
         let attempts = delivery.attempts.saturating_add(1);
         let (result, kind, detail, dispatched) = match outcome {
@@ -208,11 +294,49 @@ impl Dispatcher {
             subject: Some(delivery.id.as_uuid()),
             detail,
         };
-        match self.store.complete(&claimed.lease, &result, &event).await {
-            Ok(()) => Ok(dispatched),
-            Err(LeaseError::Lost(_)) => Ok(Dispatched::LeaseLost),
-            Err(LeaseError::Store(e)) => Err(e),
+        Attempt {
+            delivery: delivery.clone(),
+            completion: Completion {
+                lease: claimed.lease,
+                result,
+                event,
+            },
+            dispatched,
         }
+    }
+
+    /// Records the outcomes of several attempts, in one transaction where the store allows,
+    /// and returns each delivery with what became of it, in the order given:
+    /// [`Dispatched::LeaseLost`] for those whose lease was no longer held.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the outcomes cannot be recorded; the leases then run out and the
+    /// rows are tried again.
+    pub async fn record(
+        &self,
+        attempts: Vec<Attempt>,
+    ) -> Result<Vec<(Delivery, Dispatched)>, StoreError> {
+        if attempts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (done, completions): (Vec<_>, Vec<_>) = attempts
+            .into_iter()
+            .map(|a| ((a.delivery, a.dispatched), a.completion))
+            .unzip();
+        let recorded = self.store.complete_many(&completions).await?;
+        // A store answering for fewer completions than given recorded none of the rest.
+        let recorded = recorded.into_iter().chain(std::iter::repeat(false));
+        Ok(done
+            .into_iter()
+            .zip(recorded)
+            .map(|((delivery, dispatched), recorded)| {
+                if recorded {
+                    (delivery, dispatched)
+                } else {
+                    (delivery, Dispatched::LeaseLost)
+                }
+            })
+            .collect())
     }
 
     fn parked(
@@ -230,22 +354,22 @@ impl Dispatcher {
         )
     }
 
-    /// Calls the marketplace with the order's current state.
-    async fn send(&self, delivery: &Delivery) -> Result<Outcome, StoreError> {
+    /// Calls the marketplace with the order's state as loaded.
+    async fn send(&self, delivery: &Delivery, order: Option<&Order>) -> Outcome {
         let Some(marketplace) = self.marketplaces.get(&delivery.channel) else {
-            return Ok(Outcome::Rejected {
+            return Outcome::Rejected {
                 reason: format!(
                     "no marketplace is configured for channel {}",
                     delivery.channel
                 ),
-            });
+            };
         };
-        let Some(order) = self.store.get(delivery.order_id).await? else {
-            return Ok(Outcome::Rejected {
+        let Some(order) = order else {
+            return Outcome::Rejected {
                 reason: format!("order {} no longer exists", delivery.order_id),
-            });
+            };
         };
-        Ok(send_kind(marketplace.as_ref(), &order, delivery.kind).await)
+        send_kind(marketplace.as_ref(), order, delivery.kind).await
     }
 }
 

@@ -7,7 +7,7 @@ mod orders;
 mod poll;
 
 pub use channels::Channels;
-pub use dispatch::{Dispatched, Dispatcher, Marketplaces, RetryPolicy};
+pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
     RefundRecorded, RequeueDeliveryError, ServiceConfig,
