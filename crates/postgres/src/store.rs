@@ -41,6 +41,19 @@ impl Postgres {
             .map_err(db("begin transaction"))
     }
 
+    /// A read-only transaction for loading orders: one snapshot for the several queries an
+    /// order takes (its row, lines, shipments, cancellations, refunds, history), and, as in
+    /// [`PLAN_ROBUST`], no plan that reads a whole table. Loading by key must probe indexes;
+    /// without statistics the planner took a sequential scan of `fulfillments` for a single
+    /// order, whose cost grew with every shipment stored (the benchmark's fulfillment phase
+    /// slowed to half the storage limit's rate within its first round).
+    async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.pool
+            .begin_with(SNAPSHOT)
+            .await
+            .map_err(db("begin transaction"))
+    }
+
     async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
         self.pool.acquire().await.map_err(db("acquire connection"))
     }
@@ -54,11 +67,16 @@ impl Postgres {
 /// rows due, and growing with the backlog), or hash joins over the whole outbox. Forbidding
 /// those plans for these transactions keeps their cost independent of the statistics
 /// (found by the benchmark's delivery phase; see BENCHMARKS.md). A plan that must still sort
-/// (the history entries, in the order given) is then costed so high that PostgreSQL would
-/// JIT-compile it, 176 ms per statement: JIT is off too.
+/// (the history entries, in the order given) is then costed far above `jit_above_cost`; JIT
+/// is off on every connection (see [`crate::Postgres::connect`]).
 pub(crate) const PLAN_ROBUST: &str = "BEGIN; SET LOCAL enable_sort = off; \
      SET LOCAL enable_bitmapscan = off; SET LOCAL enable_hashjoin = off; \
-     SET LOCAL enable_mergejoin = off; SET LOCAL jit = off";
+     SET LOCAL enable_mergejoin = off";
+
+/// How [`Postgres::snapshot`] begins its transaction.
+pub(crate) const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+     SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
+     SET LOCAL enable_mergejoin = off";
 
 async fn commit(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), StoreError> {
     tx.commit().await.map_err(db("commit"))
@@ -88,14 +106,18 @@ impl OrderStore for Postgres {
     }
 
     async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
-        let mut conn = self.conn().await?;
-        Ok(load_orders(&mut conn, &[id.as_uuid()]).await?.pop())
+        let mut tx = self.snapshot().await?;
+        let order = load_orders(&mut tx, &[id.as_uuid()]).await?.pop();
+        commit(tx).await?;
+        Ok(order)
     }
 
     async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
-        let mut conn = self.conn().await?;
+        let mut tx = self.snapshot().await?;
         let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
-        load_orders(&mut conn, &ids).await
+        let orders = load_orders(&mut tx, &ids).await?;
+        commit(tx).await?;
+        Ok(orders)
     }
 
     async fn find_by_external(
@@ -103,18 +125,20 @@ impl OrderStore for Postgres {
         channel: &ChannelId,
         external_id: &ExternalOrderId,
     ) -> Result<Option<Order>, StoreError> {
-        let mut conn = self.conn().await?;
+        let mut tx = self.snapshot().await?;
         let id: Option<Uuid> =
             sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
                 .bind(channel.as_str())
                 .bind(external_id.as_str())
-                .fetch_optional(&mut *conn)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(db("find order"))?;
-        match id {
-            Some(id) => Ok(load_orders(&mut conn, &[id]).await?.pop()),
-            None => Ok(None),
-        }
+        let order = match id {
+            Some(id) => load_orders(&mut tx, &[id]).await?.pop(),
+            None => None,
+        };
+        commit(tx).await?;
+        Ok(order)
     }
 
     async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
@@ -141,10 +165,10 @@ impl OrderStore for Postgres {
         }
         sql.push(" ORDER BY updated_at, id LIMIT ")
             .push_bind(i64::from(limit) + 1);
-        let mut conn = self.conn().await?;
+        let mut tx = self.snapshot().await?;
         let rows = sql
             .build()
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db("list orders"))?;
         let mut keys: Vec<(Uuid, DateTime<Utc>)> = rows
@@ -163,7 +187,8 @@ impl OrderStore for Postgres {
             None
         };
         let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
-        let orders = load_orders(&mut conn, &ids).await?;
+        let orders = load_orders(&mut tx, &ids).await?;
+        commit(tx).await?;
         Ok(OrderPage { orders, next })
     }
 
