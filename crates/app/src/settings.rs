@@ -93,12 +93,12 @@ pub const SPECS: &[Spec] = &[
     spec(
         "dispatch.concurrency",
         Some("8"),
-        "Deliveries sent at once by this instance.",
+        "Deliveries sent at once by this instance; a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice.",
     ),
     spec(
         "dispatch.batch_size",
         Some("32"),
-        "Outbox rows claimed per query.",
+        "Outbox rows claimed per query; the dispatcher keeps up to twice this many claimed ahead.",
     ),
     spec(
         "dispatch.idle_poll_ms",

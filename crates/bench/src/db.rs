@@ -22,6 +22,8 @@ pub struct ServerInfo {
     pub shared_buffers: String,
     /// `SHOW max_connections`.
     pub max_connections: String,
+    /// `SHOW autovacuum`: off means tables never get statistics unless analysed by hand.
+    pub autovacuum: String,
 }
 
 /// A database of the bench's own on the server of `admin_url`.
@@ -67,6 +69,7 @@ pub async fn server_info(admin_url: &str) -> Result<ServerInfo> {
         synchronous_commit: show(&mut connection, "synchronous_commit").await?,
         shared_buffers: show(&mut connection, "shared_buffers").await?,
         max_connections: show(&mut connection, "max_connections").await?,
+        autovacuum: show(&mut connection, "autovacuum").await?,
     };
     connection.close().await?;
     if info.fsync != "on" {
