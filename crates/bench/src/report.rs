@@ -395,19 +395,19 @@ impl Report {
             Target {
                 what: "ingest, service / storage limit".to_owned(),
                 goal: ">= 0.8",
-                measured: format!("{:.2}", self.empty.ingest.ratio()),
+                measured: format!("{:.3}", self.empty.ingest.ratio()),
                 met: self.empty.ingest.ratio() >= 0.8,
             },
             Target {
                 what: "fulfillment, service / storage limit".to_owned(),
                 goal: ">= 0.7",
-                measured: format!("{:.2}", self.empty.fulfillment.ratio()),
+                measured: format!("{:.3}", self.empty.fulfillment.ratio()),
                 met: self.empty.fulfillment.ratio() >= 0.7,
             },
             Target {
                 what: "delivery, dispatcher / bare client".to_owned(),
                 goal: ">= 0.8",
-                measured: format!("{:.2}", self.delivery.ratio()),
+                measured: format!("{:.3}", self.delivery.ratio()),
                 met: self.delivery.ratio() >= 0.8,
             },
             Target {
@@ -425,13 +425,13 @@ impl Report {
             Target {
                 what: format!("ingest with {many} stored / on an empty database"),
                 goal: ">= 0.9",
-                measured: format!("{:.2}", self.ingest_kept()),
+                measured: format!("{:.3}", self.ingest_kept()),
                 met: self.ingest_kept() >= 0.9,
             },
             Target {
                 what: format!("fulfillment with {many} stored / on an empty database"),
                 goal: ">= 0.9",
-                measured: format!("{:.2}", self.fulfillment_kept()),
+                measured: format!("{:.3}", self.fulfillment_kept()),
                 met: self.fulfillment_kept() >= 0.9,
             },
         ]
@@ -443,7 +443,7 @@ impl Report {
         let mut notes = Vec::new();
         if self.delivery.ratio() < 0.8 {
             notes.push(format!(
-                "delivery ({:.2} of the bare client): the bare client does no database work; \
+                "delivery ({:.3} of the bare client): the bare client does no database work; \
                  the dispatcher records every outcome durably, and a send keeps its permit \
                  until its outcome's batch is committed, so that a crash re-sends at most \
                  `dispatch.concurrency` ({}) deliveries. Its rate is therefore about \
@@ -461,7 +461,7 @@ impl Report {
         }
         if self.empty.ingest.ratio() < 0.8 {
             notes.push(format!(
-                "ingest ({:.2} of the storage limit): perf (`perf record -a`) during the phase \
+                "ingest ({:.3} of the storage limit): perf (`perf record -a`) during the phase \
                  showed PostgreSQL taking about 70% of the processors and the service's \
                  process about 25%, most of it kernel TCP work on the HTTP requests the \
                  baseline does not make (the service's own code about 6%; one log line per \
