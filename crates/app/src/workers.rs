@@ -297,3 +297,7 @@ pub async fn outbox_gauges(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "workers_tests.rs"]
+mod tests;

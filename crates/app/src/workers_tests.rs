@@ -1,0 +1,215 @@
+//! The dispatcher loop's bound: a send keeps its slot until its outcome is committed, so no
+//! more than `concurrency` deliveries are ever sent but not recorded (what a crash can repeat).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::{Order, OrderEvent, Version};
+use orderbridge_domain::outbox::{Delivery, DeliveryState, NewDelivery};
+use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
+use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace, Outcome};
+use orderbridge_domain::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, InsertError, Lease,
+    LeaseError, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
+    StoreError,
+};
+use orderbridge_domain::services::{
+    Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
+};
+use orderbridge_domain::testing::{MemoryStore, feedamp_capabilities, new_order, test_channels};
+use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::dispatch_loop;
+use crate::config::DispatchConfig;
+
+/// A memory store whose `complete_many` waits until `open` turns true.
+#[derive(Debug)]
+struct GatedStore {
+    inner: MemoryStore,
+    open: watch::Receiver<bool>,
+}
+
+#[async_trait]
+impl OrderStore for GatedStore {
+    async fn insert(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, InsertError> {
+        self.inner.insert(order, outbox).await
+    }
+    async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        self.inner.get(id).await
+    }
+    async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
+        self.inner.get_many(ids).await
+    }
+    async fn find_by_external(
+        &self,
+        channel: &ChannelId,
+        external_id: &ExternalOrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        self.inner.find_by_external(channel, external_id).await
+    }
+    async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
+        self.inner.list(query).await
+    }
+    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
+        self.inner.save(order, outbox).await
+    }
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
+        self.inner.claim_due(request).await
+    }
+    async fn complete(
+        &self,
+        lease: &Lease,
+        result: &AttemptResult,
+        event: &OrderEvent,
+    ) -> Result<(), LeaseError> {
+        self.inner.complete(lease, result, event).await
+    }
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
+        let mut open = self.open.clone();
+        let _ = open.wait_for(|open| *open).await;
+        self.inner.complete_many(completions).await
+    }
+    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
+        self.inner.release(token).await
+    }
+    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
+        self.inner.delivery(id).await
+    }
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        self.inner.deliveries(query).await
+    }
+    async fn requeue(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, RequeueError> {
+        self.inner.requeue(id, now, event).await
+    }
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        self.inner.outbox_stats().await
+    }
+    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
+        self.inner.poll_cursor(channel).await
+    }
+    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
+        self.inner.set_poll_cursor(channel, cursor).await
+    }
+    async fn lease_poller(
+        &self,
+        channel: &ChannelId,
+        holder: Uuid,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner.lease_poller(channel, holder, now, until).await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping().await
+    }
+}
+
+/// Accepts every confirmation and counts them.
+#[derive(Debug, Default)]
+struct Counting(AtomicUsize);
+
+#[async_trait]
+impl Marketplace for Counting {
+    fn capabilities(&self) -> Capabilities {
+        feedamp_capabilities()
+    }
+    async fn confirm(&self, _order: &Order) -> Outcome {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Outcome::Delivered { remote_ref: None }
+    }
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
+    const ORDERS: usize = 12;
+    const CONCURRENCY: usize = 3;
+    let (open, gate) = watch::channel(false);
+    let store = Arc::new(GatedStore {
+        inner: MemoryStore::new(),
+        open: gate,
+    });
+    let service = OrderService::new(
+        store.clone(),
+        test_channels(),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+        ServiceConfig::default(),
+    );
+    for n in 0..ORDERS {
+        // FeedAMP orders are confirmed back: one delivery each.
+        let order = new_order("feedamp", &format!("G-{n}"), &[("SKU-1", 1, "5.00")]).unwrap();
+        service.ingest(order).await.unwrap();
+    }
+    let marketplace = Arc::new(Counting::default());
+    let mut marketplaces = Marketplaces::new();
+    marketplaces.insert(ChannelId::parse("feedamp").unwrap(), marketplace.clone());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        marketplaces,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+        RetryPolicy::default(),
+    );
+    let config = DispatchConfig {
+        concurrency: CONCURRENCY,
+        batch_size: 4,
+        idle_poll: Duration::from_millis(10),
+        policy: RetryPolicy::default(),
+    };
+    let (stop, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(dispatch_loop(
+        dispatcher,
+        config,
+        stop_rx,
+        Duration::from_secs(5),
+    ));
+
+    let sent = || marketplace.0.load(Ordering::SeqCst);
+    until("the first sends are out", || sent() == CONCURRENCY).await;
+    // Rows are claimed ahead and slots are free of sending, but none may go out while the
+    // outcomes already sent wait for their commit.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sent(),
+        CONCURRENCY,
+        "no more than `concurrency` sent but not recorded"
+    );
+
+    open.send(true).unwrap();
+    let all = DeliveryQuery {
+        state: Some(DeliveryState::Delivered),
+        order_id: None,
+        after: None,
+        limit: 100,
+    };
+    for _ in 0..500 {
+        if store.deliveries(&all).await.unwrap().len() == ORDERS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(store.deliveries(&all).await.unwrap().len(), ORDERS);
+    assert_eq!(sent(), ORDERS, "each delivery sent once");
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+}
