@@ -98,6 +98,16 @@ async fn after_three_server_errors_a_fulfillment_still_arrives_exactly_once(
         h.adm.wait_for_accepted(1, PATIENCE).await,
         "delivered after the errors"
     );
+    // The outcome is committed after ADM's answer: wait for it rather than for a fixed time.
+    let recorded = h
+        .eventually(PATIENCE, async || {
+            let (_, body) = h
+                .call("GET", &format!("/v1/orders/{order}"), WAREHOUSE_KEY, None)
+                .await;
+            body["fulfillments"][0]["delivery"]["state"] == "delivered"
+        })
+        .await;
+    assert!(recorded, "the delivery is recorded as delivered");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(h.adm.accepted().len(), 1);
     let statuses: Vec<Option<u16>> = h
