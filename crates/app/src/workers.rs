@@ -170,15 +170,15 @@ async fn record_loop(
     let mut batch = Vec::with_capacity(limit);
     while finished.recv_many(&mut batch, limit).await > 0 {
         let (attempts, permits): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let sent: Vec<Delivery> = attempts.iter().map(|a| a.delivery.clone()).collect();
-        match dispatcher.record(attempts).await {
+        let (deliveries, outcomes) = dispatcher.record(attempts).await;
+        match outcomes {
             Ok(outcomes) => {
-                for (delivery, dispatched) in &outcomes {
+                for (delivery, dispatched) in deliveries.iter().zip(&outcomes) {
                     report(delivery, Ok(dispatched));
                 }
             }
             Err(error) => {
-                for delivery in &sent {
+                for delivery in &deliveries {
                     report(delivery, Err(&error));
                 }
             }

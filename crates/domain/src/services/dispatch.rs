@@ -160,11 +160,8 @@ impl Dispatcher {
     /// is tried again.
     pub async fn dispatch(&self, claimed: &Claimed) -> Result<Dispatched, StoreError> {
         let attempt = self.attempt(claimed).await?;
-        Ok(self
-            .record(vec![attempt])
-            .await?
-            .pop()
-            .map_or(Dispatched::LeaseLost, |(_, dispatched)| dispatched))
+        let (_, outcomes) = self.record(vec![attempt]).await;
+        Ok(outcomes?.pop().unwrap_or(Dispatched::LeaseLost))
     }
 
     /// Whether a claimed row still has at least half of its lease left, so that it may be
@@ -305,38 +302,44 @@ impl Dispatcher {
         }
     }
 
-    /// Records the outcomes of several attempts, in one transaction where the store allows,
-    /// and returns each delivery with what became of it, in the order given:
-    /// [`Dispatched::LeaseLost`] for those whose lease was no longer held.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the outcomes cannot be recorded; the leases then run out and the
-    /// rows are tried again.
+    /// Records the outcomes of several attempts, in one transaction where the store allows.
+    /// Returns the deliveries, in the order given, with what became of each:
+    /// [`Dispatched::LeaseLost`] for those whose lease was no longer held, or the
+    /// [`StoreError`] that kept all of them from being recorded (their leases then run out
+    /// and the rows are tried again).
     pub async fn record(
         &self,
         attempts: Vec<Attempt>,
-    ) -> Result<Vec<(Delivery, Dispatched)>, StoreError> {
+    ) -> (Vec<Delivery>, Result<Vec<Dispatched>, StoreError>) {
         if attempts.is_empty() {
-            return Ok(Vec::new());
+            return (Vec::new(), Ok(Vec::new()));
         }
-        let (done, completions): (Vec<_>, Vec<_>) = attempts
-            .into_iter()
-            .map(|a| ((a.delivery, a.dispatched), a.completion))
-            .unzip();
-        let recorded = self.store.complete_many(&completions).await?;
+        let mut deliveries = Vec::with_capacity(attempts.len());
+        let mut outcomes = Vec::with_capacity(attempts.len());
+        let mut completions = Vec::with_capacity(attempts.len());
+        for attempt in attempts {
+            deliveries.push(attempt.delivery);
+            outcomes.push(attempt.dispatched);
+            completions.push(attempt.completion);
+        }
+        let recorded = match self.store.complete_many(&completions).await {
+            Ok(recorded) => recorded,
+            Err(error) => return (deliveries, Err(error)),
+        };
         // A store answering for fewer completions than given recorded none of the rest.
         let recorded = recorded.into_iter().chain(std::iter::repeat(false));
-        Ok(done
+        let outcomes = outcomes
             .into_iter()
             .zip(recorded)
-            .map(|((delivery, dispatched), recorded)| {
+            .map(|(dispatched, recorded)| {
                 if recorded {
-                    (delivery, dispatched)
+                    dispatched
                 } else {
-                    (delivery, Dispatched::LeaseLost)
+                    Dispatched::LeaseLost
                 }
             })
-            .collect())
+            .collect();
+        (deliveries, Ok(outcomes))
     }
 
     fn parked(
