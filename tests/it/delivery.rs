@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::Store;
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 use sqlx::PgPool;
@@ -13,7 +13,7 @@ use crate::harness::{Harness, WAREHOUSE_KEY};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
-async fn sqlite() -> Arc<dyn OrderStore> {
+async fn sqlite() -> Arc<dyn Store> {
     let store = Sqlite::temporary().await.unwrap();
     store.migrate().await.unwrap();
     Arc::new(store)
@@ -48,7 +48,7 @@ on_both_stores!(
     one_hundred_fulfillments_over_ten_orders_arrive_in_order_per_order,
 );
 
-async fn a_fulfillment_reaches_adm_exactly_once(store: Arc<dyn OrderStore>) {
+async fn a_fulfillment_reaches_adm_exactly_once(store: Arc<dyn Store>) {
     let h = Harness::start(store).await;
     let order = h.adm_order("1001", "ABC-123", 2).await;
     h.ship(&order, "1Z0001", "ABC-123", 2).await;
@@ -87,9 +87,7 @@ async fn a_fulfillment_reaches_adm_exactly_once(store: Arc<dyn OrderStore>) {
     h.stop().await;
 }
 
-async fn after_three_server_errors_a_fulfillment_still_arrives_exactly_once(
-    store: Arc<dyn OrderStore>,
-) {
+async fn after_three_server_errors_a_fulfillment_still_arrives_exactly_once(store: Arc<dyn Store>) {
     let h = Harness::start(store).await;
     let order = h.adm_order("1002", "ABC-123", 1).await;
     h.adm.faults().fail_next(3);
@@ -130,7 +128,7 @@ async fn after_three_server_errors_a_fulfillment_still_arrives_exactly_once(
 }
 
 async fn a_rejected_fulfillment_is_parked_with_adms_message_and_delivered_after_a_retry(
-    store: Arc<dyn OrderStore>,
+    store: Arc<dyn Store>,
 ) {
     let h = Harness::start(store).await;
     let order = h.adm_order("1003", "ABC-123", 2).await;
@@ -177,9 +175,7 @@ async fn a_rejected_fulfillment_is_parked_with_adms_message_and_delivered_after_
     h.stop().await;
 }
 
-async fn one_hundred_fulfillments_over_ten_orders_arrive_in_order_per_order(
-    store: Arc<dyn OrderStore>,
-) {
+async fn one_hundred_fulfillments_over_ten_orders_arrive_in_order_per_order(store: Arc<dyn Store>) {
     let h = Harness::start(store).await;
     let mut orders = Vec::new();
     for o in 0..10 {

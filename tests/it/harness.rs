@@ -13,9 +13,9 @@ use orderbridge_adm::webhook::WebhookSettings;
 use orderbridge_adm::{AdmClient, AdmConfig};
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    Channels, Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
+    Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{AdmWebhookConfig, ApiConfig, ApiKeys, AppState, Secret};
@@ -47,7 +47,7 @@ pub fn fast_policy() -> RetryPolicy {
 }
 
 impl Harness {
-    pub async fn start(store: Arc<dyn OrderStore>) -> Self {
+    pub async fn start(store: Arc<dyn Store>) -> Self {
         let adm = AdmSandbox::start(AdmSandboxConfig::new(ADM_KEY))
             .await
             .unwrap();
@@ -71,13 +71,16 @@ impl Harness {
         );
         let dispatcher = Dispatcher::new(
             store.clone(),
+            store.clone(),
             marketplaces,
             clock.clone(),
-            ids,
+            ids.clone(),
             fast_policy(),
         );
         let state = AppState {
             service,
+            deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
+            health: store,
             clock,
             adm: Some(Arc::new(AdmWebhookConfig {
                 settings: WebhookSettings {

@@ -12,9 +12,9 @@ use orderbridge_adm::webhook::WebhookSettings;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::source::OrderSource;
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    Channels, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
+    Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
 };
 use orderbridge_feedamp::FeedampClient;
 use orderbridge_http::{AdmWebhookConfig, ApiKeys, AppState, MetricsRender, Secret};
@@ -27,7 +27,7 @@ use crate::config::{Config, Database};
 ///
 /// # Errors
 /// When it cannot connect or a migration fails.
-pub async fn open_store(database: &Database) -> Result<Arc<dyn OrderStore>> {
+pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>> {
     match database {
         Database::Postgres {
             url,
@@ -72,7 +72,7 @@ fn api_keys(keys: &[orderbridge_adm::Secret]) -> ApiKeys {
 /// When a marketplace client cannot be built from its settings.
 pub fn build(
     config: &Config,
-    store: Arc<dyn OrderStore>,
+    store: Arc<dyn Store>,
     metrics: Option<MetricsRender>,
 ) -> Result<Parts> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -118,10 +118,11 @@ pub fn build(
         },
     );
     let dispatcher = Dispatcher::new(
-        store,
+        store.clone(),
+        store.clone(),
         marketplaces,
         clock.clone(),
-        ids,
+        ids.clone(),
         config.dispatch.policy,
     );
     // One identity per process for poller leases; a lease is renewed after every page.
@@ -132,7 +133,14 @@ pub fn build(
             let channel = source.channel().to_string();
             // A lease shorter than the pause between polls would run out between them.
             let lease = lease.max(interval.saturating_mul(2));
-            let poller = Poller::new(service.clone(), source, clock.clone(), owner, lease);
+            let poller = Poller::new(
+                service.clone(),
+                store.clone(),
+                source,
+                clock.clone(),
+                owner,
+                lease,
+            );
             (channel, poller, interval)
         })
         .collect();
@@ -143,6 +151,8 @@ pub fn build(
     }
     let state = AppState {
         service,
+        deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
+        health: store,
         clock,
         adm: adm_webhook,
         warehouse_keys: api_keys(&config.warehouse_keys),

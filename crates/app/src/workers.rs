@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use orderbridge_domain::outbox::Delivery;
-use orderbridge_domain::ports::store::{OrderStore, StoreError};
+use orderbridge_domain::ports::store::{DeliveryLog, StoreError};
 use orderbridge_domain::services::{Attempt, Dispatched, Dispatcher, Poller, Ready};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -273,12 +273,12 @@ pub async fn poll_loop(
 
 /// Publishes the outbox depth and the age of its oldest row every `every`.
 pub async fn outbox_gauges(
-    store: Arc<dyn OrderStore>,
+    log: Arc<dyn DeliveryLog>,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        match store.outbox_stats().await {
+        match log.outbox_stats().await {
             Ok(stats) => {
                 #[allow(clippy::cast_precision_loss, reason = "a gauge of a count")]
                 {

@@ -6,58 +6,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{Order, OrderEvent, Version};
-use orderbridge_domain::outbox::{Delivery, DeliveryState, NewDelivery};
+use orderbridge_domain::order::{Order, OrderEvent};
+use orderbridge_domain::outbox::DeliveryState;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace, Outcome};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, InsertError, Lease,
-    LeaseError, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
-    StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
+    Lease, LeaseError, StoreError,
 };
 use orderbridge_domain::services::{
     Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::testing::{MemoryStore, feedamp_capabilities, new_order, test_channels};
-use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+use orderbridge_domain::values::ChannelId;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::dispatch_loop;
 use crate::config::DispatchConfig;
 
-/// A memory store whose `complete_many` waits until `open` turns true.
+/// The memory store's delivery queue, whose `complete_many` waits until `open` turns true.
 #[derive(Debug)]
-struct GatedStore {
-    inner: MemoryStore,
+struct GatedQueue {
+    inner: Arc<MemoryStore>,
     open: watch::Receiver<bool>,
 }
 
 #[async_trait]
-impl OrderStore for GatedStore {
-    async fn insert(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, InsertError> {
-        self.inner.insert(order, outbox).await
-    }
-    async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
-        self.inner.get(id).await
-    }
-    async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
-        self.inner.get_many(ids).await
-    }
-    async fn find_by_external(
-        &self,
-        channel: &ChannelId,
-        external_id: &ExternalOrderId,
-    ) -> Result<Option<Order>, StoreError> {
-        self.inner.find_by_external(channel, external_id).await
-    }
-    async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
-        self.inner.list(query).await
-    }
-    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
-        self.inner.save(order, outbox).await
-    }
+impl DeliveryQueue for GatedQueue {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         self.inner.claim_due(request).await
     }
@@ -76,41 +52,6 @@ impl OrderStore for GatedStore {
     }
     async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
         self.inner.release(token).await
-    }
-    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
-        self.inner.delivery(id).await
-    }
-    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        self.inner.deliveries(query).await
-    }
-    async fn requeue(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, RequeueError> {
-        self.inner.requeue(id, now, event).await
-    }
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        self.inner.outbox_stats().await
-    }
-    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
-        self.inner.poll_cursor(channel).await
-    }
-    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
-        self.inner.set_poll_cursor(channel, cursor).await
-    }
-    async fn lease_poller(
-        &self,
-        channel: &ChannelId,
-        holder: Uuid,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.inner.lease_poller(channel, holder, now, until).await
-    }
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.inner.ping().await
     }
 }
 
@@ -144,8 +85,9 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
     const ORDERS: usize = 12;
     const CONCURRENCY: usize = 3;
     let (open, gate) = watch::channel(false);
-    let store = Arc::new(GatedStore {
-        inner: MemoryStore::new(),
+    let store = Arc::new(MemoryStore::new());
+    let queue = Arc::new(GatedQueue {
+        inner: store.clone(),
         open: gate,
     });
     let service = OrderService::new(
@@ -164,6 +106,7 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
     let mut marketplaces = Marketplaces::new();
     marketplaces.insert(ChannelId::parse("feedamp").unwrap(), marketplace.clone());
     let dispatcher = Dispatcher::new(
+        queue,
         store.clone(),
         marketplaces,
         Arc::new(SystemClock),

@@ -18,7 +18,8 @@ use std::time::Duration;
 use axum::Router;
 use orderbridge_adm::webhook::WebhookSettings;
 use orderbridge_domain::ports::clock::Clock;
-use orderbridge_domain::services::OrderService;
+use orderbridge_domain::ports::store::Health;
+use orderbridge_domain::services::{DeliveryService, OrderService};
 
 pub use auth::{ApiKeys, Secret, sign};
 pub use error::{ApiError, ErrorBody};
@@ -63,8 +64,12 @@ pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The domain's services.
+    /// The operations on orders.
     pub service: OrderService,
+    /// The operators' actions on deliveries.
+    pub deliveries: DeliveryService,
+    /// The store's health, for readiness.
+    pub health: Arc<dyn Health>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// The ADM webhook; `None` when the ADM channel is not configured (the route answers 404).

@@ -1,4 +1,4 @@
-//! `OrderStore` on PostgreSQL: the production store, shared by several orderbridge instances.
+//! The storage ports on PostgreSQL: the production store, shared by several orderbridge instances.
 //!
 //! Every change to an order commits in one transaction with its history entries and outbox rows.
 //! Concurrent writers are serialised by the order's version column (optimistic concurrency);

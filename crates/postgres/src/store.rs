@@ -1,4 +1,4 @@
-//! The `OrderStore` implementation: transactions around the reads and writes of the sibling
+//! The storage ports' implementation: transactions around the reads and writes of the sibling
 //! modules.
 
 use std::collections::HashSet;
@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{Order, OrderEvent, Version};
 use orderbridge_domain::outbox::{Delivery, NewDelivery};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, InsertError, Lease,
-    LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError,
-    SaveError, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
+    Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore,
+    OutboxStats, PollState, RequeueError, SaveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use sqlx::Row;
@@ -212,7 +212,10 @@ impl OrderStore for Postgres {
         commit(tx).await?;
         Ok(order.version().next())
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for Postgres {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         let mut tx = self.begin_plan_robust().await?;
         let claimed = outbox::claim(&mut tx, request).await?;
@@ -255,7 +258,10 @@ impl OrderStore for Postgres {
         let mut conn = self.conn().await?;
         outbox::release(&mut conn, token).await
     }
+}
 
+#[async_trait]
+impl DeliveryLog for Postgres {
     async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
         let mut conn = self.conn().await?;
         outbox::one(&mut conn, id).await
@@ -298,7 +304,10 @@ impl OrderStore for Postgres {
             oldest_pending,
         })
     }
+}
 
+#[async_trait]
+impl PollState for Postgres {
     async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
         sqlx::query_scalar("SELECT cursor FROM poll_cursors WHERE channel = $1")
             .bind(channel.as_str())
@@ -343,7 +352,10 @@ impl OrderStore for Postgres {
         .map_err(db("lease poller"))?;
         Ok(held == Some(owner))
     }
+}
 
+#[async_trait]
+impl Health for Postgres {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

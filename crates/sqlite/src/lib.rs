@@ -1,4 +1,4 @@
-//! `OrderStore` on SQLite: the embedded default store, so that `orderbridge serve` runs with no
+//! The storage ports on SQLite: the embedded default store, so that `orderbridge serve` runs with no
 //! database server installed.
 //!
 //! It behaves as the PostgreSQL store does (the same contract suite runs against both) with the

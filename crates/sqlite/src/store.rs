@@ -1,4 +1,4 @@
-//! The `OrderStore` implementation: transactions around the reads and writes of the sibling
+//! The storage ports' implementation: transactions around the reads and writes of the sibling
 //! modules. Writes go through the one writer connection, in `BEGIN IMMEDIATE` transactions when
 //! they take more than one statement; reads of whole orders run in a deferred (read-only)
 //! transaction for one consistent snapshot.
@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{Order, OrderEvent, Version};
 use orderbridge_domain::outbox::{Delivery, NewDelivery};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, InsertError, Lease,
-    LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError,
-    SaveError, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
+    Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore,
+    OutboxStats, PollState, RequeueError, SaveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use sqlx::Transaction;
@@ -196,7 +196,10 @@ impl OrderStore for Sqlite {
         commit(tx).await?;
         Ok(order.version().next())
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for Sqlite {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         let mut tx = self.write().await?;
         let claimed = outbox::claim(&mut tx, request).await?;
@@ -237,7 +240,10 @@ impl OrderStore for Sqlite {
         let mut conn = self.writer().await?;
         outbox::release(&mut conn, token).await
     }
+}
 
+#[async_trait]
+impl DeliveryLog for Sqlite {
     async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
         let mut conn = self.conn().await?;
         outbox::one(&mut conn, id).await
@@ -280,7 +286,10 @@ impl OrderStore for Sqlite {
             oldest_pending,
         })
     }
+}
 
+#[async_trait]
+impl PollState for Sqlite {
     async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
         sqlx::query_scalar("SELECT cursor FROM poll_cursors WHERE channel = $1")
             .bind(channel.as_str())
@@ -327,7 +336,10 @@ impl OrderStore for Sqlite {
         .map_err(db("lease poller"))?;
         Ok(held == Some(owner))
     }
+}
 
+#[async_trait]
+impl Health for Sqlite {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

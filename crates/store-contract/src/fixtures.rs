@@ -8,7 +8,7 @@ use orderbridge_domain::order::{
     OrderEvent, RefundLineRequest, RefundReason, RefundRequest, Version,
 };
 use orderbridge_domain::outbox::{DeliveryKind, NewDelivery};
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::testing::new_order;
 use orderbridge_domain::values::{
     Address, CancellationId, Carrier, CountryCode, Currency, DeliveryId, Email, EventId,
@@ -75,11 +75,7 @@ pub(crate) fn create(new: NewOrder, seconds: i64) -> Order {
 }
 
 /// Inserts `order` with the given outbox kinds, returns it as stored (version 1).
-pub(crate) async fn insert(
-    store: &dyn OrderStore,
-    mut order: Order,
-    kinds: &[DeliveryKind],
-) -> Order {
+pub(crate) async fn insert(store: &dyn Store, mut order: Order, kinds: &[DeliveryKind]) -> Order {
     let rows = deliveries(&order, kinds, order.received_at());
     let version = store.insert(&order, &rows).await.unwrap();
     assert_eq!(version, Version::new(1));

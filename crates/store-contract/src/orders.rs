@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use orderbridge_domain::order::{EventType, OrderStatus, Version};
 use orderbridge_domain::outbox::DeliveryKind;
-use orderbridge_domain::ports::store::{
-    DeliveryQuery, InsertError, OrderQuery, OrderStore, SaveError,
-};
+use orderbridge_domain::ports::store::{DeliveryQuery, InsertError, OrderQuery, SaveError, Store};
 use orderbridge_domain::testing::new_order;
 use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 
@@ -14,7 +12,7 @@ use crate::fixtures::{
     at, cancel_one, create, dec, deliveries, event, id, insert, refund, sample, ship,
 };
 
-pub async fn insert_then_get_round_trips_the_whole_order(store: &dyn OrderStore) {
+pub async fn insert_then_get_round_trips_the_whole_order(store: &dyn Store) {
     let order = insert(store, create(sample("adm", "987654321"), 0), &[]).await;
     let loaded = store.get(order.id()).await.unwrap().expect("stored order");
     assert_eq!(loaded, order);
@@ -25,9 +23,7 @@ pub async fn insert_then_get_round_trips_the_whole_order(store: &dyn OrderStore)
     assert_eq!(loaded.events().len(), 1);
 }
 
-pub async fn duplicate_insert_reports_the_existing_order_and_writes_nothing(
-    store: &dyn OrderStore,
-) {
+pub async fn duplicate_insert_reports_the_existing_order_and_writes_nothing(store: &dyn Store) {
     let first = insert(store, create(sample("adm", "A-1"), 0), &[]).await;
     let again = create(sample("adm", "A-1"), 10);
     let rows = deliveries(&again, &[DeliveryKind::Confirm], at(10));
@@ -48,7 +44,7 @@ pub async fn duplicate_insert_reports_the_existing_order_and_writes_nothing(
     );
 }
 
-pub async fn find_by_external_tells_channels_apart(store: &dyn OrderStore) {
+pub async fn find_by_external_tells_channels_apart(store: &dyn Store) {
     let adm = insert(store, create(sample("adm", "100"), 0), &[]).await;
     let feedamp = insert(store, create(sample("feedamp", "100"), 0), &[]).await;
     let external = ExternalOrderId::parse("100").unwrap();
@@ -71,11 +67,11 @@ pub async fn find_by_external_tells_channels_apart(store: &dyn OrderStore) {
     assert!(missing.unwrap().is_none());
 }
 
-pub async fn get_of_an_unknown_order_is_none(store: &dyn OrderStore) {
+pub async fn get_of_an_unknown_order_is_none(store: &dyn Store) {
     assert!(store.get(OrderId::from_uuid(id())).await.unwrap().is_none());
 }
 
-pub async fn save_writes_children_events_and_outbox_and_bumps_the_version(store: &dyn OrderStore) {
+pub async fn save_writes_children_events_and_outbox_and_bumps_the_version(store: &dyn Store) {
     let mut order = insert(store, create(sample("adm", "S-1"), 0), &[]).await;
     let shipped = ship(&mut order, "1Z1", "ABC-123", 3, 10);
     ship(&mut order, "1Z2", "XYZ", 1, 11);
@@ -106,7 +102,7 @@ pub async fn save_writes_children_events_and_outbox_and_bumps_the_version(store:
     assert_eq!(queued[0].kind, DeliveryKind::Fulfillment(shipped));
 }
 
-pub async fn a_stale_save_is_a_conflict_and_writes_nothing(store: &dyn OrderStore) {
+pub async fn a_stale_save_is_a_conflict_and_writes_nothing(store: &dyn Store) {
     let stored = insert(store, create(sample("adm", "C-1"), 0), &[]).await;
     let mut first = stored.clone();
     let mut second = stored.clone();
@@ -133,7 +129,7 @@ pub async fn a_stale_save_is_a_conflict_and_writes_nothing(store: &dyn OrderStor
     assert!(store.deliveries(&query).await.unwrap().is_empty());
 }
 
-pub async fn save_of_an_unknown_order_is_not_found(store: &dyn OrderStore) {
+pub async fn save_of_an_unknown_order_is_not_found(store: &dyn Store) {
     let mut order = create(sample("adm", "N-1"), 0);
     order.mark_saved(Version::new(1));
     assert!(
@@ -141,7 +137,7 @@ pub async fn save_of_an_unknown_order_is_not_found(store: &dyn OrderStore) {
     );
 }
 
-pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn OrderStore) {
+pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn Store) {
     let mut order = insert(
         store,
         create(sample("feedamp", "E-1"), 0),
@@ -191,7 +187,7 @@ pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn Orde
     );
 }
 
-pub async fn exact_money_round_trips(store: &dyn OrderStore) {
+pub async fn exact_money_round_trips(store: &dyn Store) {
     let mut new = new_order(
         "adm",
         "M-1",
@@ -232,7 +228,7 @@ pub async fn exact_money_round_trips(store: &dyn OrderStore) {
     assert_eq!(loaded.refunded_total().to_string(), "0.1001");
 }
 
-pub async fn utc_timestamps_round_trip(store: &dyn OrderStore) {
+pub async fn utc_timestamps_round_trip(store: &dyn Store) {
     let order = insert(store, create(sample("adm", "T-1"), 0), &[]).await;
     let loaded = store.get(order.id()).await.unwrap().unwrap();
     assert_eq!(loaded.received_at(), at(0));
@@ -241,7 +237,7 @@ pub async fn utc_timestamps_round_trip(store: &dyn OrderStore) {
     assert_eq!(loaded.received_at().timestamp_subsec_micros(), 123_456);
 }
 
-pub async fn a_large_raw_payload_and_non_ascii_text_round_trip(store: &dyn OrderStore) {
+pub async fn a_large_raw_payload_and_non_ascii_text_round_trip(store: &dyn Store) {
     let mut new = sample("adm", "L-1");
     let unit = "Grüße, 東京, ✓ ";
     let filler: String = unit.repeat(100 * 1024 / unit.len() + 1);
@@ -258,7 +254,7 @@ pub async fn a_large_raw_payload_and_non_ascii_text_round_trip(store: &dyn Order
     assert_eq!(address.last_name.as_deref(), Some("Ångström"));
 }
 
-pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn OrderStore) {
+pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn Store) {
     let open = insert(store, create(sample("adm", "F-1"), 0), &[]).await;
     let mut partly = insert(store, create(sample("adm", "F-2"), 1), &[]).await;
     ship(&mut partly, "T1", "XYZ", 1, 30);
@@ -326,7 +322,7 @@ pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn OrderS
     );
 }
 
-pub async fn list_pages_neither_skip_nor_repeat_while_inserts_happen(store: &dyn OrderStore) {
+pub async fn list_pages_neither_skip_nor_repeat_while_inserts_happen(store: &dyn Store) {
     let mut existing = HashSet::new();
     for n in 0..23 {
         // Two orders share each second, so pages must break ties on id.
@@ -372,83 +368,7 @@ pub async fn list_pages_neither_skip_nor_repeat_while_inserts_happen(store: &dyn
     );
 }
 
-pub async fn poll_cursors_are_kept_per_channel(store: &dyn OrderStore) {
-    let feedamp = ChannelId::parse("feedamp").unwrap();
-    let other = ChannelId::parse("feedamp-eu").unwrap();
-    assert_eq!(store.poll_cursor(&feedamp).await.unwrap(), None);
-    store.set_poll_cursor(&feedamp, "c1").await.unwrap();
-    store.set_poll_cursor(&other, "x").await.unwrap();
-    store.set_poll_cursor(&feedamp, "c2").await.unwrap();
-    assert_eq!(
-        store.poll_cursor(&feedamp).await.unwrap().as_deref(),
-        Some("c2")
-    );
-    assert_eq!(
-        store.poll_cursor(&other).await.unwrap().as_deref(),
-        Some("x")
-    );
-}
-
-pub async fn one_poller_holds_a_channel_until_its_lease_runs_out(store: &dyn OrderStore) {
-    let feedamp = ChannelId::parse("feedamp").unwrap();
-    let other_channel = ChannelId::parse("feedamp-eu").unwrap();
-    let (a, b) = (id(), id());
-    assert!(
-        store
-            .lease_poller(&feedamp, a, at(0), at(60))
-            .await
-            .unwrap(),
-        "a free lease is taken"
-    );
-    assert!(
-        !store
-            .lease_poller(&feedamp, b, at(30), at(90))
-            .await
-            .unwrap(),
-        "a live lease is refused"
-    );
-    assert!(
-        store
-            .lease_poller(&other_channel, b, at(30), at(90))
-            .await
-            .unwrap(),
-        "leases are per channel"
-    );
-    assert!(
-        store
-            .lease_poller(&feedamp, a, at(50), at(110))
-            .await
-            .unwrap(),
-        "the holder renews"
-    );
-    assert!(
-        !store
-            .lease_poller(&feedamp, b, at(100), at(160))
-            .await
-            .unwrap(),
-        "renewed until 110"
-    );
-    assert!(
-        store
-            .lease_poller(&feedamp, b, at(110), at(170))
-            .await
-            .unwrap(),
-        "an expired lease is taken over"
-    );
-    assert!(
-        !store
-            .lease_poller(&feedamp, a, at(120), at(180))
-            .await
-            .unwrap(),
-        "the old holder lost it"
-    );
-}
-
-pub async fn ping_answers(store: &dyn OrderStore) {
-    store.ping().await.unwrap();
-}
-
-pub async fn get_many_loads_the_orders_found(store: &dyn OrderStore) {
+pub async fn get_many_loads_the_orders_found(store: &dyn Store) {
     let first = insert(store, create(sample("adm", "G-1"), 0), &[]).await;
     let second = insert(store, create(sample("adm", "G-2"), 1), &[]).await;
     let missing = OrderId::from_uuid(id());

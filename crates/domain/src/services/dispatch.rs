@@ -14,7 +14,7 @@ use crate::outbox::{Delivery, DeliveryKind};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::{Marketplace, Outcome};
 use crate::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, OrderStore, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, OrderStore, StoreError,
 };
 use crate::values::{ChannelId, EventId, OrderId};
 
@@ -98,7 +98,8 @@ pub type Marketplaces = BTreeMap<ChannelId, Arc<dyn Marketplace>>;
 /// Sends outbox rows.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
-    store: Arc<dyn OrderStore>,
+    queue: Arc<dyn DeliveryQueue>,
+    orders: Arc<dyn OrderStore>,
     marketplaces: Arc<Marketplaces>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
@@ -110,17 +111,19 @@ fn to_delta(duration: Duration) -> TimeDelta {
 }
 
 impl Dispatcher {
-    /// A dispatcher over these ports.
+    /// A dispatcher that claims from `queue` and sends with the orders of `orders`.
     #[must_use]
     pub fn new(
-        store: Arc<dyn OrderStore>,
+        queue: Arc<dyn DeliveryQueue>,
+        orders: Arc<dyn OrderStore>,
         marketplaces: Marketplaces,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
         policy: RetryPolicy,
     ) -> Self {
         Self {
-            store,
+            queue,
+            orders,
             marketplaces: Arc::new(marketplaces),
             clock,
             ids,
@@ -134,7 +137,7 @@ impl Dispatcher {
     /// [`StoreError`].
     pub async fn claim(&self, token: Uuid, limit: u32) -> Result<Vec<Claimed>, StoreError> {
         let now = self.clock.now();
-        self.store
+        self.queue
             .claim_due(&ClaimRequest {
                 now,
                 lease_until: now + to_delta(self.policy.lease),
@@ -150,7 +153,7 @@ impl Dispatcher {
     /// # Errors
     /// [`StoreError`].
     pub async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        self.store.release(token).await
+        self.queue.release(token).await
     }
 
     /// Sends one claimed row and records the outcome with a history entry.
@@ -179,7 +182,7 @@ impl Dispatcher {
     /// [`StoreError`] when the order cannot be loaded; the lease then runs out and the row is
     /// tried again.
     pub async fn attempt(&self, claimed: &Claimed) -> Result<Attempt, StoreError> {
-        let order = self.store.get(claimed.delivery.order_id).await?;
+        let order = self.orders.get(claimed.delivery.order_id).await?;
         Ok(self.attempt_with(claimed, order.as_ref()).await)
     }
 
@@ -198,7 +201,7 @@ impl Dispatcher {
         ids.sort_unstable();
         ids.dedup();
         let orders: BTreeMap<OrderId, Arc<Order>> = self
-            .store
+            .orders
             .get_many(&ids)
             .await?
             .into_iter()
@@ -322,7 +325,7 @@ impl Dispatcher {
             outcomes.push(attempt.dispatched);
             completions.push(attempt.completion);
         }
-        let recorded = match self.store.complete_many(&completions).await {
+        let recorded = match self.queue.complete_many(&completions).await {
             Ok(recorded) => recorded,
             Err(error) => return (deliveries, Err(error)),
         };

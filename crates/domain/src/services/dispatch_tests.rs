@@ -10,7 +10,7 @@ use crate::order::EventType;
 use crate::outbox::{DeliveryKind, DeliveryState};
 use crate::ports::clock::Clock;
 use crate::ports::marketplace::{MockMarketplace, Outcome};
-use crate::ports::store::{DeliveryQuery, OrderStore};
+use crate::ports::store::{DeliveryLog, DeliveryQuery, OrderStore};
 use crate::services::{
     Dispatched, Dispatcher, Ingested, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
@@ -55,6 +55,7 @@ fn dispatcher(setup: &Setup, marketplace: MockMarketplace) -> Dispatcher {
     let mut marketplaces = Marketplaces::new();
     marketplaces.insert(ChannelId::parse("adm").unwrap(), Arc::new(marketplace));
     Dispatcher::new(
+        setup.store.clone(),
         setup.store.clone(),
         marketplaces,
         setup.clock.clone(),
@@ -304,6 +305,7 @@ async fn a_channel_without_a_marketplace_parks_its_rows_without_calling_anything
     let setup = setup();
     shipped(&setup).await;
     let dispatcher = Dispatcher::new(
+        setup.store.clone(),
         setup.store.clone(),
         Marketplaces::new(),
         setup.clock.clone(),

@@ -2,15 +2,17 @@
 //! outbox policy asks for, and save, retrying on version conflicts.
 
 mod channels;
+mod deliveries;
 mod dispatch;
 mod orders;
 mod poll;
 
 pub use channels::Channels;
+pub use deliveries::{DeliveryService, RequeueDeliveryError};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
-    RefundRecorded, RequeueDeliveryError, ServiceConfig,
+    RefundRecorded, ServiceConfig,
 };
 pub use poll::{PollError, PollReport, Poller};
 

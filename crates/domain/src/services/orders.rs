@@ -1,5 +1,4 @@
-//! `OrderService`: ingest, fulfil, cancel, refund, and the reads and operator actions the API
-//! offers.
+//! `OrderService`: ingest, fulfil, cancel, refund, and the reads of orders the API offers.
 
 use std::sync::Arc;
 
@@ -9,13 +8,10 @@ use crate::order::{
     CancelError, CancellationRequest, EventType, FulfilError, Fulfilled, FulfillmentRequest,
     NewOrder, NewOrderError, Order, OrderEvent, RefundError, RefundRequest, Refunded,
 };
-use crate::outbox::{Change, Delivery, DeliveryKind, NewDelivery, deliveries_for, is_reported};
+use crate::outbox::{Change, DeliveryKind, NewDelivery, deliveries_for, is_reported};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::Capabilities;
-use crate::ports::store::{
-    DeliveryQuery, InsertError, OrderPage, OrderQuery, OrderStore, RequeueError, SaveError,
-    StoreError,
-};
+use crate::ports::store::{InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError};
 use crate::services::Channels;
 use crate::values::{
     CancellationId, ChannelId, DeliveryId, EventId, FulfillmentId, OrderId, RefundId,
@@ -112,17 +108,6 @@ pub struct RefundRecorded {
     pub order: Order,
 }
 
-/// Why a delivery could not be requeued.
-#[derive(Debug, thiserror::Error)]
-pub enum RequeueDeliveryError {
-    /// As the store reported it.
-    #[error(transparent)]
-    Requeue(#[from] RequeueError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// What an update closure produced: its result, and the change for the outbox policy (none
 /// for a replay, which saves nothing).
 struct Applied<T> {
@@ -171,12 +156,6 @@ impl OrderService {
     #[must_use]
     pub fn channels(&self) -> &Channels {
         &self.channels
-    }
-
-    /// The store, for readiness checks.
-    #[must_use]
-    pub fn store(&self) -> &Arc<dyn OrderStore> {
-        &self.store
     }
 
     /// Stores a new order with its confirmation delivery (where the channel confirms), or
@@ -318,36 +297,6 @@ impl OrderService {
     /// [`StoreError`].
     pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
         self.store.list(query).await
-    }
-
-    /// Deliveries, newest first.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        self.store.deliveries(query).await
-    }
-
-    /// Puts a parked delivery back in the queue and notes it in the order's history.
-    ///
-    /// # Errors
-    /// [`RequeueDeliveryError`]: not found, not dead, or a store failure.
-    pub async fn requeue_delivery(&self, id: DeliveryId) -> Result<Delivery, RequeueDeliveryError> {
-        let Some(delivery) = self.store.delivery(id).await? else {
-            return Err(RequeueError::NotFound(id).into());
-        };
-        let now = self.clock.now();
-        let event = OrderEvent {
-            id: EventId::from_uuid(self.ids.next_id()),
-            at: now,
-            kind: EventType::DeliveryRequeued,
-            subject: Some(id.as_uuid()),
-            detail: format!(
-                "{} to {} requeued by an operator",
-                delivery.kind, delivery.channel
-            ),
-        };
-        Ok(self.store.requeue(id, now, &event).await?)
     }
 
     /// Loads the order, applies `apply`, queues deliveries and saves, retrying on conflicts.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::ports::clock::Clock;
 use crate::ports::source::{OrderSource, SourceError};
-use crate::ports::store::{OrderStore, StoreError};
+use crate::ports::store::{PollState, StoreError};
 use crate::services::{IngestError, Ingested, OrderService};
 use crate::values::ExternalOrderId;
 
@@ -46,6 +46,7 @@ pub enum PollError {
 #[derive(Debug, Clone)]
 pub struct Poller {
     service: OrderService,
+    state: Arc<dyn PollState>,
     source: Arc<dyn OrderSource>,
     clock: Arc<dyn Clock>,
     owner: Uuid,
@@ -53,11 +54,13 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// A poller for `source`, identifying itself as `owner` (one per process) and holding its
-    /// lease for `lease` at a time (renewed after every page).
+    /// A poller for `source` that ingests through `service` and keeps its cursor and lease in
+    /// `state`, identifying itself as `owner` (one per process) and holding its lease for
+    /// `lease` at a time (renewed after every page).
     #[must_use]
     pub fn new(
         service: OrderService,
+        state: Arc<dyn PollState>,
         source: Arc<dyn OrderSource>,
         clock: Arc<dyn Clock>,
         owner: Uuid,
@@ -65,6 +68,7 @@ impl Poller {
     ) -> Self {
         Self {
             service,
+            state,
             source,
             clock,
             owner,
@@ -72,14 +76,10 @@ impl Poller {
         }
     }
 
-    fn store(&self) -> &Arc<dyn OrderStore> {
-        self.service.store()
-    }
-
     async fn hold_lease(&self) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let until = now + TimeDelta::from_std(self.lease).unwrap_or(TimeDelta::MAX);
-        self.store()
+        self.state
             .lease_poller(self.source.channel(), self.owner, now, until)
             .await
     }
@@ -91,7 +91,7 @@ impl Poller {
     /// [`StoreError`].
     pub async fn release(&self) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        self.store()
+        self.state
             .lease_poller(self.source.channel(), self.owner, now, now)
             .await
     }
@@ -110,7 +110,7 @@ impl Poller {
             return Ok(None);
         }
         let channel = self.source.channel().clone();
-        let saved = self.store().poll_cursor(&channel).await?;
+        let saved = self.state.poll_cursor(&channel).await?;
         let mut cursor = saved.filter(|c| !c.is_empty());
         let mut report = PollReport::default();
         loop {
@@ -118,7 +118,7 @@ impl Poller {
                 Ok(page) => page,
                 Err(SourceError::Rejected { .. }) if cursor.is_some() && report.pages == 0 => {
                     // The saved cursor is stale: start over from the first page.
-                    self.store().set_poll_cursor(&channel, "").await?;
+                    self.state.set_poll_cursor(&channel, "").await?;
                     cursor = None;
                     continue;
                 }
@@ -146,7 +146,7 @@ impl Poller {
             }
             match page.next_cursor.filter(|c| !c.is_empty()) {
                 Some(next) => {
-                    self.store().set_poll_cursor(&channel, &next).await?;
+                    self.state.set_poll_cursor(&channel, &next).await?;
                     if !self.hold_lease().await? {
                         // Another instance took over (our lease ran out): stop here.
                         return Ok(Some(report));
@@ -154,7 +154,7 @@ impl Poller {
                     cursor = Some(next);
                 }
                 None => {
-                    self.store().set_poll_cursor(&channel, "").await?;
+                    self.state.set_poll_cursor(&channel, "").await?;
                     return Ok(Some(report));
                 }
             }

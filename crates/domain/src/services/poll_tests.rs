@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::outbox::DeliveryKind;
 use crate::ports::source::{MockOrderSource, SourceError, SourcePage, SourcedOrder};
-use crate::ports::store::{DeliveryQuery, OrderStore};
+use crate::ports::store::{DeliveryLog, DeliveryQuery, PollState};
 use crate::services::{OrderService, Poller, ServiceConfig};
 use crate::testing::{ManualClock, MemoryStore, SequentialIds, new_order, test_channels};
 use crate::values::{ChannelId, ExternalOrderId};
@@ -53,6 +53,7 @@ fn setup() -> Setup {
 fn poller(setup: &Setup, source: MockOrderSource, owner: Uuid) -> Poller {
     Poller::new(
         setup.service.clone(),
+        setup.store.clone(),
         Arc::new(source),
         setup.clock.clone(),
         owner,

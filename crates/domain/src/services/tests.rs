@@ -12,9 +12,11 @@ use crate::order::{
 use crate::outbox::{DeliveryKind, DeliveryState};
 use crate::ports::marketplace::Capabilities;
 use crate::ports::store::{
-    DeliveryQuery, InsertError, MockOrderStore, OrderStore, SaveError, StoreError,
+    DeliveryLog, DeliveryQuery, InsertError, MockOrderStore, OrderStore, SaveError, StoreError,
 };
-use crate::services::{Channels, Ingested, OrderService, OrderUpdateError, ServiceConfig};
+use crate::services::{
+    Channels, DeliveryService, Ingested, OrderService, OrderUpdateError, ServiceConfig,
+};
 use crate::testing::{
     ManualClock, MemoryStore, SequentialIds, adm_capabilities, feedamp_capabilities, new_order,
     test_channels,
@@ -307,7 +309,12 @@ async fn only_dead_deliveries_can_be_requeued() {
         limit: 10,
     };
     let confirm = store.deliveries(&query).await.unwrap().remove(0);
-    let result = service.requeue_delivery(confirm.id).await;
+    let operators = DeliveryService::new(
+        store.clone(),
+        Arc::new(ManualClock::fixed()),
+        Arc::new(SequentialIds::default()),
+    );
+    let result = operators.requeue_delivery(confirm.id).await;
     assert!(result.is_err_and(|e| e.to_string().contains("not dead")));
 }
 

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use crate::order::{Order, OrderEvent, Version};
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
 use crate::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, InsertError, Lease, LeaseError,
-    OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError,
-    StoreError,
+    AttemptResult, ClaimRequest, Claimed, DeliveryLog, DeliveryQuery, DeliveryQueue, Health,
+    InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats,
+    PollState, RequeueError, SaveError, StoreError,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 
@@ -174,7 +174,10 @@ impl OrderStore for MemoryStore {
         state.outbox.extend(outbox.iter().map(to_row));
         Ok(version)
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for MemoryStore {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         let mut state = self.state()?;
         let mut seen_orders: Vec<OrderId> = Vec::new();
@@ -269,7 +272,10 @@ impl OrderStore for MemoryStore {
         }
         Ok(released)
     }
+}
 
+#[async_trait]
+impl DeliveryLog for MemoryStore {
     async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
         Ok(self
             .state()?
@@ -343,7 +349,10 @@ impl OrderStore for MemoryStore {
             oldest_pending: pending.map(|r| r.delivery.created_at).min(),
         })
     }
+}
 
+#[async_trait]
+impl PollState for MemoryStore {
     async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
         Ok(self.state()?.cursors.get(channel).cloned())
     }
@@ -372,7 +381,10 @@ impl OrderStore for MemoryStore {
         }
         Ok(free)
     }
+}
 
+#[async_trait]
+impl Health for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.state().map(|_| ())
     }

@@ -14,7 +14,7 @@ use orderbridge_domain::order::{
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::source::OrderSource;
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
     Channels, Dispatcher, Marketplaces, OrderService, Poller, RetryPolicy, ServiceConfig,
 };
@@ -45,7 +45,7 @@ const CLIENT: &str = "4242";
 struct Feed {
     sandbox: FeedampSandbox,
     client: FeedampClient,
-    store: Arc<dyn OrderStore>,
+    store: Arc<dyn Store>,
     service: OrderService,
     poller: Poller,
     dispatcher: Dispatcher,
@@ -66,7 +66,7 @@ async fn feed(configure: impl FnOnce(FeedampConfig) -> FeedampConfig) -> Feed {
     let client = FeedampClient::new(configure(config)).unwrap();
     let sqlite = Sqlite::temporary().await.unwrap();
     sqlite.migrate().await.unwrap();
-    let store: Arc<dyn OrderStore> = Arc::new(sqlite);
+    let store: Arc<dyn Store> = Arc::new(sqlite);
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(UuidV7Ids);
     let channels = Channels::new().with(channel.clone(), client.capabilities());
@@ -81,6 +81,7 @@ async fn feed(configure: impl FnOnce(FeedampConfig) -> FeedampConfig) -> Feed {
     marketplaces.insert(channel, Arc::new(client.clone()));
     let dispatcher = Dispatcher::new(
         store.clone(),
+        store.clone(),
         marketplaces,
         clock.clone(),
         ids,
@@ -88,6 +89,7 @@ async fn feed(configure: impl FnOnce(FeedampConfig) -> FeedampConfig) -> Feed {
     );
     let poller = Poller::new(
         service.clone(),
+        store.clone(),
         Arc::new(client.clone()),
         clock,
         Uuid::now_v7(),

@@ -48,7 +48,7 @@ pub(crate) async fn list_deliveries(
             .transpose()?,
         limit: limit + 1,
     };
-    let mut found = state.service.deliveries(&filter).await?;
+    let mut found = state.deliveries.deliveries(&filter).await?;
     let more = found.len() > limit as usize;
     found.truncate(limit as usize);
     Ok(Json(DeliveryPageOut {
@@ -76,7 +76,7 @@ pub(crate) async fn retry_delivery(
     Path(id): Path<String>,
 ) -> Result<Json<DeliveryOut>, ApiError> {
     let id = delivery_id("id", &id)?;
-    let delivery = state.service.requeue_delivery(id).await?;
+    let delivery = state.deliveries.requeue_delivery(id).await?;
     tracing::info!(delivery_id = %id, order_id = %delivery.order_id, "delivery requeued by an operator");
     Ok(Json(dto::delivery(&delivery)))
 }

@@ -24,7 +24,7 @@ pub(crate) async fn healthz() -> Json<HealthOut> {
     (status = 200, description = "Ready", body = HealthOut),
     (status = 503, description = "The store does not answer", body = ErrorBody)))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
-    match state.service.store().ping().await {
+    match state.health.ping().await {
         Ok(()) => Json(HealthOut {
             status: "ready".to_owned(),
         })

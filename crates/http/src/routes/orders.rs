@@ -62,7 +62,7 @@ async fn deliveries_of(
         after: None,
         limit: 1_000,
     };
-    Ok(state.service.deliveries(&query).await?)
+    Ok(state.deliveries.deliveries(&query).await?)
 }
 
 /// Lists orders, oldest change first, a page at a time.

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use chrono::TimeDelta;
 use orderbridge_domain::order::{EventType, OrderEvent};
 use orderbridge_domain::ports::clock::Clock;
-use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, OrderStore};
+use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, DeliveryQueue};
 use orderbridge_domain::testing::{ManualClock, MemoryStore};
 use orderbridge_domain::values::EventId;
 use serde_json::json;

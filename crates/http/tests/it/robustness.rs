@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use std::time::Duration;
 
-use crate::slow::SlowStore;
+use crate::slow::{Down, SlowOrders};
 use crate::support::{Options, WAREHOUSE_KEY, app, app_with, assert_error, call, get};
 
 #[tokio::test]
@@ -50,9 +50,8 @@ async fn a_panic_in_a_handler_is_a_500_and_the_server_keeps_serving() {
     store
         .expect_get()
         .returning(|_| panic!("bug in the store adapter"));
-    store.expect_ping().returning(|| Ok(()));
     let app = app_with(Options {
-        store: Some(Arc::new(store)),
+        orders: Some(Arc::new(store)),
         ..Options::default()
     });
     let reply = call(
@@ -73,12 +72,12 @@ async fn a_panic_in_a_handler_is_a_500_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn a_request_over_the_time_limit_is_answered_503_json() {
-    let store = SlowStore {
+    let store = SlowOrders {
         delay: Duration::from_secs(5),
-        ..SlowStore::default()
+        ..SlowOrders::default()
     };
     let app = app_with(Options {
-        store: Some(Arc::new(store)),
+        orders: Some(Arc::new(store)),
         request_timeout: Some(Duration::from_millis(100)),
         ..Options::default()
     });
@@ -97,12 +96,8 @@ async fn a_request_over_the_time_limit_is_answered_503_json() {
 
 #[tokio::test]
 async fn readiness_is_503_json_when_the_store_does_not_answer() {
-    let store = SlowStore {
-        down: true,
-        ..SlowStore::default()
-    };
     let app = app_with(Options {
-        store: Some(Arc::new(store)),
+        health: Some(Arc::new(Down)),
         ..Options::default()
     });
     assert_error(

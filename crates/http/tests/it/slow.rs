@@ -1,29 +1,26 @@
-//! A store that answers slowly (or not at all): for the request timeout and readiness tests.
+//! Ports that answer slowly or not at all: for the request timeout and readiness tests. Each
+//! replaces one port of the memory store.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{Order, OrderEvent, Version};
-use orderbridge_domain::outbox::{Delivery, NewDelivery};
+use orderbridge_domain::order::{Order, Version};
+use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryQuery, InsertError, Lease, LeaseError, OrderPage,
-    OrderQuery, OrderStore, OutboxStats, RequeueError, SaveError, StoreError,
+    Health, InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
 };
 use orderbridge_domain::testing::MemoryStore;
-use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
-use uuid::Uuid;
+use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 
-/// Delegates to a memory store; reads of one order take `delay`, and `ping` fails when `down`.
+/// Orders from a memory store; reads of one order take `delay`.
 #[derive(Debug, Default)]
-pub struct SlowStore {
+pub struct SlowOrders {
     pub inner: MemoryStore,
     pub delay: Duration,
-    pub down: bool,
 }
 
 #[async_trait]
-impl OrderStore for SlowStore {
+impl OrderStore for SlowOrders {
     async fn insert(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, InsertError> {
         self.inner.insert(order, outbox).await
     }
@@ -44,57 +41,15 @@ impl OrderStore for SlowStore {
     async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
         self.inner.save(order, outbox).await
     }
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        self.inner.claim_due(request).await
-    }
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        self.inner.complete(lease, result, event).await
-    }
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        self.inner.release(token).await
-    }
-    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
-        self.inner.delivery(id).await
-    }
-    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        self.inner.deliveries(query).await
-    }
-    async fn requeue(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, RequeueError> {
-        self.inner.requeue(id, now, event).await
-    }
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        self.inner.outbox_stats().await
-    }
-    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
-        self.inner.poll_cursor(channel).await
-    }
-    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
-        self.inner.set_poll_cursor(channel, cursor).await
-    }
-    async fn lease_poller(
-        &self,
-        channel: &ChannelId,
-        owner: Uuid,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        self.inner.lease_poller(channel, owner, now, until).await
-    }
+}
+
+/// A store that does not answer.
+#[derive(Debug, Default)]
+pub struct Down;
+
+#[async_trait]
+impl Health for Down {
     async fn ping(&self) -> Result<(), StoreError> {
-        if self.down {
-            Err(StoreError::msg("connection refused"))
-        } else {
-            Ok(())
-        }
+        Err(StoreError::msg("connection refused"))
     }
 }

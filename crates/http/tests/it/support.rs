@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use orderbridge_adm::webhook::WebhookSettings;
-use orderbridge_domain::ports::store::OrderStore;
-use orderbridge_domain::services::{OrderService, ServiceConfig};
+use orderbridge_domain::ports::store::{Health, OrderStore};
+use orderbridge_domain::services::{DeliveryService, OrderService, ServiceConfig};
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{AdmWebhookConfig, ApiConfig, ApiKeys, AppState, Secret};
@@ -68,21 +68,30 @@ pub struct Options {
     pub key_header: Option<&'static str>,
     pub body_limit: Option<usize>,
     pub request_timeout: Option<std::time::Duration>,
-    pub store: Option<Arc<dyn OrderStore>>,
+    /// The store behind every port (default: a new memory store).
+    pub store: Option<Arc<MemoryStore>>,
+    /// Replaces the store's orders port.
+    pub orders: Option<Arc<dyn OrderStore>>,
+    /// Replaces the store's health port.
+    pub health: Option<Arc<dyn Health>>,
 }
 
 pub fn app_with(options: Options) -> Router {
     let store = options
         .store
         .unwrap_or_else(|| Arc::new(MemoryStore::new()));
+    let orders: Arc<dyn OrderStore> = options.orders.unwrap_or_else(|| store.clone());
+    let health: Arc<dyn Health> = options.health.unwrap_or_else(|| store.clone());
     let clock = Arc::new(ManualClock::fixed());
+    let ids = Arc::new(SequentialIds::default());
     let service = OrderService::new(
-        store,
+        orders,
         test_channels(),
         clock.clone(),
-        Arc::new(SequentialIds::default()),
+        ids.clone(),
         ServiceConfig::default(),
     );
+    let deliveries = DeliveryService::new(store, clock.clone(), ids);
     let adm = AdmWebhookConfig {
         settings: WebhookSettings {
             channel: ChannelId::parse("adm").unwrap(),
@@ -95,6 +104,8 @@ pub fn app_with(options: Options) -> Router {
     };
     let state = AppState {
         service,
+        deliveries,
+        health,
         clock,
         adm: Some(Arc::new(adm)),
         warehouse_keys: ApiKeys::new([Secret::new(WAREHOUSE_KEY)]),

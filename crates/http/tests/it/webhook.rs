@@ -192,7 +192,7 @@ async fn a_store_failure_is_500_server_error_with_no_internals() {
         )
     });
     let app = app_with(Options {
-        store: Some(Arc::new(store)),
+        orders: Some(Arc::new(store)),
         ..Options::default()
     });
     let reply = post_order(&app, SEED_ORDER).await;

@@ -10,7 +10,7 @@ use chrono::{TimeDelta, Utc};
 use orderbridge_domain::order::{FulfilError, FulfillmentRequest, Order};
 use orderbridge_domain::outbox::{DeliveryKind, NewDelivery};
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
-use orderbridge_domain::ports::store::{ClaimRequest, OrderStore};
+use orderbridge_domain::ports::store::{ClaimRequest, DeliveryLog, DeliveryQueue, OrderStore};
 use orderbridge_domain::services::{Ingested, OrderService, OrderUpdateError, ServiceConfig};
 use orderbridge_domain::testing::{new_order, test_channels};
 use orderbridge_domain::values::{DeliveryId, EventId, OrderId, Quantity, Sku, TrackingNumber};

@@ -1,17 +1,17 @@
-//! Checks of the outbox: claiming under a lease, per-order order, outcomes, parking, requeue.
+//! Checks of the dispatcher's side of the outbox: claiming under a lease, per-order order,
+//! outcomes, releasing leases. The helpers here serve the log checks too.
 
 use orderbridge_domain::order::{EventType, Order};
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, LeaseError, OrderStore,
-    RequeueError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, LeaseError, Store,
 };
-use orderbridge_domain::values::{ChannelId, DeliveryId, FulfillmentId, LineNo, RefundId};
+use orderbridge_domain::values::{ChannelId, FulfillmentId, LineNo, RefundId};
 use uuid::Uuid;
 
 use crate::fixtures::{at, create, event, id, insert, sample};
 
-fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
+pub(crate) fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
     ClaimRequest {
         now: at(seconds),
         lease_until: at(seconds + 30),
@@ -21,11 +21,11 @@ fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
     }
 }
 
-async fn claim(store: &dyn OrderStore, seconds: i64) -> Vec<Claimed> {
+pub(crate) async fn claim(store: &dyn Store, seconds: i64) -> Vec<Claimed> {
     store.claim_due(&claim_at(seconds, 100)).await.unwrap()
 }
 
-async fn finish(store: &dyn OrderStore, claimed: &Claimed, result: AttemptResult) {
+pub(crate) async fn finish(store: &dyn Store, claimed: &Claimed, result: AttemptResult) {
     store
         .complete(
             &claimed.lease,
@@ -36,23 +36,28 @@ async fn finish(store: &dyn OrderStore, claimed: &Claimed, result: AttemptResult
         .unwrap();
 }
 
-fn delivered(seconds: i64) -> AttemptResult {
+pub(crate) fn delivered(seconds: i64) -> AttemptResult {
     AttemptResult::Delivered {
         remote_ref: Some(format!("R{seconds}")),
         at: at(seconds),
     }
 }
 
-fn fulfillment() -> DeliveryKind {
+pub(crate) fn fulfillment() -> DeliveryKind {
     DeliveryKind::Fulfillment(FulfillmentId::from_uuid(id()))
 }
 
 /// An order with `kinds` queued at its creation time, `seconds`.
-async fn queued(store: &dyn OrderStore, name: &str, seconds: i64, kinds: &[DeliveryKind]) -> Order {
+pub(crate) async fn queued(
+    store: &dyn Store,
+    name: &str,
+    seconds: i64,
+    kinds: &[DeliveryKind],
+) -> Order {
     insert(store, create(sample("feedamp", name), seconds), kinds).await
 }
 
-async fn all(store: &dyn OrderStore) -> Vec<orderbridge_domain::outbox::Delivery> {
+pub(crate) async fn all(store: &dyn Store) -> Vec<orderbridge_domain::outbox::Delivery> {
     store
         .deliveries(&DeliveryQuery {
             state: None,
@@ -64,7 +69,7 @@ async fn all(store: &dyn OrderStore) -> Vec<orderbridge_domain::outbox::Delivery
         .unwrap()
 }
 
-pub async fn claim_takes_due_rows_oldest_first(store: &dyn OrderStore) {
+pub async fn claim_takes_due_rows_oldest_first(store: &dyn Store) {
     let late = queued(store, "O-2", 20, &[DeliveryKind::Confirm]).await;
     let early = queued(store, "O-1", 10, &[DeliveryKind::Confirm]).await;
     let future = queued(store, "O-3", 500, &[DeliveryKind::Confirm]).await;
@@ -90,7 +95,7 @@ pub async fn claim_takes_due_rows_oldest_first(store: &dyn OrderStore) {
     );
 }
 
-pub async fn deliveries_of_one_order_go_out_in_order(store: &dyn OrderStore) {
+pub async fn deliveries_of_one_order_go_out_in_order(store: &dyn Store) {
     let refund = RefundId::from_uuid(id());
     let kinds = [
         DeliveryKind::Confirm,
@@ -120,7 +125,7 @@ pub async fn deliveries_of_one_order_go_out_in_order(store: &dyn OrderStore) {
     assert!(claim(store, 10).await.is_empty());
 }
 
-pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn OrderStore) {
+pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn Store) {
     queued(store, "L-1", 0, &[DeliveryKind::Confirm]).await;
     let first = claim(store, 10).await;
     assert_eq!(first.len(), 1);
@@ -143,7 +148,7 @@ pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn OrderStore) 
     assert!(matches!(late, Err(LeaseError::Lost(id)) if id == first[0].delivery.id));
 }
 
-pub async fn a_lost_lease_writes_nothing(store: &dyn OrderStore) {
+pub async fn a_lost_lease_writes_nothing(store: &dyn Store) {
     let order = queued(store, "X-1", 0, &[DeliveryKind::Confirm]).await;
     let claimed = claim(store, 10).await.remove(0);
     let mut forged = claimed.lease;
@@ -162,7 +167,7 @@ pub async fn a_lost_lease_writes_nothing(store: &dyn OrderStore) {
     assert_eq!(events, 1, "no history entry for a lost lease");
 }
 
-pub async fn a_retry_is_due_again_at_its_time_and_counts_the_attempt(store: &dyn OrderStore) {
+pub async fn a_retry_is_due_again_at_its_time_and_counts_the_attempt(store: &dyn Store) {
     queued(store, "R-1", 0, &[DeliveryKind::Confirm]).await;
     let claimed = claim(store, 10).await.remove(0);
     finish(
@@ -182,7 +187,7 @@ pub async fn a_retry_is_due_again_at_its_time_and_counts_the_attempt(store: &dyn
     assert_eq!(again[0].delivery.next_attempt_at, at(100));
 }
 
-pub async fn delivered_rows_keep_the_remote_reference_and_an_event(store: &dyn OrderStore) {
+pub async fn delivered_rows_keep_the_remote_reference_and_an_event(store: &dyn Store) {
     let order = queued(store, "D-1", 0, &[DeliveryKind::Confirm]).await;
     let claimed = claim(store, 10).await.remove(0);
     store
@@ -206,83 +211,7 @@ pub async fn delivered_rows_keep_the_remote_reference_and_an_event(store: &dyn O
     );
 }
 
-pub async fn dead_rows_hold_back_their_order_and_can_be_requeued(store: &dyn OrderStore) {
-    let order = queued(store, "P-1", 0, &[fulfillment(), fulfillment()]).await;
-    let first = claim(store, 10).await.remove(0);
-    finish(
-        store,
-        &first,
-        AttemptResult::Dead {
-            error: "400 Invalid SKU or Quantity".to_owned(),
-        },
-    )
-    .await;
-    assert!(
-        claim(store, 20).await.is_empty(),
-        "a parked row holds back the rows behind it"
-    );
-    let dead = store
-        .deliveries(&DeliveryQuery {
-            state: Some(DeliveryState::Dead),
-            order_id: None,
-            after: None,
-            limit: 10,
-        })
-        .await
-        .unwrap();
-    assert_eq!(dead.len(), 1);
-    assert_eq!(
-        dead[0].last_error.as_deref(),
-        Some("400 Invalid SKU or Quantity")
-    );
-    let requeued = store
-        .requeue(
-            first.delivery.id,
-            at(30),
-            &event(EventType::DeliveryRequeued, 30, "requeued"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (requeued.state, requeued.next_attempt_at),
-        (DeliveryState::Pending, at(30))
-    );
-    let again = claim(store, 30).await;
-    assert_eq!(again.len(), 1);
-    assert_eq!(again[0].delivery.id, first.delivery.id);
-    let kinds: Vec<EventType> = store
-        .get(order.id())
-        .await
-        .unwrap()
-        .unwrap()
-        .events()
-        .iter()
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(kinds.last(), Some(&EventType::DeliveryRequeued));
-}
-
-pub async fn requeue_of_a_missing_or_live_row_is_refused(store: &dyn OrderStore) {
-    queued(store, "Z-1", 0, &[DeliveryKind::Confirm]).await;
-    let row = all(store).await.remove(0);
-    let pending = store
-        .requeue(row.id, at(5), &event(EventType::DeliveryRequeued, 5, "x"))
-        .await;
-    assert!(matches!(
-        pending,
-        Err(RequeueError::NotDead {
-            state: DeliveryState::Pending,
-            ..
-        })
-    ));
-    let missing = DeliveryId::from_uuid(id());
-    let result = store
-        .requeue(missing, at(5), &event(EventType::DeliveryRequeued, 5, "x"))
-        .await;
-    assert!(matches!(result, Err(RequeueError::NotFound(found)) if found == missing));
-}
-
-pub async fn release_gives_back_leases_without_counting_an_attempt(store: &dyn OrderStore) {
+pub async fn release_gives_back_leases_without_counting_an_attempt(store: &dyn Store) {
     queued(store, "S-1", 0, &[DeliveryKind::Confirm]).await;
     queued(store, "S-2", 0, &[DeliveryKind::Confirm]).await;
     let request = claim_at(10, 10);
@@ -295,7 +224,7 @@ pub async fn release_gives_back_leases_without_counting_an_attempt(store: &dyn O
     assert!(again.iter().all(|c| c.delivery.attempts == 0));
 }
 
-pub async fn skipped_channels_are_not_claimed(store: &dyn OrderStore) {
+pub async fn skipped_channels_are_not_claimed(store: &dyn Store) {
     queued(store, "K-1", 0, &[DeliveryKind::Confirm]).await;
     insert(store, create(sample("adm", "K-2"), 0), &[fulfillment()]).await;
     let mut request = claim_at(10, 10);
@@ -305,64 +234,7 @@ pub async fn skipped_channels_are_not_claimed(store: &dyn OrderStore) {
     assert_eq!(claimed[0].delivery.channel.as_str(), "adm");
 }
 
-pub async fn outbox_stats_count_pending_and_dead(store: &dyn OrderStore) {
-    let empty = store.outbox_stats().await.unwrap();
-    assert_eq!(
-        (empty.pending, empty.dead, empty.oldest_pending),
-        (0, 0, None)
-    );
-    queued(store, "T-1", 5, &[DeliveryKind::Confirm]).await;
-    queued(store, "T-2", 9, &[DeliveryKind::Confirm]).await;
-    queued(store, "T-3", 1, &[DeliveryKind::Confirm]).await;
-    let claimed = claim(store, 10).await;
-    finish(
-        store,
-        &claimed[0],
-        AttemptResult::Dead {
-            error: "gone".to_owned(),
-        },
-    )
-    .await;
-    finish(store, &claimed[1], delivered(11)).await;
-    let stats = store.outbox_stats().await.unwrap();
-    assert_eq!((stats.pending, stats.dead), (1, 1));
-    assert_eq!(stats.oldest_pending, Some(at(9)));
-}
-
-pub async fn deliveries_are_listed_newest_first_by_keyset(store: &dyn OrderStore) {
-    for n in 0..5 {
-        queued(store, &format!("K-{n}"), n, &[DeliveryKind::Confirm]).await;
-    }
-    let newest = all(store).await;
-    assert_eq!(newest.len(), 5);
-    assert!(
-        newest.windows(2).all(|w| w[0].created_at > w[1].created_at),
-        "newest first"
-    );
-    let first = store
-        .deliveries(&DeliveryQuery {
-            state: None,
-            order_id: None,
-            after: None,
-            limit: 2,
-        })
-        .await
-        .unwrap();
-    let second = store
-        .deliveries(&DeliveryQuery {
-            state: None,
-            order_id: None,
-            after: first.last().map(|d| d.id),
-            limit: 2,
-        })
-        .await
-        .unwrap();
-    let ids: Vec<_> = first.iter().chain(second.iter()).map(|d| d.id).collect();
-    let expected: Vec<_> = newest.iter().take(4).map(|d| d.id).collect();
-    assert_eq!(ids, expected);
-}
-
-pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dyn OrderStore) {
+pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dyn Store) {
     let first = queued(store, "M-1", 0, &[DeliveryKind::Confirm]).await;
     let second = queued(store, "M-2", 1, &[DeliveryKind::Confirm]).await;
     let third = queued(store, "M-3", 2, &[DeliveryKind::Confirm]).await;

@@ -1,0 +1,232 @@
+//! The outbox ports: [`DeliveryQueue`] for the dispatcher that claims and sends deliveries,
+//! [`DeliveryLog`] for the operators who list, inspect and requeue them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::order::OrderEvent;
+use crate::outbox::{Delivery, DeliveryState};
+use crate::values::{ChannelId, DeliveryId, OrderId};
+
+/// Why an outcome could not be recorded on a claimed delivery.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaseError {
+    /// The lease expired and another worker may have claimed the row; nothing was written.
+    #[error("lease on delivery {0} was lost")]
+    Lost(DeliveryId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a delivery could not be requeued.
+#[derive(Debug, thiserror::Error)]
+pub enum RequeueError {
+    /// No such delivery.
+    #[error("delivery {0} not found")]
+    NotFound(DeliveryId),
+    /// Only dead (parked) deliveries can be requeued.
+    #[error("delivery {id} is {state:?}, not dead")]
+    NotDead {
+        /// The delivery.
+        id: DeliveryId,
+        /// Its state.
+        state: DeliveryState,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A request to claim due deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    /// The time that decides what is due.
+    pub now: DateTime<Utc>,
+    /// The lease runs out at this time; after that another worker may claim the row.
+    pub lease_until: DateTime<Utc>,
+    /// Identifies this claim; outcomes must present it.
+    pub token: Uuid,
+    /// At most this many rows.
+    pub limit: u32,
+    /// Skip rows of these channels (paused after an authentication failure).
+    pub skip_channels: Vec<ChannelId>,
+}
+
+/// A claimed delivery and the lease that lets its claimer record the outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// The lease.
+    pub lease: Lease,
+}
+
+/// Proof that a worker holds a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// The delivery.
+    pub delivery: DeliveryId,
+    /// The claim's token.
+    pub token: Uuid,
+    /// When it runs out.
+    pub until: DateTime<Utc>,
+}
+
+/// The outcome of one attempt, ready to be recorded with [`DeliveryQueue::complete_many`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The lease the attempt was made under.
+    pub lease: Lease,
+    /// How it ended.
+    pub result: AttemptResult,
+    /// The history entry to append to the delivery's order.
+    pub event: OrderEvent,
+}
+
+/// What became of a delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// Delivered; the row is done.
+    Delivered {
+        /// The marketplace's reference.
+        remote_ref: Option<String>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Failed for now; due again at `at`.
+    Retry {
+        /// When to try again.
+        at: DateTime<Utc>,
+        /// What went wrong.
+        error: String,
+    },
+    /// Failed for good; parked until requeued.
+    Dead {
+        /// What went wrong.
+        error: String,
+    },
+}
+
+/// Which deliveries to list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryQuery {
+    /// Only this state.
+    pub state: Option<DeliveryState>,
+    /// Only this order.
+    pub order_id: Option<OrderId>,
+    /// Start after this delivery (keyset).
+    pub after: Option<DeliveryId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// Depth and age of the queue, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxStats {
+    /// Pending rows.
+    pub pending: u64,
+    /// Dead rows.
+    pub dead: u64,
+    /// When the oldest pending row was queued.
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+/// The queue of deliveries as the dispatcher sees it: claim due rows under a lease, record
+/// each attempt's outcome with a history entry, give leases back.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait DeliveryQueue: Send + Sync + std::fmt::Debug {
+    /// Claims due deliveries: pending, `next_attempt_at <= now`, not under a live lease, and
+    /// the oldest undelivered (pending or dead) row of their order, so that one order's
+    /// deliveries go out in the order they were queued and a parked row holds back the rows
+    /// behind it. Safe when several workers claim at once: no row is claimed twice while its
+    /// lease lives.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError>;
+
+    /// Records how an attempt ended (attempts + 1, error kept), releases the lease, and appends
+    /// `event` to the order's history, in one transaction.
+    ///
+    /// # Errors
+    /// MUST return [`LeaseError::Lost`], and write nothing, when the lease is no longer held
+    /// with this token.
+    async fn complete(
+        &self,
+        lease: &Lease,
+        result: &AttemptResult,
+        event: &OrderEvent,
+    ) -> Result<(), LeaseError>;
+
+    /// Records several attempts' outcomes, each as [`DeliveryQueue::complete`] would, in as few
+    /// transactions as the store allows: a dispatcher with many deliveries in flight pays for
+    /// one durable commit per batch instead of one per delivery. Returns, in the order given,
+    /// `true` for each completion recorded and `false` for each whose lease was no longer held
+    /// (nothing written for that one; the others are still recorded).
+    ///
+    /// The default records them one by one with [`DeliveryQueue::complete`].
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store fails; completions not recorded stay leased until their
+    /// lease runs out, and their rows are then tried again.
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
+        let mut recorded = Vec::with_capacity(completions.len());
+        for completion in completions {
+            match self
+                .complete(&completion.lease, &completion.result, &completion.event)
+                .await
+            {
+                Ok(()) => recorded.push(true),
+                Err(LeaseError::Lost(_)) => recorded.push(false),
+                Err(LeaseError::Store(error)) => return Err(error),
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Gives back every lease held with `token` without counting an attempt (shutdown).
+    /// Returns how many were released.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn release(&self, token: Uuid) -> Result<u64, StoreError>;
+}
+
+/// Deliveries as operators see them: one, a list, requeueing a parked one, the queue's depth.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
+    /// Loads one delivery.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError>;
+
+    /// Lists deliveries, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Puts a dead delivery back in the queue, due at `now`, and appends `event`.
+    ///
+    /// # Errors
+    /// MUST return [`RequeueError::NotFound`] or [`RequeueError::NotDead`] and write nothing
+    /// in those cases.
+    async fn requeue(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, RequeueError>;
+
+    /// Queue depth and age.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+}
