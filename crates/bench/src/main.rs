@@ -31,7 +31,8 @@ Options:
                        default: DATABASE_URL. The bench creates a database there and drops it.
   --orderbridge PATH   The release orderbridge binary [default: next to this one]
   --report PATH        The JSON report [default: target/bench/report.json]
-  --markdown PATH      The Markdown summary to rewrite [default: BENCHMARKS.md]
+  --markdown PATH      The Markdown summary whose generated section to rewrite
+                       [default: BENCHMARKS.md]
   --quick              Small counts and short phases (20,000 orders stored instead of
                        1,000,000): about a minute
   --help               This help
@@ -202,7 +203,15 @@ async fn run(args: Args) -> Result<()> {
     let json = serde_json::to_string_pretty(&report.json())?;
     std::fs::write(&args.report, json + "\n")
         .with_context(|| format!("writing {}", args.report.display()))?;
-    std::fs::write(&args.markdown, report.markdown())
+    let existing = match std::fs::read_to_string(&args.markdown) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(error).with_context(|| format!("reading {}", args.markdown.display()));
+        }
+    };
+    let markdown = report::splice(existing.as_deref(), &report.markdown());
+    std::fs::write(&args.markdown, markdown)
         .with_context(|| format!("writing {}", args.markdown.display()))?;
     eprintln!(
         "==> done in {:.0} s: {} and {}",
