@@ -180,31 +180,7 @@ fn bulk_statements() -> [String; 7] {
     let placed = "to_timestamp(($3::bigint + g * 2000) / 1000.0)";
     let shipped = format!("({placed} + interval '1 day')");
     let is_shipped = "g % 5 <> 0";
-    let orders = format!(
-        "INSERT INTO orders (id, channel, external_id, version, status, currency, placed_at, \
-         received_at, updated_at, deliver_by, email, shipping_address, shipping_service, \
-         subtotal_price, total_discounts, total_shipping, total_tax, total_price, raw_payload) \
-         SELECT {order_id}, 'adm', 'bulk-' || g, \
-         CASE WHEN {is_shipped} THEN 2 ELSE 1 END, \
-         CASE WHEN {is_shipped} THEN 'fulfilled' ELSE 'open' END, 'USD', {placed}, \
-         {placed} + interval '2 seconds', \
-         CASE WHEN {is_shipped} THEN {shipped} ELSE {placed} + interval '2 seconds' END, \
-         {placed} + interval '5 days', 'customer' || g || '@example.com', \
-         jsonb_build_object('first_name', 'Jane', 'last_name', 'Doe', 'address1', \
-           (g % 9999 + 1) || ' Main Street', 'city', 'Anytown', 'province', 'CA', \
-           'zip', lpad((g % 100000)::text, 5, '0'), 'country_code', 'US', \
-           'phone', '(555) 555-0100'), \
-         'Standard Ground', 24.98, 0, 5.99, 2.00, 32.97, \
-         format('{{\"created_at\":\"2025-01-01T00:00:00Z\",\"email\":\"customer%s@example.com\",\
-\"id\":\"bulk-%s\",\"line_items\":[{{\"price\":\"12.49\",\"quantity\":2,\"sku\":\"TSH-RED-M\",\
-\"total_discount\":\"0.00\",\"total_tax\":\"2.00\"}}],\"shipping_address\":{{\"address1\":\
-\"%s Main Street\",\"city\":\"Anytown\",\"country_code\":\"US\",\"first_name\":\"Jane\",\
-\"last_name\":\"Doe\",\"phone\":\"(555) 555-0100\",\"province_code\":\"CA\",\"zip\":\"%s\"}},\
-\"shipping_service\":\"Standard Ground\",\"subtotal_price\":\"24.98\",\"total_discounts\":\
-\"0.00\",\"total_price\":\"32.97\",\"total_shipping_price\":\"5.99\",\"total_tax\":\"2.00\"}}', \
-           g, g, g % 9999 + 1, lpad((g % 100000)::text, 5, '0'))::json \
-         FROM generate_series($1::bigint, $2::bigint) AS g"
-    );
+    let orders = orders_insert(&order_id, placed, &shipped, is_shipped);
     // Line n of order g: its SKU and quantity.
     let sku = "CASE n WHEN 1 THEN 'TSH-RED-M' ELSE 'MUG-11OZ' END";
     let quantity = "CASE n WHEN 1 THEN 2 ELSE 1 END";
@@ -261,6 +237,36 @@ fn bulk_statements() -> [String; 7] {
         outbox,
         shipped_events,
     ]
+}
+
+/// The `orders` rows of [`bulk_statements`]: `order_id`, `placed`, `shipped` and `is_shipped`
+/// are its SQL expressions of `g`.
+fn orders_insert(order_id: &str, placed: &str, shipped: &str, is_shipped: &str) -> String {
+    format!(
+        "INSERT INTO orders (id, channel, external_id, version, status, currency, placed_at, \
+         received_at, updated_at, deliver_by, email, shipping_address, shipping_service, \
+         subtotal_price, total_discounts, total_shipping, total_tax, total_price, raw_payload) \
+         SELECT {order_id}, 'adm', 'bulk-' || g, \
+         CASE WHEN {is_shipped} THEN 2 ELSE 1 END, \
+         CASE WHEN {is_shipped} THEN 'fulfilled' ELSE 'open' END, 'USD', {placed}, \
+         {placed} + interval '2 seconds', \
+         CASE WHEN {is_shipped} THEN {shipped} ELSE {placed} + interval '2 seconds' END, \
+         {placed} + interval '5 days', 'customer' || g || '@example.com', \
+         jsonb_build_object('first_name', 'Jane', 'last_name', 'Doe', 'address1', \
+           (g % 9999 + 1) || ' Main Street', 'city', 'Anytown', 'province', 'CA', \
+           'zip', lpad((g % 100000)::text, 5, '0'), 'country_code', 'US', \
+           'phone', '(555) 555-0100'), \
+         'Standard Ground', 24.98, 0, 5.99, 2.00, 32.97, \
+         format('{{\"created_at\":\"2025-01-01T00:00:00Z\",\"email\":\"customer%s@example.com\",\
+\"id\":\"bulk-%s\",\"line_items\":[{{\"price\":\"12.49\",\"quantity\":2,\"sku\":\"TSH-RED-M\",\
+\"total_discount\":\"0.00\",\"total_tax\":\"2.00\"}}],\"shipping_address\":{{\"address1\":\
+\"%s Main Street\",\"city\":\"Anytown\",\"country_code\":\"US\",\"first_name\":\"Jane\",\
+\"last_name\":\"Doe\",\"phone\":\"(555) 555-0100\",\"province_code\":\"CA\",\"zip\":\"%s\"}},\
+\"shipping_service\":\"Standard Ground\",\"subtotal_price\":\"24.98\",\"total_discounts\":\
+\"0.00\",\"total_price\":\"32.97\",\"total_shipping_price\":\"5.99\",\"total_tax\":\"2.00\"}}', \
+           g, g, g % 9999 + 1, lpad((g % 100000)::text, 5, '0'))::json \
+         FROM generate_series($1::bigint, $2::bigint) AS g"
+    )
 }
 
 /// Stores `count` orders with their lines, shipments and history, in chunks of 50,000 (one

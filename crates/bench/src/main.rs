@@ -10,7 +10,7 @@ mod phases;
 mod report;
 mod service;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,8 @@ Options:
                        default: DATABASE_URL. The bench creates a database there and drops it.
   --orderbridge PATH   The release orderbridge binary [default: next to this one]
   --report PATH        The JSON report [default: target/bench/report.json]
-  --markdown PATH      The Markdown summary to rewrite [default: BENCHMARKS.md]
+  --markdown PATH      The Markdown summary whose generated section to rewrite
+                       [default: BENCHMARKS.md]
   --quick              Small counts and short phases (20,000 orders stored instead of
                        1,000,000): about a minute
   --help               This help
@@ -202,8 +203,7 @@ async fn run(args: Args) -> Result<()> {
     let json = serde_json::to_string_pretty(&report.json())?;
     std::fs::write(&args.report, json + "\n")
         .with_context(|| format!("writing {}", args.report.display()))?;
-    std::fs::write(&args.markdown, report.markdown())
-        .with_context(|| format!("writing {}", args.markdown.display()))?;
+    write_markdown(&args.markdown, &report)?;
     eprintln!(
         "==> done in {:.0} s: {} and {}",
         report.wall_secs,
@@ -278,6 +278,19 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         loaded,
         other_work: stages.done,
     })
+}
+
+/// Rewrites the generated section of the Markdown summary at `path` (see `report::splice`).
+fn write_markdown(path: &Path, report: &Report) -> Result<()> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(error).with_context(|| format!("reading {}", path.display()));
+        }
+    };
+    let markdown = report::splice(existing.as_deref(), &report.markdown());
+    std::fs::write(path, markdown).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -6,9 +6,15 @@
 //! not reuse the adapter crates' types: an adapter that drifts from the documents then fails
 //! against the sandbox instead of agreeing with itself.
 //!
-//! Layout: one module per marketplace (`adm/`, `feedamp/`), with what they share in
-//! [`faults`] (the fault plan and its control path), `server` (the HTTP server that can drop
-//! a connection without answering) and `prng` (a small seeded generator).
+//! Layout: one module per marketplace (`adm/`, `feedamp/`), each with the same files:
+//! `mod.rs` (the sandbox type and its start), `config.rs` (its settings), `routes.rs` (the
+//! marketplace's routes), `control.rs` (the `/_sandbox/` control paths), `auth.rs` (the
+//! marketplace's credentials), `store.rs` (what the fake holds), `wire.rs` (its JSON),
+//! `order.rs` (the orders put into it) and `generator.rs` (seeded orders); what only one
+//! marketplace needs is named in its module docs. What the two share is the kit (`kit/`):
+//! the fault plan and its control path ([`faults`]), the request log, start-up and shutdown,
+//! the HTTP connections a fault can cut, a small seeded generator and the base of the order
+//! generators.
 
 #![cfg_attr(
     not(test),
@@ -21,10 +27,10 @@
 )]
 
 pub mod adm;
-pub mod faults;
 pub mod feedamp;
-mod prng;
-mod server;
+mod kit;
+
+pub use kit::faults;
 
 pub use adm::{
     AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, FulfilledLine, GeneratedOrder,

@@ -11,7 +11,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::adm::generator::GeneratedOrder;
+use crate::adm::order::GeneratedOrder;
 
 /// The signature header when none is configured.
 pub const DEFAULT_SIGNATURE_HEADER: &str = "x-adm-signature";

@@ -1,10 +1,14 @@
-//! ADM's Create Fulfillment call as seed 002 documents it, read straight from the JSON (no
-//! shared types with the ADM adapter): the body's checks and the fixed answer bodies.
+//! The fake ADM's JSON: the Create Fulfillment call as seed 002 documents it, read straight
+//! from the JSON (no shared types with the ADM adapter), with the body's checks and the fixed
+//! answer bodies; its dates; and its request log entries on the control path.
 
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::kit::log::{RequestLog, millis};
 
 /// A fixed `{"error", "message"}` body of the seeds.
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +217,26 @@ fn is_http_url(url: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|host| !host.is_empty() && !url.chars().any(char::is_whitespace))
+}
+
+/// RFC 3339 in UTC with a `Z` and whole seconds, like the seeds' examples.
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A request log entry as the fake ADM's control path shows it: whole seconds, and neither
+/// the query nor the monotonic arrival time.
+pub(crate) fn request_json(entry: &RequestLog) -> Value {
+    json!({
+        "received_at": rfc3339(entry.received_at),
+        "method": entry.method,
+        "path": entry.path,
+        "status": entry.status,
+        "fault": entry.fault,
+        "delay_ms": entry.delay.map(millis),
+        "error": entry.error,
+        "order_id": entry.order_id,
+    })
 }
 
 #[cfg(test)]

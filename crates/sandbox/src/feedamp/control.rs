@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::feedamp::error::ApiError;
 use crate::feedamp::generator::FeedampOrderGenerator;
-use crate::feedamp::log::{FeedampRequestLog, max_in_window};
-use crate::feedamp::routes::{FeedampApp, error_response};
+use crate::feedamp::routes::FeedampApp;
+use crate::feedamp::wire::{ApiError, error_response};
+use crate::kit::log::{RequestLog, max_in_window};
 
 /// `POST {"count": n, "seed": s}` adds `n` orders from the generator seeded with `s` and
 /// answers `{"added": [ids]}`; `GET` lists every order as `{"orders": [{"id", "state",
@@ -95,7 +95,7 @@ async fn list_requests(State(app): State<Arc<FeedampApp>>) -> Response {
         entries.iter().map(|entry| entry.since_start),
         Duration::from_secs(1),
     );
-    let requests: Vec<Value> = entries.iter().map(FeedampRequestLog::to_json).collect();
+    let requests: Vec<Value> = entries.iter().map(RequestLog::to_json).collect();
     let token_fetches = app.tokens().issued();
     axum::Json(json!({
         "requests": requests,

@@ -1,13 +1,13 @@
 //! Random but reproducible FeedAMP v1 orders: the same seed gives the same orders. Names,
 //! streets and emails are made up (`example.*` domains, 555 phone numbers).
 
-use chrono::{DateTime, Duration as TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::feedamp::line::SandboxLine;
-use crate::feedamp::money::money_number;
-use crate::feedamp::order::SandboxOrder;
-use crate::prng::SplitMix64;
+use crate::feedamp::order::{SandboxLine, SandboxOrder};
+use crate::feedamp::wire::money_number;
+use crate::kit::generator::{Sequence, discount_and_tax, email, product, quantity, street_address};
+use crate::kit::prng::SplitMix64;
 
 const FIRST_NAMES: [&str; 12] = [
     "Ava", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jun", "Kofi", "Lena",
@@ -72,172 +72,51 @@ const SHIPPING_CENTS: [u64; 6] = [0, 0, 195, 499, 595, 1099];
 /// in its first line.
 #[derive(Debug, Clone)]
 pub struct FeedampOrderGenerator {
-    prng: SplitMix64,
-    next_id: u64,
-    clock: DateTime<Utc>,
+    sequence: Sequence,
 }
 
 impl FeedampOrderGenerator {
     /// Orders from `seed`, bought from 2025-01-01T00:00:00Z on, a few minutes apart.
     #[must_use]
     pub fn new(seed: u64) -> Self {
-        let mut prng = SplitMix64::new(seed);
-        let next_id = 100_000_000_000_000_000 + prng.below(800_000_000) * 1_000_000;
-        let clock = Utc
-            .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or(DateTime::UNIX_EPOCH);
         Self {
-            prng,
-            next_id,
-            clock,
+            sequence: Sequence::new(seed, 100_000_000_000_000_000, 800_000_000),
         }
     }
 
     /// Numbers ids from `first_id` on.
     #[must_use]
     pub fn starting_at(mut self, first_id: u64) -> Self {
-        self.next_id = first_id;
+        self.sequence.start_at(first_id);
         self
     }
 
     /// Dates the first purchase at `start` (the next ones a few minutes apart after it).
     #[must_use]
     pub fn purchased_from(mut self, start: DateTime<Utc>) -> Self {
-        self.clock = start;
+        self.sequence.date_from(start);
         self
     }
 
     /// The next order.
     pub fn next_order(&mut self) -> SandboxOrder {
-        let id = self.next_id.to_string();
-        self.next_id = self.next_id.wrapping_add(1);
-        let purchased = self.clock;
-        let step = i64::try_from(self.prng.between(30, 900)).unwrap_or(60);
-        self.clock += TimeDelta::seconds(step);
-        let prng = &mut self.prng;
-
+        let (id, purchased) = self.sequence.next(30, 900);
+        let prng = &mut self.sequence.prng;
         let (integration, marketplace, canada) = match prng.below(10) {
             0..=4 => ("amazon", "amazon_us", false),
             5 => ("amazon", "amazon_ca", true),
             6 | 7 => ("ebay", "ebay_us", false),
             _ => ("walmart", "walmart_us", false),
         };
-        let mp_order_number = match integration {
-            "amazon" => format!(
-                "1{:02}-{:07}-{:07}",
-                prng.below(100),
-                prng.below(10_000_000),
-                prng.below(10_000_000)
-            ),
-            "ebay" => format!(
-                "{:02}-{:05}-{:05}",
-                prng.below(100),
-                prng.below(100_000),
-                prng.below(100_000)
-            ),
-            _ => format!(
-                "{:015}",
-                prng.between(100_000_000_000_000, 999_999_999_999_999)
-            ),
-        };
-        let first = prng.pick(&FIRST_NAMES);
-        let last = prng.pick(&LAST_NAMES);
-        let cities: &[(&str, &str, &str)] = if canada { &CA_CITIES } else { &US_CITIES };
-        let city_index = usize::try_from(prng.below(cities.len() as u64)).unwrap_or(0);
-        let (city, state, postal) =
-            cities
-                .get(city_index)
-                .copied()
-                .unwrap_or(("Springfield", "IL", "627"));
-        let postal_code = if canada {
-            format!("{postal} {}", prng.pick(&["1A1", "2B2", "3C3", "4E5"]))
-        } else {
-            format!("{postal}{:02}", prng.below(100))
-        };
-        let mut order = SandboxOrder::new()
+        let mp_order_number = mp_order_number(prng, integration);
+        let order = SandboxOrder::new()
             .id(id)
             .mp_order_number(mp_order_number)
             .marketplace(integration, marketplace)
             .purchase_date(purchased)
-            .currency(if canada { "CAD" } else { "USD" })
-            .ship_to(
-                format!("{first} {last}"),
-                format!("{} {}", prng.between(1, 9_999), prng.pick(&STREETS)),
-                city,
-                state,
-                postal_code,
-                if canada { "CAN" } else { "USA" },
-            )
-            .shipping_phone(format!(
-                "555-{:03}-{:04}",
-                prng.between(200, 999),
-                prng.below(10_000)
-            ))
-            .customer_email(format!(
-                "{}.{}{}@{}",
-                first.to_lowercase(),
-                last.to_lowercase(),
-                prng.below(100),
-                prng.pick(&["example.com", "example.org", "example.net"])
-            ));
-
-        let line_base = prng.between(10_000_000_000_000, 89_999_999_999_999);
-        let line_count = prng.between(1, 4);
-        let mut skus: Vec<(&str, &str)> = Vec::new();
-        let mut lines = Vec::new();
-        for index in 0..line_count {
-            let repeat = !skus.is_empty() && prng.chance(1, 4);
-            let (sku, name) = if repeat {
-                let at = usize::try_from(prng.below(skus.len() as u64)).unwrap_or(0);
-                skus.get(at)
-                    .copied()
-                    .unwrap_or(("FA-MUG-12", "Ceramic Mug 12 oz"))
-            } else {
-                let at = usize::try_from(prng.below(PRODUCTS.len() as u64)).unwrap_or(0);
-                PRODUCTS
-                    .get(at)
-                    .copied()
-                    .unwrap_or(("FA-MUG-12", "Ceramic Mug 12 oz"))
-            };
-            skus.push((sku, name));
-            let quantity = if prng.chance(3, 5) {
-                1
-            } else {
-                prng.between(2, 5)
-            };
-            // Whole prices one time in five, one decimal now and then, else two.
-            let price = match prng.below(5) {
-                0 => prng.between(2, 300) * 100,
-                1 => prng.between(10, 2_000) * 10,
-                _ => prng.between(199, 19_999),
-            };
-            let gross = price * quantity;
-            let discount = if prng.chance(1, 4) {
-                gross * prng.between(5, 20) / 100
-            } else {
-                0
-            };
-            let tax = (gross - discount) * 8 / 100;
-            let shipping_index =
-                usize::try_from(prng.below(SHIPPING_CENTS.len() as u64)).unwrap_or(0);
-            let shipping = SHIPPING_CENTS.get(shipping_index).copied().unwrap_or(0);
-            let shipping_discount = if shipping > 0 && prng.chance(1, 6) {
-                shipping
-            } else {
-                0
-            };
-            let line = SandboxLine::new(sku, u32::try_from(quantity).unwrap_or(1), money(price))
-                .mp_line_number((line_base + index).to_string())
-                .product_name(name)
-                .sales_tax(money(tax))
-                .shipping_method(prng.pick(&SHIPPING_METHODS))
-                .shipping_price(money(shipping))
-                .shipping_tax(money(shipping * 8 / 100))
-                .discount(money(discount))
-                .shipping_discount(money(shipping_discount));
-            lines.push(line);
-        }
+            .currency(if canada { "CAD" } else { "USD" });
+        let mut order = addressed(prng, order, canada);
+        let mut lines = lines(prng);
         if prng.chance(1, 3) {
             let (top, info, line) = extras(prng);
             order = order
@@ -252,6 +131,96 @@ impl FeedampOrderGenerator {
         }
         order
     }
+}
+
+/// The marketplace's own order number, in its style.
+fn mp_order_number(prng: &mut SplitMix64, integration: &str) -> String {
+    match integration {
+        "amazon" => format!(
+            "1{:02}-{:07}-{:07}",
+            prng.below(100),
+            prng.below(10_000_000),
+            prng.below(10_000_000)
+        ),
+        "ebay" => format!(
+            "{:02}-{:05}-{:05}",
+            prng.below(100),
+            prng.below(100_000),
+            prng.below(100_000)
+        ),
+        _ => format!(
+            "{:015}",
+            prng.between(100_000_000_000_000, 999_999_999_999_999)
+        ),
+    }
+}
+
+/// The customer: a name, an address in the US or Canada, a phone and an email.
+fn addressed(prng: &mut SplitMix64, order: SandboxOrder, canada: bool) -> SandboxOrder {
+    let first = prng.pick(&FIRST_NAMES);
+    let last = prng.pick(&LAST_NAMES);
+    let cities: &[(&str, &str, &str)] = if canada { &CA_CITIES } else { &US_CITIES };
+    let (city, state, postal) = prng
+        .pick_copied(cities)
+        .unwrap_or(("Springfield", "IL", "627"));
+    let postal_code = if canada {
+        format!("{postal} {}", prng.pick(&["1A1", "2B2", "3C3", "4E5"]))
+    } else {
+        format!("{postal}{:02}", prng.below(100))
+    };
+    order
+        .ship_to(
+            format!("{first} {last}"),
+            street_address(prng, &STREETS),
+            city,
+            state,
+            postal_code,
+            if canada { "CAN" } else { "USA" },
+        )
+        .shipping_phone(format!(
+            "555-{:03}-{:04}",
+            prng.between(200, 999),
+            prng.below(10_000)
+        ))
+        .customer_email(email(prng, first, last))
+}
+
+/// 1 to 4 lines; a SKU may repeat.
+fn lines(prng: &mut SplitMix64) -> Vec<SandboxLine> {
+    let line_base = prng.between(10_000_000_000_000, 89_999_999_999_999);
+    let line_count = prng.between(1, 4);
+    let mut skus: Vec<(&str, &str)> = Vec::new();
+    let mut lines = Vec::new();
+    for index in 0..line_count {
+        let (sku, name) =
+            product(prng, &skus, &PRODUCTS).unwrap_or(("FA-MUG-12", "Ceramic Mug 12 oz"));
+        skus.push((sku, name));
+        let quantity = quantity(prng);
+        // Whole prices one time in five, one decimal now and then, else two.
+        let price = match prng.below(5) {
+            0 => prng.between(2, 300) * 100,
+            1 => prng.between(10, 2_000) * 10,
+            _ => prng.between(199, 19_999),
+        };
+        let (discount, tax) = discount_and_tax(prng, price * quantity, 4);
+        let shipping = prng.pick_copied(&SHIPPING_CENTS).unwrap_or(0);
+        let shipping_discount = if shipping > 0 && prng.chance(1, 6) {
+            shipping
+        } else {
+            0
+        };
+        let line = SandboxLine::new(sku, u32::try_from(quantity).unwrap_or(1), money(price))
+            .mp_line_number((line_base + index).to_string())
+            .product_name(name)
+            .sales_tax(money(tax))
+            .shipping_method(prng.pick(&SHIPPING_METHODS))
+            .shipping_price(money(shipping))
+            .shipping_tax(money(shipping * 8 / 100))
+            .discount(money(discount))
+            .shipping_discount(money(shipping_discount));
+        lines.push(line);
+    }
+    lines
 }
 
 impl Iterator for FeedampOrderGenerator {

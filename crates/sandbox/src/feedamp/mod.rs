@@ -99,22 +99,19 @@
 //! [`REFUNDS_PATH`], [`RESET_PATH`], [`crate::faults::FAULTS_PATH`] for the data routes'
 //! faults and [`TOKEN_FAULTS_PATH`] for the token route's) take no credentials and are neither
 //! faulted nor logged.
+//!
+//! Files: the set both fakes have (see the crate docs); `wire.rs` has a submodule for each
+//! body the API reads or writes (`fulfil`, `refund`, `query`, `order`), since FeedAMP's API has
+//! several where ADM's has one call, and `auth.rs` also holds the token table.
 
 mod auth;
 mod config;
 mod control;
-mod error;
-mod fulfil;
 mod generator;
-mod line;
-mod log;
-mod money;
 mod order;
-mod query;
-mod refund;
 mod routes;
 mod store;
-mod tokens;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -128,18 +125,19 @@ pub use control::{
     CONTROL_ORDERS_PATH, EXPIRE_TOKENS_PATH, REFUNDS_PATH, REQUESTS_PATH, RESET_PATH,
     TOKEN_FAULTS_PATH,
 };
-pub use fulfil::CANCELLATION_REASONS;
 pub use generator::FeedampOrderGenerator;
-pub use line::SandboxLine;
-pub use log::{FeedampRequestLog, max_in_window};
-pub use order::{AddOrderError, SandboxOrder};
-pub use query::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT};
-pub use refund::REFUND_AMOUNTS;
+pub use order::{AddOrderError, SandboxLine, SandboxOrder};
 pub use routes::{NEW_ORDERS_PATH, ORDERS_PATH, TOKEN_PATH};
 pub use store::OrderState;
+pub use wire::fulfil::CANCELLATION_REASONS;
+pub use wire::query::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT};
+pub use wire::refund::REFUND_AMOUNTS;
 
-use crate::faults::FaultInjector;
-use crate::server::{Server, StopSignal};
+pub use crate::kit::log::{RequestLog as FeedampRequestLog, max_in_window};
+
+use crate::kit::faults::FaultInjector;
+use crate::kit::log::RequestBook;
+use crate::kit::start::{self, Server};
 
 /// A fake FeedAMP serving in a background task. Dropping it stops the server too (without
 /// waiting); [`FeedampSandbox::shutdown`] waits.
@@ -156,7 +154,7 @@ impl FeedampSandbox {
     /// [`StartError`]: the address cannot be bound, or a setting is invalid.
     pub async fn start(config: FeedampSandboxConfig) -> Result<Self, StartError> {
         config::check(&config)?;
-        let listener = TcpListener::bind(config.listen)
+        let listener = start::bind(config.listen)
             .await
             .map_err(StartError::Listen)?;
         Self::from_listener(listener, config)
@@ -172,24 +170,21 @@ impl FeedampSandbox {
         config: FeedampSandboxConfig,
     ) -> Result<Self, StartError> {
         config::check(&config)?;
-        let stop = StopSignal::new();
-        let app = Arc::new(routes::FeedampApp {
-            username: config.username,
-            password: config.password,
-            client_id: config.client_id.trim().to_owned(),
-            tokens: Mutex::new(tokens::Tokens::new(
-                config.token_ttl,
-                config.max_live_tokens,
-            )),
-            store: store::Store::new(),
-            log: log::RequestBook::new(config.keep_records),
-            faults: FaultInjector::new(),
-            token_faults: FaultInjector::new(),
-            stop: stop.clone(),
-        });
-        let router = routes::router(Arc::clone(&app));
-        let server = Server::spawn(listener, router, stop).map_err(StartError::Listen)?;
-        tracing::debug!(addr = %server.addr(), "sandbox FeedAMP listening");
+        let (app, server) = start::serve(listener, "FeedAMP", |stop| {
+            let app = Arc::new(routes::FeedampApp {
+                username: config.username,
+                password: config.password,
+                client_id: config.client_id.trim().to_owned(),
+                tokens: Mutex::new(auth::Tokens::new(config.token_ttl, config.max_live_tokens)),
+                store: store::Store::new(),
+                log: RequestBook::new(config.keep_records),
+                faults: FaultInjector::new(),
+                token_faults: FaultInjector::new(),
+                stop,
+            });
+            (Arc::clone(&app), routes::router(app))
+        })
+        .map_err(StartError::Listen)?;
         Ok(Self { app, server })
     }
 
@@ -203,7 +198,7 @@ impl FeedampSandbox {
     /// are under `/api/v1`).
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.server.addr())
+        self.server.base_url()
     }
 
     /// The faults of the data routes (every `/api/v1` route but the token route).

@@ -1,14 +1,11 @@
-//! The orders a test or demo puts into the fake FeedAMP ([`SandboxOrder`], with lines from
-//! `line.rs`) and their v1 JSON (reference §4.3): ids as strings, money as bare JSON numbers written from exact
-//! decimal text, dates as `2018-05-01T23:52:01.000Z`.
+//! The orders a test or demo puts into the fake FeedAMP, built field by field: [`SandboxOrder`]
+//! and its lines ([`SandboxLine`]), money as exact decimal text. Their v1 JSON is written by
+//! `wire::order`.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
-use serde_json::{Map, Value, json};
-
-use crate::feedamp::line::SandboxLine;
-use crate::feedamp::money::money_number;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
 
 /// Why an order could not be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,26 +52,26 @@ pub enum AddOrderError {
 /// assigned by the sandbox when not set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SandboxOrder {
-    id: Option<String>,
-    mp_order_number: Option<String>,
-    customer_order_number: Option<String>,
-    cp_order_number: Option<String>,
-    integration_name: String,
-    marketplace_name: String,
-    marketplace_state: String,
-    purchase_date: DateTime<Utc>,
-    currency: String,
-    shipping_full_name: String,
-    shipping_address1: String,
-    shipping_city: String,
-    shipping_state: String,
-    shipping_postal_code: String,
-    shipping_country_code: String,
-    shipping_phone: String,
-    customer_email: String,
-    lines: Vec<SandboxLine>,
-    extra: Map<String, Value>,
-    extra_info: Map<String, Value>,
+    pub(crate) id: Option<String>,
+    pub(crate) mp_order_number: Option<String>,
+    pub(crate) customer_order_number: Option<String>,
+    pub(crate) cp_order_number: Option<String>,
+    pub(crate) integration_name: String,
+    pub(crate) marketplace_name: String,
+    pub(crate) marketplace_state: String,
+    pub(crate) purchase_date: DateTime<Utc>,
+    pub(crate) currency: String,
+    pub(crate) shipping_full_name: String,
+    pub(crate) shipping_address1: String,
+    pub(crate) shipping_city: String,
+    pub(crate) shipping_state: String,
+    pub(crate) shipping_postal_code: String,
+    pub(crate) shipping_country_code: String,
+    pub(crate) shipping_phone: String,
+    pub(crate) customer_email: String,
+    pub(crate) lines: Vec<SandboxLine>,
+    pub(crate) extra: Map<String, Value>,
+    pub(crate) extra_info: Map<String, Value>,
 }
 
 impl Default for SandboxOrder {
@@ -266,157 +263,139 @@ impl SandboxOrder {
             || !self.extra_info.is_empty()
             || self.lines.iter().any(SandboxLine::has_extra_fields)
     }
-
-    /// Checks the order and builds its JSON under `id` (`state` is set when rendered).
-    pub(crate) fn build(self, id: String, cp_default: String) -> Result<BuiltOrder, AddOrderError> {
-        if id.is_empty()
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(AddOrderError::InvalidId(id));
-        }
-        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(AddOrderError::InvalidCurrency(self.currency));
-        }
-        if self.lines.is_empty() {
-            return Err(AddOrderError::NoLines);
-        }
-        let mut lines = Vec::with_capacity(self.lines.len());
-        let mut line_json = Vec::with_capacity(self.lines.len());
-        let mut numbers = HashSet::new();
-        for (index, line) in self.lines.into_iter().enumerate() {
-            let number = line
-                .mp_line_number
-                .clone()
-                .unwrap_or_else(|| (index + 1).to_string());
-            if !numbers.insert(number.clone()) {
-                return Err(AddOrderError::DuplicateLineNumber(number));
-            }
-            if line.sku.trim().is_empty() {
-                return Err(AddOrderError::EmptySku { line: index });
-            }
-            if line.quantity == 0 {
-                return Err(AddOrderError::ZeroQuantity { line: index });
-            }
-            let money = |field: &str, text: &str| {
-                money_number(text).ok_or_else(|| AddOrderError::InvalidMoney {
-                    field: format!("order_lines[{index}].{field}"),
-                    text: text.to_owned(),
-                })
-            };
-            let mut object = Map::new();
-            object.insert("mp_line_number".into(), json!(number));
-            object.insert("sku".into(), json!(line.sku));
-            object.insert("product_name".into(), json!(line.product_name));
-            object.insert("quantity".into(), json!(line.quantity));
-            for (field, text) in [
-                ("unit_price", &line.unit_price),
-                ("sales_tax", &line.sales_tax),
-                ("shipping_price", &line.shipping_price),
-                ("shipping_tax", &line.shipping_tax),
-                ("discount", &line.discount),
-                ("shipping_discount", &line.shipping_discount),
-            ] {
-                object.insert(field.into(), Value::Number(money(field, text)?));
-            }
-            object.insert("shipping_method".into(), json!(line.shipping_method));
-            object.insert("discount_name".into(), json!(""));
-            object.insert("shipping_discount_name".into(), json!(""));
-            object.extend(line.extra);
-            lines.push((number, u64::from(line.quantity)));
-            line_json.push(Value::Object(object));
-        }
-        let mp_order_number = self.mp_order_number.unwrap_or_else(|| format!("MP-{id}"));
-        let customer_order_number = self
-            .customer_order_number
-            .unwrap_or_else(|| mp_order_number.clone());
-        let cp_order_number = self.cp_order_number.unwrap_or(cp_default);
-        let mut info = Map::new();
-        for (key, value) in [
-            ("mp_order_number", json!(mp_order_number)),
-            ("customer_order_number", json!(customer_order_number)),
-            ("cp_order_number", json!(cp_order_number)),
-            ("marketplace_name", json!(self.marketplace_name)),
-            ("purchase_date", json!(v1_date(self.purchase_date))),
-            ("currency", json!(self.currency)),
-            ("shipping_full_name", json!(self.shipping_full_name)),
-            ("shipping_address1", json!(self.shipping_address1)),
-            ("shipping_city", json!(self.shipping_city)),
-            ("shipping_state", json!(self.shipping_state)),
-            ("shipping_postal_code", json!(self.shipping_postal_code)),
-            ("shipping_country_code", json!(self.shipping_country_code)),
-            ("shipping_phone", json!(self.shipping_phone)),
-            ("customer_email", json!(self.customer_email)),
-            ("order_lines", Value::Array(line_json)),
-        ] {
-            info.insert(key.to_owned(), value);
-        }
-        info.extend(self.extra_info);
-        let mut top = Map::new();
-        top.insert("integration_name".into(), json!(self.integration_name));
-        top.insert("paused".into(), json!(0));
-        top.extend(self.extra);
-        top.insert("id".into(), json!(id));
-        top.insert("order_info".into(), Value::Object(info));
-        let raw = json!({
-            "marketplace": self.marketplace_name,
-            "marketplace_order_id": mp_order_number,
-            "order_status": "Unshipped",
-        });
-        Ok(BuiltOrder {
-            id,
-            cp_order_number,
-            currency: self.currency,
-            marketplace_state: self.marketplace_state,
-            lines,
-            json: top,
-            raw,
-        })
-    }
 }
 
-/// An order that passed the checks, with what the routes need to answer about it.
-#[derive(Debug, Clone)]
-pub(crate) struct BuiltOrder {
-    pub(crate) id: String,
-    pub(crate) cp_order_number: String,
-    pub(crate) currency: String,
-    pub(crate) marketplace_state: String,
-    /// `(mp_line_number, quantity)` per line, in order.
-    pub(crate) lines: Vec<(String, u64)>,
-    /// The order object without `state`, `marketplace_state` and `acknowledged`.
-    pub(crate) json: Map<String, Value>,
-    /// What `include_raw=true` attaches as `raw_data`.
-    pub(crate) raw: Value,
+/// One order line. Money is given as exact decimal text and emitted as a bare JSON number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SandboxLine {
+    pub(crate) mp_line_number: Option<String>,
+    pub(crate) sku: String,
+    pub(crate) product_name: String,
+    pub(crate) quantity: u32,
+    pub(crate) unit_price: String,
+    pub(crate) sales_tax: String,
+    pub(crate) shipping_method: String,
+    pub(crate) shipping_price: String,
+    pub(crate) shipping_tax: String,
+    pub(crate) discount: String,
+    pub(crate) shipping_discount: String,
+    pub(crate) extra: Map<String, Value>,
 }
 
-/// v1's date format: UTC with milliseconds and a `Z` (`2018-05-01T23:52:01.000Z`).
-pub(crate) fn v1_date(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::SandboxOrder;
-    use crate::feedamp::line::SandboxLine;
-
-    #[test]
-    fn a_line_without_a_number_is_numbered_by_position() {
-        let order = SandboxOrder::new()
-            .line(SandboxLine::new("A", 1, "1"))
-            .line(SandboxLine::new("B", 2, "2.5"));
-        let built = order.build("1".into(), "9".into()).unwrap();
-        assert_eq!(built.lines, [("1".to_owned(), 1), ("2".to_owned(), 2)]);
+impl SandboxLine {
+    /// A line of `quantity` units of `sku` at `unit_price` (decimal text such as `"19.99"`);
+    /// every other amount 0, shipping method `Standard`, `mp_line_number` numbered by position
+    /// (`"1"`, `"2"`, ..) unless set.
+    #[must_use]
+    pub fn new(sku: impl Into<String>, quantity: u32, unit_price: impl Into<String>) -> Self {
+        let sku = sku.into();
+        Self {
+            mp_line_number: None,
+            product_name: format!("Product {sku}"),
+            sku,
+            quantity,
+            unit_price: unit_price.into(),
+            sales_tax: "0".to_owned(),
+            shipping_method: "Standard".to_owned(),
+            shipping_price: "0".to_owned(),
+            shipping_tax: "0".to_owned(),
+            discount: "0".to_owned(),
+            shipping_discount: "0".to_owned(),
+            extra: Map::new(),
+        }
     }
 
-    #[test]
-    fn bad_money_is_refused_with_its_field() {
-        let order = SandboxOrder::new().line(SandboxLine::new("A", 1, "1,50"));
-        let error = order.build("1".into(), "9".into()).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "order_lines[0].unit_price \"1,50\" is not a plain non-negative decimal such as 19.99 or 200"
-        );
+    /// The marketplace's line id.
+    #[must_use]
+    pub fn mp_line_number(mut self, number: impl Into<String>) -> Self {
+        self.mp_line_number = Some(number.into());
+        self
+    }
+
+    /// The product name.
+    #[must_use]
+    pub fn product_name(mut self, name: impl Into<String>) -> Self {
+        self.product_name = name.into();
+        self
+    }
+
+    /// The line's sales tax (decimal text, the line total).
+    #[must_use]
+    pub fn sales_tax(mut self, amount: impl Into<String>) -> Self {
+        self.sales_tax = amount.into();
+        self
+    }
+
+    /// The shipping method (free text, e.g. `FedEx`).
+    #[must_use]
+    pub fn shipping_method(mut self, method: impl Into<String>) -> Self {
+        self.shipping_method = method.into();
+        self
+    }
+
+    /// The line's shipping price (decimal text).
+    #[must_use]
+    pub fn shipping_price(mut self, amount: impl Into<String>) -> Self {
+        self.shipping_price = amount.into();
+        self
+    }
+
+    /// The line's shipping tax (decimal text).
+    #[must_use]
+    pub fn shipping_tax(mut self, amount: impl Into<String>) -> Self {
+        self.shipping_tax = amount.into();
+        self
+    }
+
+    /// The line's discount (decimal text).
+    #[must_use]
+    pub fn discount(mut self, amount: impl Into<String>) -> Self {
+        self.discount = amount.into();
+        self
+    }
+
+    /// The line's shipping discount (decimal text).
+    #[must_use]
+    pub fn shipping_discount(mut self, amount: impl Into<String>) -> Self {
+        self.shipping_discount = amount.into();
+        self
+    }
+
+    /// A field FeedAMP's documents do not name (or a known one, whose value it replaces), to
+    /// test a client's tolerance of additive changes.
+    #[must_use]
+    pub fn extra(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The SKU.
+    #[must_use]
+    pub fn sku(&self) -> &str {
+        &self.sku
+    }
+
+    /// The units ordered.
+    #[must_use]
+    pub fn quantity(&self) -> u32 {
+        self.quantity
+    }
+
+    /// The unit price as given.
+    #[must_use]
+    pub fn unit_price(&self) -> &str {
+        &self.unit_price
+    }
+
+    /// The `mp_line_number` set, if any (otherwise the position numbers the line).
+    #[must_use]
+    pub fn line_number(&self) -> Option<&str> {
+        self.mp_line_number.as_deref()
+    }
+
+    /// Whether the line carries fields beyond the documented ones.
+    #[must_use]
+    pub fn has_extra_fields(&self) -> bool {
+        !self.extra.is_empty()
     }
 }

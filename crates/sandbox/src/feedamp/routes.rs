@@ -7,22 +7,23 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::rejection::ExtensionRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-use crate::faults::{Fault, FaultInjector};
-use crate::feedamp::auth::{authorise, issue_token};
-use crate::feedamp::error::ApiError;
-use crate::feedamp::log::{FeedampRequestLog, RequestBook};
-use crate::feedamp::query::{cursor, encode_cursor, flag, limit, query};
+use crate::feedamp::auth::{Tokens, authorise, issue_token};
+use crate::feedamp::control;
 use crate::feedamp::store::Store;
-use crate::feedamp::tokens::Tokens;
-use crate::feedamp::{control, fulfil, refund};
-use crate::server::{Connection, StopSignal};
+use crate::feedamp::wire::query::{cursor, encode_cursor, flag, limit, query};
+use crate::feedamp::wire::{ApiError, error_response, fulfil, refund};
+use crate::kit::faults::{Fault, FaultInjector};
+use crate::kit::log::RequestBook;
+use crate::kit::server::{Connection, is_json};
+use crate::kit::start::StopSignal;
 
 /// The token route: `GET` with HTTP Basic.
 pub const TOKEN_PATH: &str = "/api/v1/get_token";
@@ -108,154 +109,66 @@ pub(crate) fn router(app: Arc<FeedampApp>) -> Router {
         .merge(token_faults)
 }
 
-/// What every API handler extracts.
+/// What every API handler extracts besides the order id and the body.
 struct Request {
     app: Arc<FeedampApp>,
     connection: Connection,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
 }
 
-async fn token(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body: Bytes::new(),
-    };
-    call(request, Endpoint::Token).await
-}
+impl FromRequestParts<Arc<FeedampApp>> for Request {
+    type Rejection = ExtensionRejection;
 
-async fn feed(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body: Bytes::new(),
-    };
-    call(request, Endpoint::Feed).await
-}
-
-async fn order(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body: Bytes::new(),
-    };
-    call(request, Endpoint::Order(id)).await
-}
-
-async fn confirm(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body: Bytes::new(),
-    };
-    call(request, Endpoint::Confirm(id)).await
-}
-
-async fn fulfil_order(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body,
-    };
-    call(request, Endpoint::Fulfil(id)).await
-}
-
-async fn refund_line(
-    State(app): State<Arc<FeedampApp>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = Request {
-        app,
-        connection,
-        method,
-        uri,
-        headers,
-        body,
-    };
-    call(request, Endpoint::Refund(id)).await
-}
-
-/// Writes the request's log entry when dropped, so that a request whose client went away
-/// during a delay (and whose handler hyper then drops) is logged too, with no status.
-struct LogOnDrop {
-    app: Arc<FeedampApp>,
-    entry: Option<FeedampRequestLog>,
-}
-
-impl Drop for LogOnDrop {
-    fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            self.app.log.push(entry);
-        }
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<FeedampApp>,
+    ) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(connection) =
+            ConnectInfo::<Connection>::from_request_parts(parts, app).await?;
+        Ok(Self {
+            app: Arc::clone(app),
+            connection,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        })
     }
 }
 
+async fn token(request: Request) -> Response {
+    call(request, Bytes::new(), Endpoint::Token).await
+}
+
+async fn feed(request: Request) -> Response {
+    call(request, Bytes::new(), Endpoint::Feed).await
+}
+
+async fn order(Path(id): Path<String>, request: Request) -> Response {
+    call(request, Bytes::new(), Endpoint::Order(id)).await
+}
+
+async fn confirm(Path(id): Path<String>, request: Request) -> Response {
+    call(request, Bytes::new(), Endpoint::Confirm(id)).await
+}
+
+async fn fulfil_order(Path(id): Path<String>, request: Request, body: Bytes) -> Response {
+    call(request, body, Endpoint::Fulfil(id)).await
+}
+
+async fn refund_line(Path(id): Path<String>, request: Request, body: Bytes) -> Response {
+    call(request, body, Endpoint::Refund(id)).await
+}
+
 /// Faults, then auth, then the call; logged whatever happens.
-async fn call(request: Request, endpoint: Endpoint) -> Response {
+async fn call(request: Request, body: Bytes, endpoint: Endpoint) -> Response {
     let Request {
         app,
         connection,
         method,
         uri,
         headers,
-        body,
     } = request;
     let is_token = matches!(endpoint, Endpoint::Token);
     let planned = if is_token {
@@ -263,18 +176,10 @@ async fn call(request: Request, endpoint: Endpoint) -> Response {
     } else {
         app.faults.take()
     };
-    let mut entry = app.log.start(
-        method.to_string(),
-        uri.path().to_owned(),
-        uri.query().map(str::to_owned),
-    );
-    entry.fault = planned.fault;
-    entry.delay = planned.delay;
-    entry.order_id = endpoint.order_id().map(str::to_owned);
-    let mut log = LogOnDrop {
-        app: Arc::clone(&app),
-        entry: Some(entry),
-    };
+    let mut log = app.log.arriving(&method, &uri, planned);
+    if let Some(entry) = log.entry() {
+        entry.order_id = endpoint.order_id().map(str::to_owned);
+    }
     if let Some(delay) = planned.delay {
         app.stop.sleep(delay).await;
     }
@@ -292,7 +197,7 @@ async fn call(request: Request, endpoint: Endpoint) -> Response {
         Ok((status, answer)) => ((status, axum::Json(answer)).into_response(), None),
         Err(error) => (error_response(&error), Some(error.error)),
     };
-    if let Some(entry) = log.entry.as_mut() {
+    if let Some(entry) = log.entry() {
         entry.status = Some(response.status().as_u16());
         entry.error = error;
     }
@@ -345,13 +250,9 @@ fn handle(
         }
     }
 }
+
 fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
-    if is_json {
+    if is_json(headers) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -360,6 +261,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         ))
     }
 }
+
 fn fault_error(fault: Fault, is_token: bool) -> ApiError {
     match fault {
         Fault::Unauthorized if is_token => {
@@ -377,28 +279,12 @@ fn fault_error(fault: Fault, is_token: bool) -> ApiError {
     }
 }
 
-/// `{"error": <text>}` with the error's status and headers.
-pub(crate) fn error_response(error: &ApiError) -> Response {
-    let mut response = (error.status, axum::Json(json!({ "error": error.error }))).into_response();
-    let headers = response.headers_mut();
-    if let Some(secs) = error.retry_after_secs {
-        headers.insert(RETRY_AFTER, HeaderValue::from(secs));
-    }
-    if error.basic_challenge {
-        headers.insert(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"FeedAMP\""),
-        );
-    }
-    response
-}
-
 async fn wrong_method(State(app): State<Arc<FeedampApp>>, method: Method, uri: Uri) -> Response {
     let error = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{method} is not allowed on {}", uri.path()),
     );
-    log_plain(&app, &method, &uri, &error);
+    app.log.answered(&method, &uri, error.status, &error.error);
     error_response(&error)
 }
 
@@ -407,17 +293,6 @@ async fn not_found(State(app): State<Arc<FeedampApp>>, method: Method, uri: Uri)
         StatusCode::NOT_FOUND,
         format!("no such endpoint: {method} {}", uri.path()),
     );
-    log_plain(&app, &method, &uri, &error);
+    app.log.answered(&method, &uri, error.status, &error.error);
     error_response(&error)
-}
-
-fn log_plain(app: &FeedampApp, method: &Method, uri: &Uri, error: &ApiError) {
-    let mut entry = app.log.start(
-        method.to_string(),
-        uri.path().to_owned(),
-        uri.query().map(str::to_owned),
-    );
-    entry.status = Some(error.status.as_u16());
-    entry.error = Some(error.error.clone());
-    app.log.push(entry);
 }

@@ -9,10 +9,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::feedamp::error::ApiError;
-use crate::feedamp::fulfil::{FulfilBody, LineFulfilment};
-use crate::feedamp::order::{AddOrderError, BuiltOrder, SandboxOrder};
-use crate::feedamp::refund::RefundBody;
+use crate::feedamp::order::{AddOrderError, SandboxOrder};
+use crate::feedamp::wire::ApiError;
+use crate::feedamp::wire::fulfil::{FulfilBody, LineFulfilment};
+use crate::feedamp::wire::order::BuiltOrder;
+use crate::feedamp::wire::refund::RefundBody;
 
 /// The first id the sandbox gives an order added without one (18 digits, like FeedAMP's).
 const FIRST_ASSIGNED_ID: u64 = 109_872_189_273_600_000;

@@ -1,5 +1,5 @@
-//! What the fake ADM knows and remembers: registered orders with the units shipped so far,
-//! the fulfillments it accepted and the log of requests it received.
+//! What the fake ADM holds: registered orders with the units shipped so far and the
+//! fulfillments it accepted (its request log is the kit's, beside it).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -8,12 +8,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::adm::wire::{FulfillmentRequest, ORDER_NOT_FOUND, Rejection};
-use crate::faults::Fault;
+use crate::adm::wire::{FulfillmentRequest, ORDER_NOT_FOUND, Rejection, rfc3339};
 
 /// One line of an accepted fulfillment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,49 +72,6 @@ impl ReceivedFulfillment {
     }
 }
 
-/// One request the fake ADM received, whatever it answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestLog {
-    /// When it arrived.
-    pub received_at: DateTime<Utc>,
-    /// The HTTP method.
-    pub method: String,
-    /// The path.
-    pub path: String,
-    /// The status answered; `None` when no answer was sent (a dropped connection).
-    pub status: Option<u16>,
-    /// The counted fault applied, if any.
-    pub fault: Option<Fault>,
-    /// The delay applied before handling, if any.
-    pub delay: Option<Duration>,
-    /// The error title answered, for a 4xx or 5xx.
-    pub error: Option<String>,
-    /// The body's `order_id` as text, when it had a usable one.
-    pub order_id: Option<String>,
-}
-
-impl RequestLog {
-    /// As JSON, for the control path.
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        json!({
-            "received_at": rfc3339(self.received_at),
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "fault": self.fault,
-            "delay_ms": self.delay.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            "error": self.error,
-            "order_id": self.order_id,
-        })
-    }
-}
-
-/// RFC 3339 in UTC with a `Z` and whole seconds, like the seeds' examples.
-pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 /// A registered order: units ordered and shipped per SKU.
 #[derive(Debug, Default)]
 struct KnownOrder {
@@ -127,7 +83,6 @@ struct KnownOrder {
 struct State {
     orders: HashMap<String, KnownOrder>,
     accepted: VecDeque<ReceivedFulfillment>,
-    requests: VecDeque<RequestLog>,
     /// Hashes of (order id, tracking number) accepted so far, to count repeats.
     seen: HashSet<u64>,
     duplicates: u64,
@@ -137,20 +92,19 @@ struct State {
 
 /// The fake ADM's memory, behind one mutex.
 #[derive(Debug)]
-pub(crate) struct Ledger {
+pub(crate) struct Store {
     state: Mutex<State>,
     accepted_total: watch::Sender<u64>,
 }
 
-impl Ledger {
-    /// An empty ledger keeping at most `keep` accepted fulfillments and `keep` request logs
-    /// (the oldest go first; the counters keep counting).
+impl Store {
+    /// An empty store keeping at most `keep` accepted fulfillments (the oldest go first; the
+    /// counters keep counting).
     pub(crate) fn new(keep: usize) -> Self {
         Self {
             state: Mutex::new(State {
                 orders: HashMap::new(),
                 accepted: VecDeque::new(),
-                requests: VecDeque::new(),
                 seen: HashSet::new(),
                 duplicates: 0,
                 accepted_total: 0,
@@ -214,18 +168,8 @@ impl Ledger {
         Ok(())
     }
 
-    pub(crate) fn log(&self, entry: RequestLog) {
-        let mut state = self.lock();
-        let keep = state.keep;
-        push_capped(&mut state.requests, entry, keep);
-    }
-
     pub(crate) fn accepted(&self) -> Vec<ReceivedFulfillment> {
         self.lock().accepted.iter().cloned().collect()
-    }
-
-    pub(crate) fn requests(&self) -> Vec<RequestLog> {
-        self.lock().requests.iter().cloned().collect()
     }
 
     pub(crate) fn accepted_count(&self) -> u64 {
@@ -251,12 +195,11 @@ impl Ledger {
         )
     }
 
-    /// Forgets orders, records and counters.
+    /// Forgets orders, accepted fulfillments and counters.
     pub(crate) fn reset(&self) {
         let mut state = self.lock();
         state.orders.clear();
         state.accepted.clear();
-        state.requests.clear();
         state.seen.clear();
         state.duplicates = 0;
         state.accepted_total = 0;

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::feedamp::money::canonical_decimal;
+use crate::feedamp::wire::canonical_decimal;
 
 /// The amounts a refund may carry: optional, each a non-negative plain JSON number.
 pub const REFUND_AMOUNTS: [&str; 5] = [

@@ -1,19 +1,21 @@
-//! The fake FeedAMP's request log: every request to its API (not to the control paths) with
-//! what it was answered, and the busiest-window count that tells whether a client kept to
-//! FeedAMP's 2 requests per second.
+//! The request log both fakes keep: every request to a fake's marketplace routes (not to its
+//! control paths) with what it was answered, in arrival order, capped at the configured
+//! number of entries; and the busiest-window count that tells whether a client kept to a rate
+//! limit (FeedAMP's 2 requests per second).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use axum::http::{Method, StatusCode, Uri};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::faults::Fault;
+use crate::kit::faults::{Fault, Planned};
 
-/// One request the fake FeedAMP received, whatever it answered.
+/// One request a fake received, whatever it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedampRequestLog {
+pub struct RequestLog {
     /// When it arrived (wall clock).
     pub received_at: DateTime<Utc>,
     /// When it arrived, on a monotonic clock from the sandbox's start: what
@@ -32,14 +34,16 @@ pub struct FeedampRequestLog {
     pub fault: Option<Fault>,
     /// The delay applied before handling, if any.
     pub delay: Option<Duration>,
-    /// The `error` text answered, for a 4xx or 5xx.
+    /// The error text answered, for a 4xx or 5xx.
     pub error: Option<String>,
-    /// The order id in the path, for the per-order routes.
+    /// The order the request was about, when it named one (the path's id for FeedAMP, the
+    /// body's usable `order_id` for ADM).
     pub order_id: Option<String>,
 }
 
-impl FeedampRequestLog {
-    /// As JSON, for the control path.
+impl RequestLog {
+    /// As JSON, every field, the arrival time with milliseconds (the fake FeedAMP's control
+    /// path; the fake ADM's shows fewer fields, see its `wire` module).
     #[must_use]
     pub fn to_json(&self) -> Value {
         json!({
@@ -57,7 +61,8 @@ impl FeedampRequestLog {
     }
 }
 
-fn millis(duration: Duration) -> u64 {
+/// Whole milliseconds, saturating.
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -89,7 +94,7 @@ pub fn max_in_window(times: impl IntoIterator<Item = Duration>, window: Duration
 pub(crate) struct RequestBook {
     started: Instant,
     keep: usize,
-    entries: Mutex<VecDeque<FeedampRequestLog>>,
+    entries: Mutex<VecDeque<RequestLog>>,
 }
 
 impl RequestBook {
@@ -101,23 +106,18 @@ impl RequestBook {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<FeedampRequestLog>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<RequestLog>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A new entry for a request arriving now, not yet answered.
-    pub(crate) fn start(
-        &self,
-        method: String,
-        path: String,
-        query: Option<String>,
-    ) -> FeedampRequestLog {
-        FeedampRequestLog {
+    pub(crate) fn start(&self, method: &Method, uri: &Uri) -> RequestLog {
+        RequestLog {
             received_at: Utc::now(),
             since_start: self.started.elapsed(),
-            method,
-            path,
-            query,
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
             status: None,
             fault: None,
             delay: None,
@@ -126,7 +126,28 @@ impl RequestBook {
         }
     }
 
-    pub(crate) fn push(&self, entry: FeedampRequestLog) {
+    /// The entry of a request arriving now that gets `planned`, written to the log when the
+    /// returned guard is dropped: also when the client leaves during a delay and hyper drops
+    /// the handler, which then logs the request with no status.
+    pub(crate) fn arriving(&self, method: &Method, uri: &Uri, planned: Planned) -> Pending<'_> {
+        let mut entry = self.start(method, uri);
+        entry.fault = planned.fault;
+        entry.delay = planned.delay;
+        Pending {
+            book: self,
+            entry: Some(entry),
+        }
+    }
+
+    /// Logs a request answered at once with `status` and `error` (no fault, no delay).
+    pub(crate) fn answered(&self, method: &Method, uri: &Uri, status: StatusCode, error: &str) {
+        let mut entry = self.start(method, uri);
+        entry.status = Some(status.as_u16());
+        entry.error = Some(error.to_owned());
+        self.push(entry);
+    }
+
+    pub(crate) fn push(&self, entry: RequestLog) {
         if self.keep == 0 {
             return;
         }
@@ -142,12 +163,34 @@ impl RequestBook {
         entries.insert(at, entry);
     }
 
-    pub(crate) fn entries(&self) -> Vec<FeedampRequestLog> {
+    pub(crate) fn entries(&self) -> Vec<RequestLog> {
         self.lock().iter().cloned().collect()
     }
 
     pub(crate) fn clear(&self) {
         self.lock().clear();
+    }
+}
+
+/// A request's log entry, written to its book when dropped.
+#[derive(Debug)]
+pub(crate) struct Pending<'a> {
+    book: &'a RequestBook,
+    entry: Option<RequestLog>,
+}
+
+impl Pending<'_> {
+    /// The entry, to fill in as the request is handled.
+    pub(crate) fn entry(&mut self) -> Option<&mut RequestLog> {
+        self.entry.as_mut()
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.book.push(entry);
+        }
     }
 }
 

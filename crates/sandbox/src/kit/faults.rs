@@ -44,7 +44,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::server::json_error;
+use crate::kit::log::millis;
+use crate::kit::server::json_error;
 
 /// The control path for faults.
 pub const FAULTS_PATH: &str = "/_sandbox/faults";
@@ -292,10 +293,6 @@ impl FaultInjector {
             .route(path, get(show_faults).post(set_faults).delete(clear_faults))
             .with_state(self.clone())
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Counts one request off `left`; false when none were left.

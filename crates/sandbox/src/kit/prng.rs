@@ -39,6 +39,12 @@ impl SplitMix64 {
         let index = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
         items.get(index).copied().unwrap_or("")
     }
+
+    /// One of `items`, `None` when there are none (the same draw as [`SplitMix64::pick`]).
+    pub(crate) fn pick_copied<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        let index = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
+        items.get(index).copied()
+    }
 }
 
 #[cfg(test)]

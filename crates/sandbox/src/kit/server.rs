@@ -1,6 +1,6 @@
-//! The HTTP server under every fake marketplace: axum on a listener whose connections a
-//! handler can cut without answering (the "dropped connection" fault), a stop signal that
-//! also ends delays, and JSON error answers.
+//! The HTTP connections under every fake marketplace: a listener whose connections a handler
+//! can cut without answering (the "dropped connection" fault), and the answers and request
+//! checks both fakes share.
 //!
 //! How a connection is dropped: every accepted socket is wrapped in a [`KillableStream`]
 //! sharing a flag with the [`Connection`] handed to handlers as `ConnectInfo`. A handler that
@@ -16,22 +16,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::connect_info::Connected;
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-
-/// How long [`Server::shutdown`] waits for open connections before it aborts the server.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A TCP listener whose connections can be cut by a handler.
 #[derive(Debug)]
-pub(crate) struct KillableListener(TcpListener);
+pub(crate) struct KillableListener(pub(crate) TcpListener);
 
 impl Listener for KillableListener {
     type Io = KillableStream;
@@ -159,96 +154,6 @@ impl Connected<IncomingStream<'_, KillableListener>> for Connection {
     }
 }
 
-/// The stop signal shared by a server and its handlers.
-#[derive(Debug, Clone)]
-pub(crate) struct StopSignal(Arc<watch::Sender<bool>>);
-
-impl StopSignal {
-    pub(crate) fn new() -> Self {
-        Self(Arc::new(watch::Sender::new(false)))
-    }
-
-    fn stop(&self) {
-        self.0.send_replace(true);
-    }
-
-    /// Completes once the server is told to stop.
-    pub(crate) async fn stopped(&self) {
-        let mut receiver = self.0.subscribe();
-        // An Err means the sender is gone, which is a stop as well.
-        let _ = receiver.wait_for(|stop| *stop).await;
-    }
-
-    /// Sleeps for `duration`, or less when the server stops first.
-    pub(crate) async fn sleep(&self, duration: Duration) {
-        tokio::select! {
-            () = tokio::time::sleep(duration) => {}
-            () = self.stopped() => {}
-        }
-    }
-}
-
-/// A running server task.
-#[derive(Debug)]
-pub(crate) struct Server {
-    addr: SocketAddr,
-    stop: StopSignal,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    /// Serves `router` on `listener` in a background task until [`Server::shutdown`] (or until
-    /// the `Server` is dropped).
-    ///
-    /// # Errors
-    /// The listener's address cannot be read.
-    pub(crate) fn spawn(
-        listener: TcpListener,
-        router: Router,
-        stop: StopSignal,
-    ) -> io::Result<Self> {
-        let addr = listener.local_addr()?;
-        let signal = stop.clone();
-        let service = router.into_make_service_with_connect_info::<Connection>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(KillableListener(listener), service)
-                .with_graceful_shutdown(async move { signal.stopped().await })
-                .await;
-            if let Err(error) = served {
-                tracing::warn!(%error, "sandbox server stopped with an error");
-            }
-        });
-        Ok(Self {
-            addr,
-            stop,
-            task: Some(task),
-        })
-    }
-
-    pub(crate) fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops taking connections, ends delays, lets open connections finish (at most
-    /// [`SHUTDOWN_GRACE`]) and waits for the task.
-    pub(crate) async fn shutdown(mut self) {
-        self.stop.stop();
-        if let Some(mut task) = self.task.take()
-            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-                .await
-                .is_err()
-        {
-            task.abort();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.stop();
-    }
-}
-
 /// A JSON error answer `{"error": .., "message": ..}`.
 pub(crate) fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
     (
@@ -256,4 +161,14 @@ pub(crate) fn json_error(status: StatusCode, error: &str, message: &str) -> Resp
         axum::Json(serde_json::json!({ "error": error, "message": message })),
     )
         .into_response()
+}
+
+/// Whether the request's `Content-Type` is `application/json` (parameters such as `charset`
+/// allowed).
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }

@@ -8,8 +8,7 @@ use axum::http::Uri;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::feedamp::error::ApiError;
-use crate::feedamp::money::canonical_decimal;
+use crate::feedamp::wire::{ApiError, canonical_decimal};
 
 /// The smallest `limit` of the feed.
 pub const MIN_LIMIT: u64 = 50;
