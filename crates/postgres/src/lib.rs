@@ -4,9 +4,11 @@
 //! Concurrent writers are serialised by the order's version column (optimistic concurrency);
 //! dispatchers claim outbox rows with `FOR UPDATE SKIP LOCKED` and a lease.
 
-mod codec;
-mod outbox;
+mod log;
+mod poll;
+mod queue;
 mod read;
+mod row;
 mod store;
 mod write;
 

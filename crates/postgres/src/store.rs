@@ -1,38 +1,32 @@
-//! The storage ports' implementation: transactions around the reads and writes of the sibling
-//! modules.
-
-use std::collections::HashSet;
+//! How the store opens its transactions, and the orders port on them: inserts and saves through
+//! the shared procedures of `orderbridge-rows`, loads in one read-only snapshot, keyset lists.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{Order, OrderEvent, Version};
-use orderbridge_domain::outbox::{Delivery, NewDelivery};
+use orderbridge_domain::order::{Order, Version};
+use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore,
-    OutboxStats, PollState, RequeueError, SaveError, StoreError,
+    InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
 };
-use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
+use orderbridge_rows::{keyset, write};
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::read::load_orders;
-use crate::write::{
-    bump_version, insert_children, insert_events, insert_order_row, insert_outbox, update_tallies,
-};
-use crate::{Postgres, db, outbox};
-
-/// The most orders one page may hold.
-const MAX_PAGE: u32 = 1_000;
+use crate::write::Writes;
+use crate::{Postgres, db};
 
 impl Postgres {
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    pub(crate) async fn begin(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         self.pool.begin().await.map_err(db("begin transaction"))
     }
 
     /// A transaction in which the planner may not sort, bitmap-scan, hash-join or merge-join:
     /// see [`PLAN_ROBUST`].
-    async fn begin_plan_robust(
+    pub(crate) async fn begin_plan_robust(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         self.pool
@@ -52,10 +46,6 @@ impl Postgres {
             .begin_with(SNAPSHOT)
             .await
             .map_err(db("begin transaction"))
-    }
-
-    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
-        self.pool.acquire().await.map_err(db("acquire connection"))
     }
 }
 
@@ -78,7 +68,9 @@ pub(crate) const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ON
      SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
      SET LOCAL enable_mergejoin = off";
 
-async fn commit(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), StoreError> {
+pub(crate) async fn commit(
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+) -> Result<(), StoreError> {
     tx.commit().await.map_err(db("commit"))
 }
 
@@ -86,23 +78,9 @@ async fn commit(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Result<(), St
 impl OrderStore for Postgres {
     async fn insert(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, InsertError> {
         let mut tx = self.begin().await?;
-        if !insert_order_row(&mut tx, order).await? {
-            let existing: Uuid =
-                sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
-                    .bind(order.channel().as_str())
-                    .bind(order.external_id().as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db("find existing order"))?;
-            return Err(InsertError::AlreadyExists {
-                existing: OrderId::from_uuid(existing),
-            });
-        }
-        insert_children(&mut tx, order).await?;
-        insert_events(&mut tx, order.id().as_uuid(), order.events()).await?;
-        insert_outbox(&mut tx, rows).await?;
+        let version = write::insert(&mut Writes(&mut tx), order, rows).await?;
         commit(tx).await?;
-        Ok(Version::new(1))
+        Ok(version)
     }
 
     async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
@@ -142,7 +120,7 @@ impl OrderStore for Postgres {
     }
 
     async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
-        let limit = query.limit.clamp(1, MAX_PAGE);
+        let limit = keyset::page_size(query.limit);
         let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(
             "SELECT id, updated_at FROM orders WHERE true",
         );
@@ -171,22 +149,12 @@ impl OrderStore for Postgres {
             .fetch_all(&mut *tx)
             .await
             .map_err(db("list orders"))?;
-        let mut keys: Vec<(Uuid, DateTime<Utc>)> = rows
+        let keys: Vec<(Uuid, DateTime<Utc>)> = rows
             .iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("updated_at")?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db("read order keys"))?;
-        let more = keys.len() > limit as usize;
-        keys.truncate(limit as usize);
-        let next = if more {
-            keys.last().map(|(id, updated_at)| OrderCursor {
-                updated_at: *updated_at,
-                id: OrderId::from_uuid(*id),
-            })
-        } else {
-            None
-        };
-        let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+        let (ids, next) = keyset::page(keys, limit);
         let orders = load_orders(&mut tx, &ids).await?;
         commit(tx).await?;
         Ok(OrderPage { orders, next })
@@ -194,173 +162,8 @@ impl OrderStore for Postgres {
 
     async fn save(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, SaveError> {
         let mut tx = self.begin().await?;
-        if !bump_version(&mut tx, order).await? {
-            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM orders WHERE id = $1")
-                .bind(order.id().as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("check order"))?;
-            return Err(match exists {
-                Some(_) => SaveError::Conflict(order.id()),
-                None => SaveError::NotFound(order.id()),
-            });
-        }
-        update_tallies(&mut tx, order).await?;
-        insert_children(&mut tx, order).await?;
-        insert_events(&mut tx, order.id().as_uuid(), order.new_events()).await?;
-        insert_outbox(&mut tx, rows).await?;
+        let version = write::save(&mut Writes(&mut tx), order, rows).await?;
         commit(tx).await?;
-        Ok(order.version().next())
-    }
-}
-
-#[async_trait]
-impl DeliveryQueue for Postgres {
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        let mut tx = self.begin_plan_robust().await?;
-        let claimed = outbox::claim(&mut tx, request).await?;
-        commit(tx).await?;
-        Ok(claimed)
-    }
-
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        let mut tx = self.begin().await?;
-        let Some(order_id) = outbox::complete(&mut tx, lease, result).await? else {
-            return Err(LeaseError::Lost(lease.delivery));
-        };
-        insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
-        commit(tx).await?;
-        Ok(())
-    }
-
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        if completions.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.begin_plan_robust().await?;
-        let done: HashSet<Uuid> = outbox::complete_many(&mut tx, completions)
-            .await?
-            .into_iter()
-            .collect();
-        commit(tx).await?;
-        Ok(completions
-            .iter()
-            .map(|c| done.contains(&c.lease.delivery.as_uuid()))
-            .collect())
-    }
-
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let mut conn = self.conn().await?;
-        outbox::release(&mut conn, token).await
-    }
-}
-
-#[async_trait]
-impl DeliveryLog for Postgres {
-    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
-        let mut conn = self.conn().await?;
-        outbox::one(&mut conn, id).await
-    }
-
-    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let mut conn = self.conn().await?;
-        outbox::list(&mut conn, query).await
-    }
-
-    async fn requeue(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, RequeueError> {
-        let mut tx = self.begin().await?;
-        match outbox::requeue(&mut tx, id, now).await? {
-            Ok(delivery) => {
-                insert_events(
-                    &mut tx,
-                    delivery.order_id.as_uuid(),
-                    std::slice::from_ref(event),
-                )
-                .await?;
-                commit(tx).await?;
-                Ok(delivery)
-            }
-            Err(Some(state)) => Err(RequeueError::NotDead { id, state }),
-            Err(None) => Err(RequeueError::NotFound(id)),
-        }
-    }
-
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let mut conn = self.conn().await?;
-        let (pending, dead, oldest_pending) = outbox::stats(&mut conn).await?;
-        Ok(OutboxStats {
-            pending,
-            dead,
-            oldest_pending,
-        })
-    }
-}
-
-#[async_trait]
-impl PollState for Postgres {
-    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT cursor FROM poll_cursors WHERE channel = $1")
-            .bind(channel.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("load poll cursor"))
-    }
-
-    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO poll_cursors (channel, cursor, updated_at) VALUES ($1, $2, now()) \
-             ON CONFLICT (channel) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()",
-        )
-        .bind(channel.as_str())
-        .bind(cursor)
-        .execute(&self.pool)
-        .await
-        .map_err(db("save poll cursor"))?;
-        Ok(())
-    }
-
-    async fn lease_poller(
-        &self,
-        channel: &ChannelId,
-        owner: Uuid,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let held: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO poller_leases (channel, owner, lease_until) VALUES ($1, $2, $4) \
-             ON CONFLICT (channel) DO UPDATE SET owner = EXCLUDED.owner, \
-             lease_until = EXCLUDED.lease_until \
-             WHERE poller_leases.owner = EXCLUDED.owner OR poller_leases.lease_until <= $3 \
-             RETURNING owner",
-        )
-        .bind(channel.as_str())
-        .bind(owner)
-        .bind(now)
-        .bind(until)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db("lease poller"))?;
-        Ok(held == Some(owner))
-    }
-}
-
-#[async_trait]
-impl Health for Postgres {
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db("ping"))?;
-        Ok(())
+        Ok(version)
     }
 }

@@ -1,15 +1,11 @@
-//! Conversions between domain values and column values. Time and money have one text form each,
-//! written and read only here.
+//! Time and money as SQLite keeps them: one text form each, written and read only here (the
+//! rest of the row mapping is shared, in `orderbridge-rows`).
 
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use orderbridge_domain::order::{CancelReason, EventType, RefundReason};
-use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::ports::store::StoreError;
-use orderbridge_domain::values::{Address, CountryCode, InvalidValue, LineNo};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
 
 /// A time as stored: UTC, RFC 3339, exactly six fractional digits and `Z`
 /// (`2024-04-30T12:00:00.123456Z`). The width is fixed, so text order is time order (for years
@@ -44,104 +40,6 @@ pub(crate) fn money_opt(amount: Option<Decimal>) -> Option<String> {
 pub(crate) fn parse_money(text: &str, column: &str) -> Result<Decimal, StoreError> {
     Decimal::from_str(text)
         .map_err(|e| StoreError::with_source(format!("corrupt amount in column {column}"), e))
-}
-
-/// A count as an `INTEGER` column. Domain counts are capped far below `i32::MAX`.
-pub(crate) fn int(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
-}
-
-/// A position in a list as an `INTEGER` column.
-pub(crate) fn position(index: usize) -> i32 {
-    i32::try_from(index).unwrap_or(i32::MAX)
-}
-
-/// An `INTEGER` column as a count.
-pub(crate) fn count(value: i32, column: &str) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::msg(format!("negative {column}: {value}")))
-}
-
-/// A stored value failed to parse: the row is corrupt.
-pub(crate) fn corrupt(column: &'static str) -> impl FnOnce(InvalidValue) -> StoreError {
-    move |e| StoreError::with_source(format!("corrupt value in column {column}"), e)
-}
-
-pub(crate) fn line_no(value: i32) -> Result<LineNo, StoreError> {
-    LineNo::new(count(value, "line_no")?).map_err(corrupt("line_no"))
-}
-
-pub(crate) fn cancel_reason(value: &str) -> Result<CancelReason, StoreError> {
-    CancelReason::parse(value).map_err(corrupt("reason"))
-}
-
-pub(crate) fn refund_reason(value: &str) -> Result<RefundReason, StoreError> {
-    RefundReason::parse(value).map_err(corrupt("reason"))
-}
-
-pub(crate) fn event_type(value: &str) -> Result<EventType, StoreError> {
-    EventType::parse(value).map_err(corrupt("kind"))
-}
-
-pub(crate) fn delivery_state(value: &str) -> Result<DeliveryState, StoreError> {
-    DeliveryState::parse(value).map_err(corrupt("state"))
-}
-
-pub(crate) fn delivery_kind(
-    name: &str,
-    subject: Option<uuid::Uuid>,
-    line: Option<i32>,
-) -> Result<DeliveryKind, StoreError> {
-    let line = line.map(line_no).transpose()?;
-    DeliveryKind::from_parts(name, subject, line).map_err(corrupt("kind"))
-}
-
-/// The address as JSON text.
-pub(crate) fn address_to_json(address: &Address) -> String {
-    json!({
-        "first_name": address.first_name,
-        "last_name": address.last_name,
-        "full_name": address.full_name,
-        "company": address.company,
-        "address1": address.address1,
-        "address2": address.address2,
-        "address3": address.address3,
-        "city": address.city,
-        "province": address.province,
-        "zip": address.zip,
-        "country_code": address.country_code.map(|c| c.as_str().to_owned()),
-        "country_name": address.country_name,
-        "country_code_alpha3": address.country_code_alpha3,
-        "phone": address.phone,
-    })
-    .to_string()
-}
-
-/// The address from its JSON text.
-pub(crate) fn address_from_json(text: &str) -> Result<Address, StoreError> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| StoreError::with_source("corrupt JSON in column shipping_address", e))?;
-    let empty = Map::new();
-    let fields = value.as_object().unwrap_or(&empty);
-    let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
-    Ok(Address {
-        first_name: text("first_name"),
-        last_name: text("last_name"),
-        full_name: text("full_name"),
-        company: text("company"),
-        address1: text("address1"),
-        address2: text("address2"),
-        address3: text("address3"),
-        city: text("city"),
-        province: text("province"),
-        zip: text("zip"),
-        country_code: text("country_code")
-            .map(|c| CountryCode::parse(&c))
-            .transpose()
-            .map_err(corrupt("shipping_address"))?,
-        country_name: text("country_name"),
-        country_code_alpha3: text("country_code_alpha3"),
-        phone: text("phone"),
-    })
 }
 
 #[cfg(test)]

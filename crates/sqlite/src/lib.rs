@@ -22,8 +22,11 @@
 //! connection.
 
 mod codec;
-mod outbox;
+mod log;
+mod poll;
+mod queue;
 mod read;
+mod row;
 mod store;
 mod write;
 

@@ -5,33 +5,29 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{Order, OrderEvent, Version};
-use orderbridge_domain::outbox::{Delivery, NewDelivery};
+use orderbridge_domain::order::{Order, Version};
+use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore,
-    OutboxStats, PollState, RequeueError, SaveError, StoreError,
+    InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
 };
-use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
+use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
+use orderbridge_rows::Columns;
+use orderbridge_rows::{keyset, write};
 use sqlx::Transaction;
 use uuid::Uuid;
 
 use crate::codec::time;
-use crate::read::{get, get_time, load_orders};
-use crate::write::{
-    bump_version, insert_children, insert_events, insert_order_row, insert_outbox, update_tallies,
-};
-use crate::{Sqlite, db, outbox};
-
-/// The most orders one page may hold.
-const MAX_PAGE: u32 = 1_000;
+use crate::read::load_orders;
+use crate::row::Row;
+use crate::write::Writes;
+use crate::{Sqlite, db};
 
 type Tx = Transaction<'static, sqlx::Sqlite>;
 
 impl Sqlite {
     /// A write transaction on the writer connection: it takes SQLite's write lock at once, so it
     /// never fails later upgrading a read lock.
-    async fn write(&self) -> Result<Tx, StoreError> {
+    pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
         self.writer
             .begin_with("BEGIN IMMEDIATE")
             .await
@@ -48,19 +44,17 @@ impl Sqlite {
     }
 
     /// The writer connection, for single-statement writes.
-    async fn writer(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+    pub(crate) async fn writer(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
         self.writer
             .acquire()
             .await
             .map_err(db("acquire writer connection"))
     }
-
-    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
-        self.pool.acquire().await.map_err(db("acquire connection"))
-    }
 }
 
-async fn commit(tx: Tx) -> Result<(), StoreError> {
+pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {
     tx.commit().await.map_err(db("commit"))
 }
 
@@ -68,23 +62,9 @@ async fn commit(tx: Tx) -> Result<(), StoreError> {
 impl OrderStore for Sqlite {
     async fn insert(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, InsertError> {
         let mut tx = self.write().await?;
-        if !insert_order_row(&mut tx, order).await? {
-            let existing: Uuid =
-                sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
-                    .bind(order.channel().as_str())
-                    .bind(order.external_id().as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db("find existing order"))?;
-            return Err(InsertError::AlreadyExists {
-                existing: OrderId::from_uuid(existing),
-            });
-        }
-        insert_children(&mut tx, order).await?;
-        insert_events(&mut tx, order.id().as_uuid(), order.events()).await?;
-        insert_outbox(&mut tx, rows).await?;
+        let version = write::insert(&mut Writes(&mut tx), order, rows).await?;
         commit(tx).await?;
-        Ok(Version::new(1))
+        Ok(version)
     }
 
     async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
@@ -124,7 +104,7 @@ impl OrderStore for Sqlite {
     }
 
     async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
-        let limit = query.limit.clamp(1, MAX_PAGE);
+        let limit = keyset::page_size(query.limit);
         let mut sql =
             sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id, updated_at FROM orders WHERE true");
         if !query.statuses.is_empty() {
@@ -156,21 +136,14 @@ impl OrderStore for Sqlite {
             .fetch_all(&mut *tx)
             .await
             .map_err(db("list orders"))?;
-        let mut keys: Vec<(Uuid, DateTime<Utc>)> = rows
-            .iter()
-            .map(|r| Ok((get(r, "id")?, get_time(r, "updated_at")?)))
-            .collect::<Result<_, StoreError>>()?;
-        let more = keys.len() > limit as usize;
-        keys.truncate(limit as usize);
-        let next = if more {
-            keys.last().map(|(id, updated_at)| OrderCursor {
-                updated_at: *updated_at,
-                id: OrderId::from_uuid(*id),
+        let keys: Vec<(Uuid, DateTime<Utc>)> = rows
+            .into_iter()
+            .map(|r| {
+                let r = Row(r);
+                Ok((r.uuid("id")?, r.time("updated_at")?))
             })
-        } else {
-            None
-        };
-        let ids: Vec<Uuid> = keys.iter().map(|(id, _)| *id).collect();
+            .collect::<Result<_, StoreError>>()?;
+        let (ids, next) = keyset::page(keys, limit);
         let orders = load_orders(&mut tx, &ids).await?;
         commit(tx).await?;
         Ok(OrderPage { orders, next })
@@ -178,173 +151,8 @@ impl OrderStore for Sqlite {
 
     async fn save(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, SaveError> {
         let mut tx = self.write().await?;
-        if !bump_version(&mut tx, order).await? {
-            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM orders WHERE id = $1")
-                .bind(order.id().as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("check order"))?;
-            return Err(match exists {
-                Some(_) => SaveError::Conflict(order.id()),
-                None => SaveError::NotFound(order.id()),
-            });
-        }
-        update_tallies(&mut tx, order).await?;
-        insert_children(&mut tx, order).await?;
-        insert_events(&mut tx, order.id().as_uuid(), order.new_events()).await?;
-        insert_outbox(&mut tx, rows).await?;
+        let version = write::save(&mut Writes(&mut tx), order, rows).await?;
         commit(tx).await?;
-        Ok(order.version().next())
-    }
-}
-
-#[async_trait]
-impl DeliveryQueue for Sqlite {
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        let mut tx = self.write().await?;
-        let claimed = outbox::claim(&mut tx, request).await?;
-        commit(tx).await?;
-        Ok(claimed)
-    }
-
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        let mut tx = self.write().await?;
-        let Some(order_id) = outbox::complete(&mut tx, lease, result).await? else {
-            return Err(LeaseError::Lost(lease.delivery));
-        };
-        insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
-        commit(tx).await?;
-        Ok(())
-    }
-
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let mut tx = self.write().await?;
-        let mut recorded = Vec::with_capacity(completions.len());
-        for completion in completions {
-            let order_id = outbox::complete(&mut tx, &completion.lease, &completion.result).await?;
-            if let Some(order_id) = order_id {
-                insert_events(&mut tx, order_id, std::slice::from_ref(&completion.event)).await?;
-            }
-            recorded.push(order_id.is_some());
-        }
-        commit(tx).await?;
-        Ok(recorded)
-    }
-
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let mut conn = self.writer().await?;
-        outbox::release(&mut conn, token).await
-    }
-}
-
-#[async_trait]
-impl DeliveryLog for Sqlite {
-    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
-        let mut conn = self.conn().await?;
-        outbox::one(&mut conn, id).await
-    }
-
-    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let mut conn = self.conn().await?;
-        outbox::list(&mut conn, query).await
-    }
-
-    async fn requeue(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, RequeueError> {
-        let mut tx = self.write().await?;
-        match outbox::requeue(&mut tx, id, now).await? {
-            Ok(delivery) => {
-                insert_events(
-                    &mut tx,
-                    delivery.order_id.as_uuid(),
-                    std::slice::from_ref(event),
-                )
-                .await?;
-                commit(tx).await?;
-                Ok(delivery)
-            }
-            Err(Some(state)) => Err(RequeueError::NotDead { id, state }),
-            Err(None) => Err(RequeueError::NotFound(id)),
-        }
-    }
-
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let mut conn = self.conn().await?;
-        let (pending, dead, oldest_pending) = outbox::stats(&mut conn).await?;
-        Ok(OutboxStats {
-            pending,
-            dead,
-            oldest_pending,
-        })
-    }
-}
-
-#[async_trait]
-impl PollState for Sqlite {
-    async fn poll_cursor(&self, channel: &ChannelId) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT cursor FROM poll_cursors WHERE channel = $1")
-            .bind(channel.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("load poll cursor"))
-    }
-
-    async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO poll_cursors (channel, cursor, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(channel.as_str())
-        .bind(cursor)
-        .bind(time(Utc::now()))
-        .execute(&mut *self.writer().await?)
-        .await
-        .map_err(db("save poll cursor"))?;
-        Ok(())
-    }
-
-    async fn lease_poller(
-        &self,
-        channel: &ChannelId,
-        owner: Uuid,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let held: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO poller_leases (channel, owner, lease_until) VALUES ($1, $2, $4) \
-             ON CONFLICT (channel) DO UPDATE SET owner = excluded.owner, \
-             lease_until = excluded.lease_until \
-             WHERE poller_leases.owner = excluded.owner OR poller_leases.lease_until <= $3 \
-             RETURNING owner",
-        )
-        .bind(channel.as_str())
-        .bind(owner)
-        .bind(time(now))
-        .bind(time(until))
-        .fetch_optional(&mut *self.writer().await?)
-        .await
-        .map_err(db("lease poller"))?;
-        Ok(held == Some(owner))
-    }
-}
-
-#[async_trait]
-impl Health for Sqlite {
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db("ping"))?;
-        Ok(())
+        Ok(version)
     }
 }

@@ -1,4 +1,5 @@
-//! Conversions between domain values and column values.
+//! Conversions between domain values and column values that both stores use: counts and
+//! positions as integers, enums by name, the address as a JSON document.
 
 use orderbridge_domain::order::{CancelReason, EventType, RefundReason};
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
@@ -6,18 +7,28 @@ use orderbridge_domain::ports::store::StoreError;
 use orderbridge_domain::values::{Address, CountryCode, InvalidValue, LineNo};
 use serde_json::{Map, Value, json};
 
-/// A count as an `integer` column. Domain counts are capped far below `i32::MAX`.
-pub(crate) fn int(value: u32) -> i32 {
+/// A count as an integer column. Domain counts are capped far below `i32::MAX`.
+#[must_use]
+pub fn int(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-/// An `integer` column as a count.
-pub(crate) fn count(value: i32, column: &str) -> Result<u32, StoreError> {
+/// A position in a list (of an order's children, of a child's lines) as an integer column.
+#[must_use]
+pub fn position(index: usize) -> i32 {
+    i32::try_from(index).unwrap_or(i32::MAX)
+}
+
+/// An integer column as a count.
+///
+/// # Errors
+/// [`StoreError`] when the stored value is negative.
+pub fn count(value: i32, column: &str) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::msg(format!("negative {column}: {value}")))
 }
 
 /// A stored value failed to parse: the row is corrupt.
-pub(crate) fn corrupt(column: &'static str) -> impl FnOnce(InvalidValue) -> StoreError {
+pub fn corrupt(column: &'static str) -> impl FnOnce(InvalidValue) -> StoreError {
     move |e| StoreError::with_source(format!("corrupt value in column {column}"), e)
 }
 
@@ -51,7 +62,8 @@ pub(crate) fn delivery_kind(
 }
 
 /// The address as a JSON document.
-pub(crate) fn address_to_json(address: &Address) -> Value {
+#[must_use]
+pub fn address_to_json(address: &Address) -> Value {
     json!({
         "first_name": address.first_name,
         "last_name": address.last_name,
@@ -71,7 +83,10 @@ pub(crate) fn address_to_json(address: &Address) -> Value {
 }
 
 /// The address from its JSON document.
-pub(crate) fn address_from_json(value: &Value) -> Result<Address, StoreError> {
+///
+/// # Errors
+/// [`StoreError`] when the stored country code does not parse.
+pub fn address_from_json(value: &Value) -> Result<Address, StoreError> {
     let empty = Map::new();
     let fields = value.as_object().unwrap_or(&empty);
     let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);

@@ -1,0 +1,103 @@
+//! The operators' side of the outbox on PostgreSQL: one delivery, a list, requeueing a parked
+//! one, the queue's depth.
+//! Dynamic SQL here (`AssertSqlSafe`) is assembled from this module's constants only, never
+//! from input.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::OrderEvent;
+use orderbridge_domain::outbox::Delivery;
+use orderbridge_domain::ports::store::{
+    DeliveryLog, DeliveryQuery, OutboxStats, RequeueError, StoreError,
+};
+use orderbridge_domain::values::DeliveryId;
+use orderbridge_rows::outbox::{COLUMNS, delivery, refused, stats};
+
+use crate::row::Row;
+use crate::store::commit;
+use crate::write::insert_events;
+use crate::{Postgres, db};
+
+#[async_trait]
+impl DeliveryLog for Postgres {
+    async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("load delivery"))?
+            .map(|row| delivery(&Row(row)))
+            .transpose()
+    }
+
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!(
+            "SELECT {COLUMNS} FROM outbox WHERE true"
+        ));
+        if let Some(state) = query.state {
+            sql.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(order) = query.order_id {
+            sql.push(" AND order_id = ").push_bind(order.as_uuid());
+        }
+        if let Some(after) = query.after {
+            sql.push(" AND seq < (SELECT seq FROM outbox WHERE id = ")
+                .push_bind(after.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(query.limit.clamp(1, 1_000)));
+        sql.build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("list deliveries"))?
+            .into_iter()
+            .map(|row| delivery(&Row(row)))
+            .collect()
+    }
+
+    async fn requeue(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, RequeueError> {
+        let sql = format!(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_token = NULL, \
+             lease_until = NULL WHERE id = $1 AND state = 'dead' RETURNING {COLUMNS}"
+        );
+        let mut tx = self.begin().await?;
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_uuid())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("requeue delivery"))?
+        else {
+            drop(tx);
+            return Err(refused(id, self.delivery(id).await?.map(|d| d.state)));
+        };
+        let delivery = delivery(&Row(row))?;
+        insert_events(
+            &mut tx,
+            delivery.order_id.as_uuid(),
+            std::slice::from_ref(event),
+        )
+        .await?;
+        commit(tx).await?;
+        Ok(delivery)
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending, \
+                    (SELECT count(*) FROM outbox WHERE state = 'dead') AS dead, \
+                    (SELECT min(created_at) FROM outbox WHERE state = 'pending') AS oldest",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db("outbox stats"))?;
+        stats(&Row(row))
+    }
+}

@@ -1,0 +1,32 @@
+//! The mapping between stored rows and the domain's records that the PostgreSQL and SQLite
+//! stores share, so that it exists once and the two cannot drift apart.
+//!
+//! Each store keeps its own SQL, transactions, claim and bulk strategy, and hands rows across
+//! two seams: [`Columns`], which reads one column of one row in the store's own types (SQLite
+//! keeps time and money as text, PostgreSQL natively), and the statement traits
+//! [`write::OrderWrites`] and [`read::OrderReads`], which run one statement each. What sits
+//! between them is here: the row shapes of an order (header, lines, allocations, refunds,
+//! history, deliveries), the codecs of addresses and enums, the order in which an insert or a
+//! save writes its rows, and the assembly of whole orders from their child rows.
+//!
+//! Invariant: no SQL and no database driver; only the domain and small pure crates.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod codec;
+mod columns;
+pub mod keyset;
+pub mod outbox;
+pub mod read;
+pub mod write;
+
+pub use codec::{address_from_json, address_to_json, corrupt, count, int, position};
+pub use columns::Columns;

@@ -1,0 +1,556 @@
+//! Writing orders: the rows an insert or a save writes, flattened from the domain's order once,
+//! and the procedures [`insert`] and [`save`] that every store runs in the same order over its
+//! own statements ([`OrderWrites`]), inside a transaction the store opens and commits.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::{Order, OrderEvent, Version};
+use orderbridge_domain::outbox::NewDelivery;
+use orderbridge_domain::ports::store::{InsertError, SaveError, StoreError};
+use orderbridge_domain::values::{Currency, OrderId};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::codec::{address_to_json, int, position};
+
+/// The `orders` row of a new order (its version is 1).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct OrderRow<'a> {
+    pub id: Uuid,
+    pub channel: &'a str,
+    pub external_id: &'a str,
+    pub status: &'static str,
+    pub currency: Currency,
+    pub placed_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deliver_by: Option<DateTime<Utc>>,
+    pub email: Option<&'a str>,
+    pub shipping_address: Option<Value>,
+    pub shipping_service: Option<&'a str>,
+    pub subtotal_price: Option<Decimal>,
+    pub total_discounts: Option<Decimal>,
+    pub total_shipping: Option<Decimal>,
+    pub total_tax: Option<Decimal>,
+    pub total_price: Option<Decimal>,
+    pub raw_payload: Option<&'a str>,
+}
+
+impl<'a> OrderRow<'a> {
+    /// The row of `order`.
+    #[must_use]
+    pub fn of(order: &'a Order) -> Self {
+        let totals = order.totals();
+        Self {
+            id: order.id().as_uuid(),
+            channel: order.channel().as_str(),
+            external_id: order.external_id().as_str(),
+            status: order.status().as_str(),
+            currency: order.currency(),
+            placed_at: order.placed_at(),
+            received_at: order.received_at(),
+            updated_at: order.updated_at(),
+            deliver_by: order.deliver_by(),
+            email: order.email().map(|e| e.as_str()),
+            shipping_address: order.shipping_address().map(address_to_json),
+            shipping_service: order.shipping_service(),
+            subtotal_price: totals.subtotal,
+            total_discounts: totals.discounts,
+            total_shipping: totals.shipping,
+            total_tax: totals.tax,
+            total_price: totals.total,
+            raw_payload: order.raw_payload(),
+        }
+    }
+}
+
+/// How much of one line is shipped, cancelled and refunded: what a save updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct Tally {
+    pub line_no: i32,
+    pub shipped: i32,
+    pub cancelled: i32,
+    pub refunded: i32,
+}
+
+/// One `order_lines` row.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct LineRow<'a> {
+    pub tally: Tally,
+    pub sku: &'a str,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub total_discount: Decimal,
+    pub total_tax: Decimal,
+    pub external_line_id: Option<&'a str>,
+    pub title: Option<&'a str>,
+}
+
+/// The lines of `order`, with their tallies.
+#[must_use]
+pub fn lines(order: &Order) -> Vec<LineRow<'_>> {
+    order
+        .lines()
+        .iter()
+        .map(|l| LineRow {
+            tally: Tally {
+                line_no: int(l.no().get()),
+                shipped: int(l.shipped()),
+                cancelled: int(l.cancelled()),
+                refunded: int(l.refunded()),
+            },
+            sku: l.sku().as_str(),
+            quantity: int(l.quantity().get()),
+            unit_price: l.unit_price(),
+            total_discount: l.total_discount(),
+            total_tax: l.total_tax(),
+            external_line_id: l.external_line_id(),
+            title: l.title(),
+        })
+        .collect()
+}
+
+/// A new `fulfillments` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct FulfillmentRow<'a> {
+    pub id: Uuid,
+    pub position: i32,
+    pub tracking_number: &'a str,
+    pub carrier: Option<&'a str>,
+    pub tracking_url: Option<&'a str>,
+    pub shipped_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new `cancellations` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct CancellationRow<'a> {
+    pub id: Uuid,
+    pub position: i32,
+    pub reason: &'static str,
+    pub whole_order: bool,
+    pub note: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new `refunds` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct RefundRow<'a> {
+    pub id: Uuid,
+    pub position: i32,
+    pub reference: Option<&'a str>,
+    pub reason: &'static str,
+    pub note: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A line of a fulfillment, cancellation (no amount) or refund (with its amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct ChildLineRow<'a> {
+    /// The fulfillment, cancellation or refund.
+    pub parent: Uuid,
+    pub position: i32,
+    pub line_no: i32,
+    pub sku: &'a str,
+    pub quantity: i32,
+    pub amount: Option<Decimal>,
+}
+
+/// The fulfillments, cancellations and refunds added to an order since it was loaded, with
+/// their lines, each at its position in the order's list (children are append-only, so new
+/// ones follow the saved ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per table of the same name")]
+pub struct NewChildren<'a> {
+    pub fulfillments: Vec<FulfillmentRow<'a>>,
+    pub fulfillment_lines: Vec<ChildLineRow<'a>>,
+    pub cancellations: Vec<CancellationRow<'a>>,
+    pub cancellation_lines: Vec<ChildLineRow<'a>>,
+    pub refunds: Vec<RefundRow<'a>>,
+    pub refund_lines: Vec<ChildLineRow<'a>>,
+}
+
+/// Index of the first new child among `all`, of which the last `new` are new.
+fn first(all: usize, new: usize) -> usize {
+    all.saturating_sub(new)
+}
+
+impl<'a> NewChildren<'a> {
+    /// The children `order` added since it was loaded (all of them for a new order).
+    #[must_use]
+    pub fn of(order: &'a Order) -> Self {
+        let mut rows = Self::default();
+        let new = order.new_fulfillments();
+        let start = first(order.fulfillments().len(), new.len());
+        for (offset, f) in new.iter().enumerate() {
+            rows.fulfillments.push(FulfillmentRow {
+                id: f.id().as_uuid(),
+                position: position(start + offset),
+                tracking_number: f.tracking_number().as_str(),
+                carrier: f.carrier().map(|c| c.as_str()),
+                tracking_url: f.tracking_url().map(|u| u.as_str()),
+                shipped_at: f.shipped_at(),
+                created_at: f.created_at(),
+            });
+            for (i, l) in f.lines().iter().enumerate() {
+                rows.fulfillment_lines.push(ChildLineRow {
+                    parent: f.id().as_uuid(),
+                    position: position(i),
+                    line_no: int(l.line.get()),
+                    sku: l.sku.as_str(),
+                    quantity: int(l.quantity.get()),
+                    amount: None,
+                });
+            }
+        }
+        let new = order.new_cancellations();
+        let start = first(order.cancellations().len(), new.len());
+        for (offset, c) in new.iter().enumerate() {
+            rows.cancellations.push(CancellationRow {
+                id: c.id().as_uuid(),
+                position: position(start + offset),
+                reason: c.reason().as_str(),
+                whole_order: c.whole_order(),
+                note: c.note(),
+                created_at: c.created_at(),
+            });
+            for (i, l) in c.lines().iter().enumerate() {
+                rows.cancellation_lines.push(ChildLineRow {
+                    parent: c.id().as_uuid(),
+                    position: position(i),
+                    line_no: int(l.line.get()),
+                    sku: l.sku.as_str(),
+                    quantity: int(l.quantity.get()),
+                    amount: None,
+                });
+            }
+        }
+        rows.add_refunds(order);
+        rows
+    }
+
+    fn add_refunds(&mut self, order: &'a Order) {
+        let new = order.new_refunds();
+        let start = first(order.refunds().len(), new.len());
+        for (offset, r) in new.iter().enumerate() {
+            self.refunds.push(RefundRow {
+                id: r.id().as_uuid(),
+                position: position(start + offset),
+                reference: r.reference().map(|x| x.as_str()),
+                reason: r.reason().as_str(),
+                note: r.note(),
+                created_at: r.created_at(),
+            });
+            for (i, l) in r.lines().iter().enumerate() {
+                self.refund_lines.push(ChildLineRow {
+                    parent: r.id().as_uuid(),
+                    position: position(i),
+                    line_no: int(l.line.get()),
+                    sku: l.sku.as_str(),
+                    quantity: int(l.quantity),
+                    amount: Some(l.amount),
+                });
+            }
+        }
+    }
+
+    /// Whether there is nothing to insert.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.fulfillments.is_empty() && self.cancellations.is_empty() && self.refunds.is_empty()
+    }
+}
+
+/// A new `outbox` row, pending and due at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column of the same name")]
+pub struct OutboxRow<'a> {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub channel: &'a str,
+    pub kind: &'static str,
+    pub subject: Option<Uuid>,
+    pub line_no: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outbox rows of `deliveries`, in the order given.
+#[must_use]
+pub fn outbox_rows(deliveries: &[NewDelivery]) -> Vec<OutboxRow<'_>> {
+    deliveries
+        .iter()
+        .map(|d| OutboxRow {
+            id: d.id.as_uuid(),
+            order_id: d.order_id.as_uuid(),
+            channel: d.channel.as_str(),
+            kind: d.kind.name(),
+            subject: d.kind.subject(),
+            line_no: d.kind.line().map(|l| int(l.get())),
+            created_at: d.created_at,
+        })
+        .collect()
+}
+
+/// The statements that write orders, each run in the store's open transaction.
+#[async_trait]
+pub trait OrderWrites: Send {
+    /// Inserts the order's row and its lines; `false`, writing nothing, when an order with its
+    /// channel and external id exists.
+    async fn insert_order(
+        &mut self,
+        order: &OrderRow<'_>,
+        lines: &[LineRow<'_>],
+    ) -> Result<bool, StoreError>;
+
+    /// The id of the order with this channel and external id.
+    async fn order_id(
+        &mut self,
+        channel: &str,
+        external_id: &str,
+    ) -> Result<Option<Uuid>, StoreError>;
+
+    /// Moves the order from version `expected` to the next with this status and change time;
+    /// `false` when the stored version differs or the order is gone.
+    async fn bump_version(
+        &mut self,
+        id: Uuid,
+        expected: i64,
+        status: &str,
+        updated_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Whether the order exists.
+    async fn exists(&mut self, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Writes the tallies that changed.
+    async fn update_tallies(&mut self, order_id: Uuid, tallies: &[Tally])
+    -> Result<(), StoreError>;
+
+    /// Inserts new fulfillments, cancellations and refunds with their lines.
+    async fn insert_children(
+        &mut self,
+        order_id: Uuid,
+        children: &NewChildren<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Appends history entries, keeping their order.
+    async fn insert_events(
+        &mut self,
+        order_id: Uuid,
+        events: &[OrderEvent],
+    ) -> Result<(), StoreError>;
+
+    /// Queues outbox rows, keeping their order.
+    async fn insert_outbox(&mut self, rows: &[OutboxRow<'_>]) -> Result<(), StoreError>;
+}
+
+/// Inserts a new order (at version 1) with its children, history and outbox rows. Run it in a
+/// transaction and commit only on `Ok`.
+///
+/// # Errors
+/// [`InsertError::AlreadyExists`] when the channel and external id are taken (nothing was
+/// written); [`InsertError::Store`] when a statement fails.
+pub async fn insert<W: OrderWrites>(
+    writes: &mut W,
+    order: &Order,
+    outbox: &[NewDelivery],
+) -> Result<Version, InsertError> {
+    let row = OrderRow::of(order);
+    if !writes.insert_order(&row, &lines(order)).await? {
+        let existing = writes
+            .order_id(row.channel, row.external_id)
+            .await?
+            .ok_or_else(|| {
+                StoreError::msg("an order's channel and external id are taken by none")
+            })?;
+        return Err(InsertError::AlreadyExists {
+            existing: OrderId::from_uuid(existing),
+        });
+    }
+    writes
+        .insert_children(row.id, &NewChildren::of(order))
+        .await?;
+    writes.insert_events(row.id, order.events()).await?;
+    writes.insert_outbox(&outbox_rows(outbox)).await?;
+    Ok(Version::new(1))
+}
+
+/// Saves a changed order: its version, status and change time, the tallies, the children and
+/// history entries added since it was loaded, and the outbox rows. Run it in a transaction and
+/// commit only on `Ok`.
+///
+/// # Errors
+/// [`SaveError::Conflict`] when the stored version is not the one the order was loaded at,
+/// [`SaveError::NotFound`] when there is no such order (nothing written in either case);
+/// [`SaveError::Store`] when a statement fails.
+pub async fn save<W: OrderWrites>(
+    writes: &mut W,
+    order: &Order,
+    outbox: &[NewDelivery],
+) -> Result<Version, SaveError> {
+    let id = order.id().as_uuid();
+    let expected = i64::try_from(order.version().get()).unwrap_or(i64::MAX);
+    if !writes
+        .bump_version(id, expected, order.status().as_str(), order.updated_at())
+        .await?
+    {
+        return Err(if writes.exists(id).await? {
+            SaveError::Conflict(order.id())
+        } else {
+            SaveError::NotFound(order.id())
+        });
+    }
+    let tallies: Vec<Tally> = lines(order).iter().map(|l| l.tally).collect();
+    writes.update_tallies(id, &tallies).await?;
+    let children = NewChildren::of(order);
+    if !children.is_empty() {
+        writes.insert_children(id, &children).await?;
+    }
+    writes.insert_events(id, order.new_events()).await?;
+    writes.insert_outbox(&outbox_rows(outbox)).await?;
+    Ok(order.version().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeDelta, Utc};
+    use orderbridge_domain::order::{
+        CancelReason, CancelScope, CancellationRequest, FulfillmentRequest, Order,
+        RefundLineRequest, RefundReason, RefundRequest,
+    };
+    use orderbridge_domain::testing::new_order;
+    use orderbridge_domain::values::{
+        CancellationId, Currency, EventId, FulfillmentId, LineNo, Money, OrderId, Quantity,
+        RefundId, Sku, TrackingNumber,
+    };
+    use uuid::Uuid;
+
+    use super::{NewChildren, lines};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_714_478_400, 0).unwrap() + TimeDelta::seconds(seconds)
+    }
+
+    fn order() -> Order {
+        let new = new_order("adm", "R-1", &[("RED", 3, "2.50"), ("BLUE", 2, "1.00")]).unwrap();
+        Order::create(
+            new,
+            OrderId::from_uuid(Uuid::now_v7()),
+            EventId::from_uuid(Uuid::now_v7()),
+            at(0),
+        )
+        .unwrap()
+    }
+
+    fn ship(order: &mut Order, tracking: &str, sku: &str, units: u32, seconds: i64) {
+        let request = FulfillmentRequest {
+            tracking_number: TrackingNumber::parse(tracking).unwrap(),
+            carrier: None,
+            tracking_url: None,
+            shipped_at: None,
+            lines: vec![(Sku::parse(sku).unwrap(), Quantity::new(units).unwrap())],
+        };
+        order
+            .fulfil(
+                &request,
+                FulfillmentId::from_uuid(Uuid::now_v7()),
+                EventId::from_uuid(Uuid::now_v7()),
+                at(seconds),
+            )
+            .unwrap();
+    }
+
+    /// The order as a store hands it back: everything it holds is saved, nothing is new.
+    fn reloaded(order: &Order) -> Order {
+        let mut order = Order::restore(order.to_record()).unwrap();
+        order.mark_saved(order.version());
+        order
+    }
+
+    #[test]
+    fn a_new_order_writes_every_child_from_position_zero() {
+        let mut order = order();
+        ship(&mut order, "T1", "RED", 1, 1);
+        ship(&mut order, "T2", "BLUE", 2, 2);
+        let rows = NewChildren::of(&order);
+        let positions: Vec<i32> = rows.fulfillments.iter().map(|f| f.position).collect();
+        assert_eq!(positions, [0, 1]);
+        assert_eq!(rows.fulfillment_lines.len(), 2);
+        assert_eq!(rows.fulfillment_lines[1].line_no, 2);
+        assert_eq!(rows.fulfillment_lines[1].quantity, 2);
+        assert!(rows.fulfillment_lines.iter().all(|l| l.amount.is_none()));
+    }
+
+    #[test]
+    fn a_saved_order_writes_only_its_new_children_after_the_saved_ones() {
+        let mut order = order();
+        ship(&mut order, "T1", "RED", 1, 1);
+        let mut order = reloaded(&order);
+        assert!(
+            NewChildren::of(&order).is_empty(),
+            "nothing new after a reload"
+        );
+        ship(&mut order, "T2", "RED", 1, 2);
+        let cancel = CancellationRequest {
+            reason: CancelReason::Customer,
+            scope: CancelScope::Lines(vec![(
+                Sku::parse("BLUE").unwrap(),
+                Quantity::new(1).unwrap(),
+            )]),
+            note: Some("asked by phone".to_owned()),
+        };
+        order
+            .cancel(
+                &cancel,
+                CancellationId::from_uuid(Uuid::now_v7()),
+                EventId::from_uuid(Uuid::now_v7()),
+                at(3),
+            )
+            .unwrap();
+        let refund = RefundRequest {
+            reason: RefundReason::Other,
+            reference: None,
+            note: None,
+            lines: vec![RefundLineRequest {
+                line: LineNo::new(1).unwrap(),
+                quantity: 1,
+                amount: Money::new("2.50".parse().unwrap(), Currency::USD),
+            }],
+        };
+        order
+            .refund(
+                &refund,
+                RefundId::from_uuid(Uuid::now_v7()),
+                EventId::from_uuid(Uuid::now_v7()),
+                at(4),
+            )
+            .unwrap();
+        let rows = NewChildren::of(&order);
+        assert_eq!(rows.fulfillments.len(), 1);
+        assert_eq!(rows.fulfillments[0].position, 1, "after the saved shipment");
+        assert_eq!(rows.cancellations[0].position, 0);
+        assert_eq!(rows.cancellations[0].note, Some("asked by phone"));
+        assert_eq!(rows.cancellation_lines[0].line_no, 2);
+        assert_eq!(rows.refunds[0].position, 0);
+        assert_eq!(rows.refund_lines[0].amount, Some("2.50".parse().unwrap()));
+    }
+
+    #[test]
+    fn line_rows_carry_each_lines_tallies() {
+        let mut order = order();
+        ship(&mut order, "T1", "RED", 2, 1);
+        let rows = lines(&order);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].tally.line_no, rows[0].tally.shipped), (1, 2));
+        assert_eq!((rows[1].tally.line_no, rows[1].tally.shipped), (2, 0));
+        assert_eq!(rows[0].unit_price, "2.50".parse().unwrap());
+    }
+}
