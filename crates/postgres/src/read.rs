@@ -1,15 +1,17 @@
-//! The statements that load whole orders: one query per table for any number of orders, run by
-//! the shared [`orderbridge_rows::read::load_orders`].
+//! The statements that read orders: one query per table for any number of orders (run by the
+//! shared [`orderbridge_rows::read::load_orders`]), the lookup by marketplace id, and the keys
+//! of a keyset page.
 
 use async_trait::async_trait;
-use orderbridge_domain::order::Order;
-use orderbridge_domain::ports::store::StoreError;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::ports::store::{OrderQuery, StoreError};
 use orderbridge_rows::read::{OrderReads, Part};
-use sqlx::PgConnection;
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::db;
 use crate::row::{Row, rows};
+use crate::store::Tx;
 
 /// Each part's query; `$1` is the array of order ids.
 ///
@@ -64,11 +66,8 @@ fn query(part: Part) -> (&'static str, &'static str) {
     }
 }
 
-/// The order-loading statements on one connection.
-struct Reads<'c>(&'c mut PgConnection);
-
 #[async_trait]
-impl OrderReads for Reads<'_> {
+impl OrderReads for Tx {
     type Row = Row;
 
     async fn fetch(&mut self, part: Part, ids: &[Uuid]) -> Result<Vec<Row>, StoreError> {
@@ -80,12 +79,49 @@ impl OrderReads for Reads<'_> {
             .map(rows)
             .map_err(db(what))
     }
-}
 
-/// Loads the orders with these ids, in the order given; ids not found are left out.
-pub(crate) async fn load_orders(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-) -> Result<Vec<Order>, StoreError> {
-    orderbridge_rows::read::load_orders(&mut Reads(conn), ids).await
+    async fn page_keys(
+        &mut self,
+        query: &OrderQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+        let mut sql =
+            QueryBuilder::<sqlx::Postgres>::new("SELECT id, updated_at FROM orders WHERE true");
+        if !query.statuses.is_empty() {
+            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+            sql.push(" AND status = ANY(").push_bind(statuses).push(")");
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(after) = query.updated_after {
+            sql.push(" AND updated_at > ").push_bind(after);
+        }
+        if let Some(cursor) = query.after {
+            sql.push(" AND (updated_at, id) > (")
+                .push_bind(cursor.updated_at)
+                .push(", ")
+                .push_bind(cursor.id.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY updated_at, id LIMIT ")
+            .push_bind(i64::from(limit));
+        sql.build_query_as()
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db("list orders"))
+    }
+
+    async fn id_by_external(
+        &mut self,
+        channel: &str,
+        external_id: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
+            .bind(channel)
+            .bind(external_id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db("find order"))
+    }
 }

@@ -10,7 +10,8 @@ use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 /// One row of a query's result.
-pub(crate) struct Row(pub(crate) PgRow);
+#[derive(Debug)]
+pub struct Row(pub(crate) PgRow);
 
 impl Row {
     fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(

@@ -1,20 +1,10 @@
-//! How the store opens its transactions, and the orders port on them: inserts and saves through
-//! the shared procedures of `orderbridge-rows`, loads in one read-only snapshot, keyset lists.
+//! How the store begins its transactions (each kind with the planner settings its statements
+//! need), and the orders port on them through the shared procedures of `orderbridge-rows`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{Order, Version};
-use orderbridge_domain::outbox::NewDelivery;
-use orderbridge_domain::ports::store::{
-    InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
-};
-use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
-use orderbridge_rows::{keyset, write};
-use sqlx::Row;
-use uuid::Uuid;
+use orderbridge_domain::ports::store::StoreError;
+use orderbridge_rows::store::Transactions;
 
-use crate::read::load_orders;
-use crate::write::Writes;
 use crate::{Postgres, db};
 
 impl Postgres {
@@ -74,96 +64,26 @@ pub(crate) async fn commit(
     tx.commit().await.map_err(db("commit"))
 }
 
+/// One open transaction, with the order statements of [`crate::read`] and [`crate::write`].
+#[derive(Debug)]
+pub struct Tx(pub(crate) sqlx::Transaction<'static, sqlx::Postgres>);
+
 #[async_trait]
-impl OrderStore for Postgres {
-    async fn insert(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, InsertError> {
-        let mut tx = self.begin().await?;
-        let version = write::insert(&mut Writes(&mut tx), order, rows).await?;
-        commit(tx).await?;
-        Ok(version)
+impl Transactions for Postgres {
+    type Tx = Tx;
+
+    /// One read-only snapshot: see [`SNAPSHOT`].
+    async fn read(&self) -> Result<Tx, StoreError> {
+        self.snapshot().await.map(Tx)
     }
 
-    async fn get(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        let order = load_orders(&mut tx, &[id.as_uuid()]).await?.pop();
-        commit(tx).await?;
-        Ok(order)
+    async fn write(&self) -> Result<Tx, StoreError> {
+        self.begin().await.map(Tx)
     }
 
-    async fn get_many(&self, ids: &[OrderId]) -> Result<Vec<Order>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
-        let orders = load_orders(&mut tx, &ids).await?;
-        commit(tx).await?;
-        Ok(orders)
-    }
-
-    async fn find_by_external(
-        &self,
-        channel: &ChannelId,
-        external_id: &ExternalOrderId,
-    ) -> Result<Option<Order>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        let id: Option<Uuid> =
-            sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
-                .bind(channel.as_str())
-                .bind(external_id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("find order"))?;
-        let order = match id {
-            Some(id) => load_orders(&mut tx, &[id]).await?.pop(),
-            None => None,
-        };
-        commit(tx).await?;
-        Ok(order)
-    }
-
-    async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
-        let limit = keyset::page_size(query.limit);
-        let mut sql = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-            "SELECT id, updated_at FROM orders WHERE true",
-        );
-        if !query.statuses.is_empty() {
-            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
-            sql.push(" AND status = ANY(").push_bind(statuses).push(")");
-        }
-        if let Some(channel) = &query.channel {
-            sql.push(" AND channel = ").push_bind(channel.as_str());
-        }
-        if let Some(after) = query.updated_after {
-            sql.push(" AND updated_at > ").push_bind(after);
-        }
-        if let Some(cursor) = query.after {
-            sql.push(" AND (updated_at, id) > (")
-                .push_bind(cursor.updated_at)
-                .push(", ")
-                .push_bind(cursor.id.as_uuid())
-                .push(")");
-        }
-        sql.push(" ORDER BY updated_at, id LIMIT ")
-            .push_bind(i64::from(limit) + 1);
-        let mut tx = self.snapshot().await?;
-        let rows = sql
-            .build()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db("list orders"))?;
-        let keys: Vec<(Uuid, DateTime<Utc>)> = rows
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("updated_at")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db("read order keys"))?;
-        let (ids, next) = keyset::page(keys, limit);
-        let orders = load_orders(&mut tx, &ids).await?;
-        commit(tx).await?;
-        Ok(OrderPage { orders, next })
-    }
-
-    async fn save(&self, order: &Order, rows: &[NewDelivery]) -> Result<Version, SaveError> {
-        let mut tx = self.begin().await?;
-        let version = write::save(&mut Writes(&mut tx), order, rows).await?;
-        commit(tx).await?;
-        Ok(version)
+    async fn commit(tx: Tx) -> Result<(), StoreError> {
+        commit(tx.0).await
     }
 }
+
+orderbridge_rows::impl_order_store!(Postgres);

@@ -15,9 +15,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db;
-
-/// The order-writing statements on one connection (in the caller's transaction).
-pub(crate) struct Writes<'c>(pub(crate) &'c mut PgConnection);
+use crate::store::Tx;
 
 /// One column of `rows`, as an array to bind.
 pub(crate) fn column<'a, T, U>(rows: &'a [T], f: impl Fn(&'a T) -> U) -> Vec<U> {
@@ -25,7 +23,7 @@ pub(crate) fn column<'a, T, U>(rows: &'a [T], f: impl Fn(&'a T) -> U) -> Vec<U> 
 }
 
 #[async_trait]
-impl OrderWrites for Writes<'_> {
+impl OrderWrites for Tx {
     async fn insert_order(
         &mut self,
         order: &OrderRow<'_>,
@@ -85,19 +83,6 @@ impl OrderWrites for Writes<'_> {
         .await
         .map_err(db("insert order lines"))?;
         Ok(true)
-    }
-
-    async fn order_id(
-        &mut self,
-        channel: &str,
-        external_id: &str,
-    ) -> Result<Option<Uuid>, StoreError> {
-        sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
-            .bind(channel)
-            .bind(external_id)
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db("find existing order"))
     }
 
     async fn bump_version(
@@ -177,7 +162,12 @@ impl OrderWrites for Writes<'_> {
             .await
             .map_err(db("insert fulfillment"))?;
         }
-        insert_lines(self.0, ChildTable::Fulfillment, &children.fulfillment_lines).await?;
+        insert_lines(
+            &mut self.0,
+            ChildTable::Fulfillment,
+            &children.fulfillment_lines,
+        )
+        .await?;
         for c in &children.cancellations {
             sqlx::query(
                 "INSERT INTO cancellations (id, order_id, position, reason, whole_order, note, \
@@ -195,7 +185,7 @@ impl OrderWrites for Writes<'_> {
             .map_err(db("insert cancellation"))?;
         }
         insert_lines(
-            self.0,
+            &mut self.0,
             ChildTable::Cancellation,
             &children.cancellation_lines,
         )
@@ -216,7 +206,7 @@ impl OrderWrites for Writes<'_> {
             .await
             .map_err(db("insert refund"))?;
         }
-        insert_lines(self.0, ChildTable::Refund, &children.refund_lines).await
+        insert_lines(&mut self.0, ChildTable::Refund, &children.refund_lines).await
     }
 
     async fn insert_events(
@@ -224,7 +214,7 @@ impl OrderWrites for Writes<'_> {
         order_id: Uuid,
         events: &[OrderEvent],
     ) -> Result<(), StoreError> {
-        insert_events(self.0, order_id, events).await
+        insert_events(&mut self.0, order_id, events).await
     }
 
     async fn insert_outbox(&mut self, rows: &[OutboxRow<'_>]) -> Result<(), StoreError> {

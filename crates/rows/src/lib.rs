@@ -2,9 +2,10 @@
 //! stores share, so that it exists once and the two cannot drift apart.
 //!
 //! Each store keeps its own SQL, transactions, claim and bulk strategy, and hands rows across
-//! two seams: [`Columns`], which reads one column of one row in the store's own types (SQLite
-//! keeps time and money as text, PostgreSQL natively), and the statement traits
-//! [`write::OrderWrites`] and [`read::OrderReads`], which run one statement each. What sits
+//! three seams: [`Columns`], which reads one column of one row in the store's own types (SQLite
+//! keeps time and money as text, PostgreSQL natively), the statement traits
+//! [`write::OrderWrites`] and [`read::OrderReads`], which run one statement each, and
+//! [`store::Transactions`], which begins and commits the transactions they run in. What sits
 //! between them is here: the row shapes of an order (header, lines, allocations, refunds,
 //! history, deliveries), the codecs of addresses and enums, the order in which an insert or a
 //! save writes its rows, and the assembly of whole orders from their child rows.
@@ -26,7 +27,20 @@ mod columns;
 pub mod keyset;
 pub mod outbox;
 pub mod read;
+pub mod store;
 pub mod write;
 
 pub use codec::{address_from_json, address_to_json, corrupt, count, int, position};
 pub use columns::Columns;
+
+/// What [`impl_order_store!`] names, so that a store crate needs no import for it.
+#[doc(hidden)]
+pub mod __private {
+    pub use async_trait::async_trait;
+    pub use orderbridge_domain::order::{Order, Version};
+    pub use orderbridge_domain::outbox::NewDelivery;
+    pub use orderbridge_domain::ports::store::{
+        InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
+    };
+    pub use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
+}

@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{
     Cancellation, Fulfillment, LineAllocation, LineRecord, Order, OrderEvent, OrderRecord, Refund,
     RefundLine, RefundReference, Totals, Version,
 };
-use orderbridge_domain::ports::store::StoreError;
+use orderbridge_domain::ports::store::{OrderQuery, StoreError};
 use orderbridge_domain::values::{
     CancellationId, Carrier, ChannelId, Currency, Email, EventId, ExternalOrderId, FulfillmentId,
     OrderId, Quantity, RefundId, Sku, TrackingNumber, TrackingUrl,
@@ -58,6 +59,28 @@ pub trait OrderReads: Send {
     /// # Errors
     /// [`StoreError`] when the statement fails.
     async fn fetch(&mut self, part: Part, ids: &[Uuid]) -> Result<Vec<Self::Row>, StoreError>;
+
+    /// The keys (`id`, `updated_at`) of the orders `query` selects, in list order (by
+    /// `updated_at`, then id), at most `limit` of them; `query.limit` is not used (see
+    /// [`crate::keyset`]).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the statement fails.
+    async fn page_keys(
+        &mut self,
+        query: &OrderQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError>;
+
+    /// The id of the order with this channel and external id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the statement fails.
+    async fn id_by_external(
+        &mut self,
+        channel: &str,
+        external_id: &str,
+    ) -> Result<Option<Uuid>, StoreError>;
 }
 
 /// Loads the orders with these ids, in the order given; ids not found are left out. Run it in

@@ -13,6 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::codec::{address_to_json, int, position};
+use crate::read::OrderReads;
 
 /// The `orders` row of a new order (its version is 1).
 #[derive(Debug, Clone, PartialEq)]
@@ -310,13 +311,6 @@ pub trait OrderWrites: Send {
         lines: &[LineRow<'_>],
     ) -> Result<bool, StoreError>;
 
-    /// The id of the order with this channel and external id.
-    async fn order_id(
-        &mut self,
-        channel: &str,
-        external_id: &str,
-    ) -> Result<Option<Uuid>, StoreError>;
-
     /// Moves the order from version `expected` to the next with this status and change time;
     /// `false` when the stored version differs or the order is gone.
     async fn bump_version(
@@ -358,7 +352,7 @@ pub trait OrderWrites: Send {
 /// # Errors
 /// [`InsertError::AlreadyExists`] when the channel and external id are taken (nothing was
 /// written); [`InsertError::Store`] when a statement fails.
-pub async fn insert<W: OrderWrites>(
+pub async fn insert<W: OrderWrites + OrderReads>(
     writes: &mut W,
     order: &Order,
     outbox: &[NewDelivery],
@@ -366,7 +360,7 @@ pub async fn insert<W: OrderWrites>(
     let row = OrderRow::of(order);
     if !writes.insert_order(&row, &lines(order)).await? {
         let existing = writes
-            .order_id(row.channel, row.external_id)
+            .id_by_external(row.channel, row.external_id)
             .await?
             .ok_or_else(|| {
                 StoreError::msg("an order's channel and external id are taken by none")

@@ -73,7 +73,7 @@ impl DeliveryLog for Sqlite {
             .push_bind(id.as_uuid())
             .push(" AND state = 'dead' RETURNING ")
             .push(COLUMNS);
-        let mut tx = self.write().await?;
+        let mut tx = self.begin_write().await?;
         let row = sql
             .build()
             .fetch_optional(&mut *tx)

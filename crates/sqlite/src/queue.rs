@@ -106,7 +106,7 @@ async fn complete(
 #[async_trait]
 impl DeliveryQueue for Sqlite {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.begin_write().await?;
         let claimed = claim(&mut tx, request).await?;
         commit(tx).await?;
         Ok(claimed)
@@ -118,7 +118,7 @@ impl DeliveryQueue for Sqlite {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.begin_write().await?;
         let Some(order_id) = complete(&mut tx, lease, result).await? else {
             return Err(LeaseError::Lost(lease.delivery));
         };
@@ -129,7 +129,7 @@ impl DeliveryQueue for Sqlite {
 
     /// One transaction for the batch, one statement per outcome (SQLite has no arrays).
     async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.begin_write().await?;
         let mut recorded = Vec::with_capacity(completions.len());
         for completion in completions {
             let order_id = complete(&mut tx, &completion.lease, &completion.result).await?;

@@ -1,16 +1,20 @@
-//! The statements that load whole orders: one query per table for any number of orders, run by
-//! the shared [`orderbridge_rows::read::load_orders`]. Dynamic SQL here is assembled from this
+//! The statements that read orders: one query per table for any number of orders (run by the
+//! shared [`orderbridge_rows::read::load_orders`]), the lookup by marketplace id, and the keys
+//! of a keyset page. Dynamic SQL here is assembled from this
 //! module's constants and `?` placeholders only, never from input.
 
 use async_trait::async_trait;
-use orderbridge_domain::order::Order;
-use orderbridge_domain::ports::store::StoreError;
+use chrono::{DateTime, Utc};
+use orderbridge_domain::ports::store::{OrderQuery, StoreError};
+use orderbridge_rows::Columns;
 use orderbridge_rows::read::{OrderReads, Part};
-use sqlx::{QueryBuilder, SqliteConnection};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use crate::codec::time;
 use crate::db;
 use crate::row::{Row, rows};
+use crate::store::Tx;
 
 /// Each part's query, as the text before the list of order ids (`... IN (`) and after it.
 fn query(part: Part) -> (&'static str, &'static str, &'static str) {
@@ -62,11 +66,8 @@ fn query(part: Part) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// The order-loading statements on one connection.
-struct Reads<'c>(&'c mut SqliteConnection);
-
 #[async_trait]
-impl OrderReads for Reads<'_> {
+impl OrderReads for Tx {
     type Row = Row;
 
     async fn fetch(&mut self, part: Part, ids: &[Uuid]) -> Result<Vec<Row>, StoreError> {
@@ -83,13 +84,60 @@ impl OrderReads for Reads<'_> {
             .map(rows)
             .map_err(db(what))
     }
-}
 
-/// Loads the orders with these ids, in the order given; ids not found are left out. Run it in a
-/// transaction so that all its queries see one snapshot.
-pub(crate) async fn load_orders(
-    conn: &mut SqliteConnection,
-    ids: &[Uuid],
-) -> Result<Vec<Order>, StoreError> {
-    orderbridge_rows::read::load_orders(&mut Reads(conn), ids).await
+    async fn page_keys(
+        &mut self,
+        query: &OrderQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+        let mut sql =
+            QueryBuilder::<sqlx::Sqlite>::new("SELECT id, updated_at FROM orders WHERE true");
+        if !query.statuses.is_empty() {
+            sql.push(" AND status IN (");
+            let mut list = sql.separated(", ");
+            for status in &query.statuses {
+                list.push_bind(status.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(after) = query.updated_after {
+            sql.push(" AND updated_at > ").push_bind(time(after));
+        }
+        if let Some(cursor) = query.after {
+            sql.push(" AND (updated_at, id) > (")
+                .push_bind(time(cursor.updated_at))
+                .push(", ")
+                .push_bind(cursor.id.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY updated_at, id LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = sql
+            .build()
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db("list orders"))?;
+        rows.into_iter()
+            .map(|row| {
+                let row = Row(row);
+                Ok((row.uuid("id")?, row.time("updated_at")?))
+            })
+            .collect()
+    }
+
+    async fn id_by_external(
+        &mut self,
+        channel: &str,
+        external_id: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
+            .bind(channel)
+            .bind(external_id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db("find order"))
+    }
 }

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::codec::{parse_money, parse_time};
 
 /// One row of a query's result.
-pub(crate) struct Row(pub(crate) SqliteRow);
+#[derive(Debug)]
+pub struct Row(pub(crate) SqliteRow);
 
 impl Row {
     pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(

@@ -14,12 +14,10 @@ use uuid::Uuid;
 
 use crate::codec::{money, money_opt, time, time_opt};
 use crate::db;
-
-/// The order-writing statements on one connection (in the caller's transaction).
-pub(crate) struct Writes<'c>(pub(crate) &'c mut SqliteConnection);
+use crate::store::Tx;
 
 #[async_trait]
-impl OrderWrites for Writes<'_> {
+impl OrderWrites for Tx {
     async fn insert_order(
         &mut self,
         order: &OrderRow<'_>,
@@ -79,19 +77,6 @@ impl OrderWrites for Writes<'_> {
             .map_err(db("insert order line"))?;
         }
         Ok(true)
-    }
-
-    async fn order_id(
-        &mut self,
-        channel: &str,
-        external_id: &str,
-    ) -> Result<Option<Uuid>, StoreError> {
-        sqlx::query_scalar("SELECT id FROM orders WHERE channel = $1 AND external_id = $2")
-            .bind(channel)
-            .bind(external_id)
-            .fetch_optional(&mut *self.0)
-            .await
-            .map_err(db("find existing order"))
     }
 
     async fn bump_version(
@@ -216,7 +201,7 @@ impl OrderWrites for Writes<'_> {
         ];
         for (table, parent, lines) in tables {
             for line in lines {
-                insert_line(self.0, table, parent, line).await?;
+                insert_line(&mut self.0, table, parent, line).await?;
             }
         }
         Ok(())
@@ -227,7 +212,7 @@ impl OrderWrites for Writes<'_> {
         order_id: Uuid,
         events: &[OrderEvent],
     ) -> Result<(), StoreError> {
-        insert_events(self.0, order_id, events).await
+        insert_events(&mut self.0, order_id, events).await
     }
 
     async fn insert_outbox(&mut self, rows: &[OutboxRow<'_>]) -> Result<(), StoreError> {

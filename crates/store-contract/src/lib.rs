@@ -20,6 +20,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod concurrency;
 mod fixtures;
 pub mod log;
 pub mod orders;

@@ -7,14 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeDelta, Utc};
-use orderbridge_domain::order::{FulfilError, FulfillmentRequest, Order};
-use orderbridge_domain::outbox::{DeliveryKind, NewDelivery};
-use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
-use orderbridge_domain::ports::store::{ClaimRequest, DeliveryLog, DeliveryQueue, OrderStore};
-use orderbridge_domain::services::{Ingested, OrderService, OrderUpdateError, ServiceConfig};
-use orderbridge_domain::testing::{new_order, test_channels};
-use orderbridge_domain::values::{DeliveryId, EventId, OrderId, Quantity, Sku, TrackingNumber};
+use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue};
+use orderbridge_domain::values::DeliveryId;
 use orderbridge_sqlite::Sqlite;
+use orderbridge_store_contract::concurrency;
 use uuid::Uuid;
 
 /// A migrated store in a temporary file, with a pool of several connections.
@@ -22,29 +18,6 @@ async fn store() -> Arc<Sqlite> {
     let store = Sqlite::temporary().await.unwrap();
     store.migrate().await.unwrap();
     Arc::new(store)
-}
-
-/// Queues one due delivery on each of `count` new orders.
-async fn queue_due_rows(store: &Sqlite, count: usize) {
-    let start = Utc::now() - TimeDelta::minutes(1);
-    for n in 0..count {
-        let new = new_order("adm", &format!("D-{n}"), &[("RED", 1, "1.00")]).unwrap();
-        let order = Order::create(
-            new,
-            OrderId::from_uuid(Uuid::now_v7()),
-            EventId::from_uuid(Uuid::now_v7()),
-            start,
-        )
-        .unwrap();
-        let row = NewDelivery {
-            id: DeliveryId::from_uuid(Uuid::now_v7()),
-            order_id: order.id(),
-            channel: order.channel().clone(),
-            kind: DeliveryKind::Confirm,
-            created_at: start,
-        };
-        store.insert(&order, &[row]).await.unwrap();
-    }
 }
 
 /// Claims batches of 7 until nothing is due; returns what it claimed. It first waits until
@@ -102,7 +75,7 @@ fn assert_each_claimed_once(a: &[DeliveryId], b: &[DeliveryId], count: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_two_dispatchers_on_one_store_claim_200_due_rows_each_exactly_once() {
     let store = store().await;
-    queue_due_rows(&store, 200).await;
+    concurrency::queue_due_rows(store.as_ref(), 200).await;
     let (a, b) = two_dispatchers(store.clone(), store).await;
     assert_each_claimed_once(&a, &b, 200);
     // Writers queue in order for the one writer connection, so the claims interleave.
@@ -120,56 +93,15 @@ async fn concurrency_two_stores_on_one_file_claim_200_due_rows_each_exactly_once
     let store = store().await;
     let path = store.temporary_path().unwrap().to_str().unwrap().to_owned();
     let other = Arc::new(Sqlite::open(&path).await.unwrap());
-    queue_due_rows(&store, 200).await;
+    concurrency::queue_due_rows(store.as_ref(), 200).await;
     let (a, b) = two_dispatchers(store, other).await;
     assert_each_claimed_once(&a, &b, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_32_one_unit_fulfillments_on_a_10_unit_order_ship_exactly_10() {
-    let store = store().await;
-    let service = OrderService::new(
-        store.clone(),
-        test_channels(),
-        Arc::new(SystemClock),
-        Arc::new(UuidV7Ids),
-        ServiceConfig::default(),
-    );
-    let new = new_order("adm", "C-10", &[("RED", 10, "1.00")]).unwrap();
-    let Ingested::Created(order) = service.ingest(new).await.unwrap() else {
-        panic!("fresh database holds no order")
-    };
-    let tasks: Vec<_> = (0..32)
-        .map(|n| {
-            let service = service.clone();
-            let id = order.id();
-            tokio::spawn(async move {
-                let request = FulfillmentRequest {
-                    tracking_number: TrackingNumber::parse(&format!("1Z{n:04}")).unwrap(),
-                    carrier: None,
-                    tracking_url: None,
-                    lines: vec![(Sku::parse("RED").unwrap(), Quantity::new(1).unwrap())],
-                    shipped_at: None,
-                };
-                service.record_fulfillment(id, &request).await
-            })
-        })
-        .collect();
-    let (mut shipped, mut refused) = (0, 0);
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(_) => shipped += 1,
-            Err(OrderUpdateError::Rejected(FulfilError::Allocation(_))) => refused += 1,
-            Err(other) => panic!("unexpected outcome: {other}"),
-        }
-    }
-    assert_eq!((shipped, refused), (10, 22));
-    let stored = store.get(order.id()).await.unwrap().unwrap();
-    assert_eq!(stored.units_shipped(), 10);
-    assert_eq!(stored.fulfillments().len(), 10);
-    let outbox = store.outbox_stats().await.unwrap();
-    assert_eq!(
-        outbox.pending, 10,
-        "one delivery per recorded shipment, none for refused ones"
-    );
+    concurrency::thirty_two_one_unit_fulfillments_on_a_ten_unit_order_ship_exactly_ten(
+        store().await,
+    )
+    .await;
 }
