@@ -1,21 +1,16 @@
-//! Tidy: the architecture rules of design.md section 2 and the source habits of style.md, as
-//! ordinary tests, so that `cargo xtask test` fails when one is broken.
-//!
-//! The dependency graphs come from `cargo tree`, not from `cargo metadata`: metadata's resolve
-//! graph lists optional dependencies that no feature turns on (it shows `rust_decimal ->
-//! serde_json` for the domain today) and unifies features over the whole workspace, while
-//! `cargo tree -p` resolves features the way `cargo build -p` does.
+//! Dependency rules: what each workspace crate may depend on, and the IO, storage and client
+//! crates that the domain, the HTTP crate and the row mapping must not reach.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fs;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use super::listing;
 use crate::cmd;
 
 const DOMAIN: &str = "orderbridge-domain";
 const HTTP: &str = "orderbridge-http";
+const ROWS: &str = "orderbridge-rows";
 
 /// Crates that do IO or serialization, which the domain must not reach even transitively.
 const IO_CRATES: [&str; 6] = ["tokio", "sqlx", "hyper", "axum", "reqwest", "serde_json"];
@@ -23,6 +18,17 @@ const IO_CRATES: [&str; 6] = ["tokio", "sqlx", "hyper", "axum", "reqwest", "serd
 /// Storage and client libraries the inbound HTTP crate must not reach, directly or through a
 /// marketplace crate (it uses their webhook DTOs only, without their clients).
 const NOT_FOR_HTTP: [&str; 2] = ["sqlx", "reqwest"];
+
+/// Database drivers the shared row mapping must not reach, even transitively: it maps rows
+/// that each store reads with its own driver through the `Columns` seam, so that a store's SQL
+/// and driver stay in that store and the mapping stays one for both ("no SQL, no sqlx").
+const NOT_FOR_ROWS: [&str; 5] = [
+    "sqlx",
+    "sqlx-core",
+    "rusqlite",
+    "libsqlite3-sys",
+    "tokio-postgres",
+];
 
 /// Which workspace crates each workspace crate may depend on (normal dependencies; tests may
 /// use anything through dev-dependencies), from the table in design.md section 2.
@@ -34,8 +40,10 @@ const INTERNAL_RULES: &[(&str, Allowed)] = &[
     ),
     ("orderbridge-adm", Allowed::Only(&[DOMAIN])),
     ("orderbridge-feedamp", Allowed::Only(&[DOMAIN])),
-    ("orderbridge-postgres", Allowed::Only(&[DOMAIN])),
-    ("orderbridge-sqlite", Allowed::Only(&[DOMAIN])),
+    // The row mapping both stores share: domain records to rows and back, without SQL.
+    (ROWS, Allowed::Only(&[DOMAIN])),
+    ("orderbridge-postgres", Allowed::Only(&[DOMAIN, ROWS])),
+    ("orderbridge-sqlite", Allowed::Only(&[DOMAIN, ROWS])),
     (
         "orderbridge-sandbox",
         Allowed::Only(&["orderbridge-adm", "orderbridge-feedamp"]),
@@ -58,15 +66,6 @@ enum Allowed {
     Only(&'static [&'static str]),
     Anything,
 }
-
-/// Text that must not stay in a source file: debugging leftovers and disabled tests (assert on
-/// the `Err` instead). Built with `concat!` so that this file does not match itself.
-const NEEDLES: [&str; 4] = [
-    concat!("dbg", "!("),
-    concat!("todo", "!("),
-    concat!("#[", "ignore"),
-    concat!("#[", "should_panic"),
-];
 
 /// Packages (by name) and their direct dependencies, as `cargo tree` printed them.
 #[derive(Debug, Default)]
@@ -190,66 +189,12 @@ fn direct_violations(graph: &Graph, package: &str, forbidden: &[&str]) -> Vec<St
         .map(|dep| format!("`{package}` must not depend on `{dep}`"))
         .collect()
 }
-
-/// Whether a source file opens with a `//!` line saying what it is for.
-fn opens_with_doc_line(text: &str) -> bool {
-    text.starts_with("//!")
-}
-
-/// Every `NEEDLES` entry in `text`, as "line N: `needle`".
-fn needles_in(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        for needle in NEEDLES.iter().filter(|needle| line.contains(**needle)) {
-            found.push(format!("line {}: `{needle}`", number + 1));
-        }
-    }
-    found
-}
-
 /// `cargo tree` with `args`, from the workspace root, read as a graph.
 fn cargo_tree(args: &[&str]) -> Result<Graph> {
     let mut tree = cmd::cargo(&["tree", "--prefix", "depth", "--format", "{p}"]);
     tree.args(args);
     Graph::parse(&cmd::output("read the dependency graph", &mut tree)?)
 }
-
-/// The repository's Rust files, tracked or new (but not ignored), outside `target/`.
-fn rust_files() -> Result<Vec<(String, String)>> {
-    let mut git = cmd::program(
-        "git",
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "--",
-            "*.rs",
-        ],
-    );
-    let listing = cmd::output("list the Rust files", &mut git)?;
-    let root = cmd::root();
-    let mut files = Vec::new();
-    for name in listing.split('\0').filter(|name| !name.is_empty()) {
-        let path: PathBuf = root.join(name);
-        // A file deleted from the working tree but not yet from the index has nothing to check.
-        if name.starts_with("target/") || !path.is_file() {
-            continue;
-        }
-        let text = fs::read_to_string(&path).with_context(|| format!("reading {name}"))?;
-        files.push((name.to_owned(), text));
-    }
-    Ok(files)
-}
-
-fn listing(problems: &[String]) -> String {
-    problems
-        .iter()
-        .map(|problem| format!("\n  {problem}"))
-        .collect()
-}
-
 #[test]
 fn the_domain_depends_on_no_io_or_serialization_crate() -> Result<()> {
     // Every feature (mocks, testing) and every target platform, normal dependencies only.
@@ -328,48 +273,35 @@ fn the_http_crate_reaches_neither_sqlx_nor_reqwest() -> Result<()> {
 }
 
 #[test]
-fn every_rust_file_opens_with_a_doc_line() -> Result<()> {
-    let files = rust_files()?;
-    assert!(
-        files.iter().any(|(name, _)| name == "xtask/src/tidy.rs"),
-        "git listed no sources"
+fn the_row_mapping_reaches_no_database_driver() -> Result<()> {
+    // Built alone and with every feature, as each store builds it.
+    let args = [
+        "-p",
+        ROWS,
+        "--all-features",
+        "-e",
+        "normal",
+        "--target",
+        "all",
+    ];
+    let graph = cargo_tree(&args)?;
+    assert_eq!(
+        graph.roots,
+        [ROWS],
+        "cargo tree did not list the row mapping"
     );
-    let missing: Vec<String> = files
-        .iter()
-        .filter(|(_, text)| !opens_with_doc_line(text))
-        .map(|(name, _)| {
-            format!("{name}: the first line must be a `//!` line saying what it is for")
-        })
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "files without a `//!` opening line:{}",
-        listing(&missing)
-    );
-    Ok(())
-}
-
-#[test]
-fn no_debugging_leftovers_or_disabled_tests_in_sources() -> Result<()> {
-    let found: Vec<String> = rust_files()?
-        .iter()
-        .flat_map(|(name, text)| {
-            needles_in(text)
-                .into_iter()
-                .map(move |hit| format!("{name}: {hit}"))
-        })
-        .collect();
+    let found = forbidden_paths(&graph, ROWS, &NOT_FOR_ROWS);
     assert!(
         found.is_empty(),
-        "remove these (style.md, Tests):{}",
+        "the row mapping holds no SQL and no driver (ARCHITECTURE.md, crates/rows):{}",
         listing(&found)
     );
     Ok(())
 }
 
 mod checks {
-    use super::{Allowed, Graph, NEEDLES, direct_violations, forbidden_paths, internal_violations};
-    use super::{needles_in, opens_with_doc_line};
+    use super::internal_violations;
+    use super::{Allowed, Graph, NOT_FOR_ROWS, ROWS, direct_violations, forbidden_paths};
 
     const WORKSPACE: &str = "\
 0orderbridge-domain v0.1.0 (/w/crates/domain)
@@ -483,21 +415,15 @@ mod checks {
     }
 
     #[test]
-    fn a_file_must_open_with_a_doc_line() {
-        assert!(opens_with_doc_line(
-            "//! What this file is for.\n\nfn main() {}\n"
-        ));
-        assert!(!opens_with_doc_line("// A plain comment.\n//! Too late.\n"));
-        assert!(!opens_with_doc_line("\n//! After a blank line.\n"));
-        assert!(!opens_with_doc_line(""));
-    }
-
-    #[test]
-    fn every_needle_is_found_with_its_line() {
-        for needle in NEEDLES {
-            let text = format!("//! A file.\nfn f() {{}}\n    {needle}\n");
-            assert_eq!(needles_in(&text), [format!("line 3: `{needle}`")]);
-        }
-        assert!(needles_in("//! Clean.\n#[test]\nfn f() {}\n").is_empty());
+    fn a_row_mapping_that_reaches_a_driver_through_another_crate_is_reported() {
+        let clean = "0orderbridge-rows v0.1.0\n1orderbridge-domain v0.1.0\n1serde_json v1.0.0\n";
+        let graph = Graph::parse(clean).expect("well formed");
+        assert!(forbidden_paths(&graph, ROWS, &NOT_FOR_ROWS).is_empty());
+        let bad = format!("{clean}1helper v0.1.0\n2sqlx-core v0.9.0\n");
+        let graph = Graph::parse(&bad).expect("well formed");
+        assert_eq!(
+            forbidden_paths(&graph, ROWS, &NOT_FOR_ROWS),
+            ["orderbridge-rows -> helper -> sqlx-core"]
+        );
     }
 }
