@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use orderbridge::config::DispatchConfig;
-use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_adm::{AdmClient, AdmConfig};
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
@@ -18,7 +18,7 @@ use orderbridge_domain::services::{
     Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
-use orderbridge_http::{AdmWebhookConfig, ApiConfig, ApiKeys, AppState, Secret};
+use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
 use orderbridge_sandbox::{AdmSandbox, AdmSandboxConfig};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -52,11 +52,7 @@ impl Harness {
             .await
             .unwrap();
         let channel = ChannelId::parse("adm").unwrap();
-        let client = AdmClient::new(AdmConfig::new(
-            adm.base_url(),
-            orderbridge_adm::Secret::new(ADM_KEY),
-        ))
-        .unwrap();
+        let client = AdmClient::new(AdmConfig::new(adm.base_url(), Secret::new(ADM_KEY))).unwrap();
         let channels = Channels::new().with(channel.clone(), client.capabilities());
         let mut marketplaces = Marketplaces::new();
         marketplaces.insert(channel.clone(), Arc::new(client));
@@ -77,21 +73,25 @@ impl Harness {
             ids.clone(),
             fast_policy(),
         );
+        let webhook = AdmWebhook::new(
+            WebhookSettings {
+                channel,
+                currency: Currency::USD,
+            },
+            WebhookAuth {
+                keys: ApiKeys::new([Secret::new(WEBHOOK_KEY)]),
+                key_header: None,
+                signing_secret: None,
+                signature_header: "x-adm-signature".to_owned(),
+            },
+            clock.clone(),
+        );
         let state = AppState {
             service,
             deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
             health: store,
             clock,
-            adm: Some(Arc::new(AdmWebhookConfig {
-                settings: WebhookSettings {
-                    channel,
-                    currency: Currency::USD,
-                },
-                keys: ApiKeys::new([Secret::new(WEBHOOK_KEY)]),
-                key_header: None,
-                signing_secret: None,
-                signature_header: "x-adm-signature".to_owned(),
-            })),
+            webhooks: Webhooks::new().with(Arc::new(webhook)),
             warehouse_keys: ApiKeys::new([Secret::new(WAREHOUSE_KEY)]),
             metrics: None,
         };

@@ -50,8 +50,9 @@ pub mod webhook;
 #[cfg(feature = "client")]
 pub use client::AdmClient;
 #[cfg(feature = "client")]
-pub use config::{AdmConfig, AdmConfigError, Secret};
+pub use config::{AdmConfig, AdmConfigError};
+pub use orderbridge_domain::values::Secret;
 pub use webhook::{
-    ALREADY_CREATED, ErrorText, SERVER_ERROR, UNAUTHORIZED, WebhookRejection, WebhookSettings,
-    created_body, parse_order,
+    ALREADY_CREATED, AdmWebhook, ErrorText, SERVER_ERROR, UNAUTHORIZED, WebhookAuth,
+    WebhookRejection, WebhookSettings, created_body, parse_order,
 };

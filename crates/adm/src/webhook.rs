@@ -6,6 +6,7 @@
 
 mod convert;
 mod dto;
+mod endpoint;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
@@ -17,6 +18,8 @@ use orderbridge_domain::values::{ChannelId, Currency};
 use serde_json::Value;
 
 use crate::model::order_id_json;
+
+pub use endpoint::{AdmWebhook, ORDERS, WebhookAuth, sign, signature_matches};
 
 /// The 400 title for any problem with `line_items` (seed 001's own wording).
 pub const INVALID_SKU_OR_QUANTITY: &str = "Invalid SKU or Quantity";
@@ -95,7 +98,7 @@ pub const SERVER_ERROR: ErrorText = ErrorText {
     message: "An error occurred on our server. Please try again later.",
 };
 
-fn error_body(error: &str, message: &str) -> Value {
+pub(crate) fn error_body(error: &str, message: &str) -> Value {
     serde_json::json!({ "error": error, "message": message })
 }
 

@@ -169,7 +169,7 @@ fn feedamp(raw: &Raw) -> Result<Option<FeedampSettings>> {
         channel(raw, "feedamp.channel")?,
         raw.required("feedamp.base_url", WHY)?,
         raw.required("feedamp.username", WHY)?,
-        orderbridge_feedamp::Secret::new(raw.required("feedamp.password", WHY)?),
+        Secret::new(raw.required("feedamp.password", WHY)?),
         raw.required("feedamp.client_id", WHY)?,
     )
     .with_new_orders_path(raw.required("feedamp.new_orders_path", WHY)?)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::Router;
 use orderbridge_adm::AdmClient;
-use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::source::OrderSource;
@@ -17,7 +17,7 @@ use orderbridge_domain::services::{
     Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
 };
 use orderbridge_feedamp::FeedampClient;
-use orderbridge_http::{AdmWebhookConfig, ApiKeys, AppState, MetricsRender, Secret};
+use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 
@@ -62,10 +62,6 @@ pub struct Parts {
     pub pollers: Vec<(String, Poller, Duration)>,
 }
 
-fn api_keys(keys: &[orderbridge_adm::Secret]) -> ApiKeys {
-    ApiKeys::new(keys.iter().map(|k| Secret::new(k.expose())))
-}
-
 /// Wires everything over `store`.
 ///
 /// # Errors
@@ -79,22 +75,25 @@ pub fn build(
     let ids: Arc<dyn IdGenerator> = Arc::new(UuidV7Ids);
     let mut channels = Channels::new();
     let mut marketplaces = Marketplaces::new();
-    let mut adm_webhook = None;
+    let mut webhooks = Webhooks::new();
 
     if let Some(adm) = &config.adm {
         let client = AdmClient::new(adm.client.clone()).context("ADM settings (adm.*)")?;
         channels = channels.with(adm.channel.clone(), client.capabilities());
         marketplaces.insert(adm.channel.clone(), Arc::new(client));
-        adm_webhook = Some(Arc::new(AdmWebhookConfig {
-            settings: WebhookSettings {
+        webhooks = webhooks.with(Arc::new(AdmWebhook::new(
+            WebhookSettings {
                 channel: adm.channel.clone(),
                 currency: adm.currency,
             },
-            keys: api_keys(&adm.webhook_keys),
-            key_header: adm.webhook_key_header.clone(),
-            signing_secret: adm.signing_secret.as_ref().map(|s| Secret::new(s.expose())),
-            signature_header: adm.signature_header.clone(),
-        }));
+            WebhookAuth {
+                keys: ApiKeys::new(adm.webhook_keys.iter().cloned()),
+                key_header: adm.webhook_key_header.clone(),
+                signing_secret: adm.signing_secret.clone(),
+                signature_header: adm.signature_header.clone(),
+            },
+            clock.clone(),
+        )));
     }
 
     let mut sources: Vec<(Arc<dyn OrderSource>, Duration, Duration)> = Vec::new();
@@ -154,8 +153,8 @@ pub fn build(
         deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
         health: store,
         clock,
-        adm: adm_webhook,
-        warehouse_keys: api_keys(&config.warehouse_keys),
+        webhooks,
+        warehouse_keys: ApiKeys::new(config.warehouse_keys.iter().cloned()),
         metrics,
     };
     Ok(Parts {

@@ -16,13 +16,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use orderbridge_adm::webhook::WebhookSettings;
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::store::Health;
 use orderbridge_domain::services::{DeliveryService, OrderService};
 
-pub use auth::{ApiKeys, Secret, sign};
 pub use error::{ApiError, ErrorBody};
+pub use orderbridge_domain::values::{ApiKeys, Secret};
+pub use routes::webhooks::Webhooks;
 
 /// Limits of the HTTP server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,22 +42,6 @@ impl Default for ApiConfig {
     }
 }
 
-/// The ADM webhook's settings.
-#[derive(Debug, Clone)]
-pub struct AdmWebhookConfig {
-    /// The channel id and currency ADM orders get.
-    pub settings: WebhookSettings,
-    /// Keys ADM may present.
-    pub keys: ApiKeys,
-    /// A header carrying the key instead of `Authorization: Bearer`, if ADM uses one.
-    pub key_header: Option<String>,
-    /// When set, every webhook must carry a base64 HMAC-SHA256 of its raw body under this
-    /// secret, in `signature_header`.
-    pub signing_secret: Option<Secret>,
-    /// The header holding the signature.
-    pub signature_header: String,
-}
-
 /// Renders the metrics registry as Prometheus text.
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 
@@ -72,8 +56,8 @@ pub struct AppState {
     pub health: Arc<dyn Health>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The ADM webhook; `None` when the ADM channel is not configured (the route answers 404).
-    pub adm: Option<Arc<AdmWebhookConfig>>,
+    /// The webhooks of the push channel accounts.
+    pub webhooks: Webhooks,
     /// Keys of the warehouse API.
     pub warehouse_keys: ApiKeys,
     /// The metrics registry, if metrics are enabled.
@@ -83,7 +67,7 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("adm", &self.adm)
+            .field("webhooks", &self.webhooks)
             .field("warehouse_keys", &self.warehouse_keys)
             .finish_non_exhaustive()
     }

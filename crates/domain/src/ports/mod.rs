@@ -5,3 +5,4 @@ pub mod clock;
 pub mod marketplace;
 pub mod source;
 pub mod store;
+pub mod webhook;

@@ -4,6 +4,7 @@ mod contact;
 mod ids;
 mod money;
 mod quantity;
+mod secret;
 pub(crate) mod text;
 mod tracking;
 
@@ -14,6 +15,7 @@ pub use ids::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use quantity::Quantity;
+pub use secret::{ApiKeys, Secret};
 pub use tracking::{Carrier, Sku, TrackingNumber, TrackingUrl};
 
 /// Why a value could not be parsed. `what` names the value (`"sku"`, `"tracking number"`), so

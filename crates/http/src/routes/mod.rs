@@ -4,7 +4,7 @@ mod deliveries;
 mod ops;
 mod orders;
 mod params;
-mod webhook;
+pub(crate) mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,7 +36,8 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
             auth::require_warehouse_key,
         ));
     OpenApiRouter::with_openapi(openapi::base())
-        .routes(routes!(webhook::adm_order))
+        .routes(routes!(webhooks::adm::adm_order))
+        .routes(routes!(webhooks::adm::adm_account_order))
         .merge(warehouse)
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
@@ -46,9 +47,14 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
 
 /// The served router.
 pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
-    // Warehouse routes need a warehouse key; the webhook checks its own key in its handler,
-    // where it also verifies the signature over the raw body.
+    // Warehouse routes need a warehouse key; a webhook's marketplace checks its own key before
+    // the body is read, and what else it signs after.
     let (router, _) = api(state.warehouse_keys.clone()).split_for_parts();
+    // Every other marketplace's webhooks, by the registry (undocumented paths).
+    let router = router.route(
+        "/webhooks/{marketplace}/{*rest}",
+        axum::routing::post(webhooks::any),
+    );
     let request_id_header = HeaderName::from_static(REQUEST_ID);
     let router = router
         .route_layer(axum::middleware::from_fn(record_metrics))

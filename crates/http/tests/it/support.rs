@@ -6,12 +6,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use orderbridge_adm::webhook::WebhookSettings;
+use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_domain::ports::store::{Health, OrderStore};
 use orderbridge_domain::services::{DeliveryService, OrderService, ServiceConfig};
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
-use orderbridge_http::{AdmWebhookConfig, ApiConfig, ApiKeys, AppState, Secret};
+use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -92,22 +92,25 @@ pub fn app_with(options: Options) -> Router {
         ServiceConfig::default(),
     );
     let deliveries = DeliveryService::new(store, clock.clone(), ids);
-    let adm = AdmWebhookConfig {
-        settings: WebhookSettings {
+    let adm = AdmWebhook::new(
+        WebhookSettings {
             channel: ChannelId::parse("adm").unwrap(),
             currency: Currency::USD,
         },
-        keys: ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)]),
-        key_header: options.key_header.map(str::to_owned),
-        signing_secret: options.signing_secret.map(Secret::new),
-        signature_header: "x-adm-signature".to_owned(),
-    };
+        WebhookAuth {
+            keys: ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)]),
+            key_header: options.key_header.map(str::to_owned),
+            signing_secret: options.signing_secret.map(Secret::new),
+            signature_header: "x-adm-signature".to_owned(),
+        },
+        clock.clone(),
+    );
     let state = AppState {
         service,
         deliveries,
         health,
         clock,
-        adm: Some(Arc::new(adm)),
+        webhooks: Webhooks::new().with(Arc::new(adm)),
         warehouse_keys: ApiKeys::new([Secret::new(WAREHOUSE_KEY)]),
         metrics: Some(Arc::new(|| {
             "# TYPE orderbridge_up gauge\norderbridge_up 1\n".to_owned()

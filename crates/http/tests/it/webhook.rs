@@ -158,13 +158,13 @@ async fn with_a_signing_secret_the_body_must_carry_its_hmac() {
         signing_secret: Some("whsec"),
         ..Options::default()
     });
-    let good = orderbridge_http::sign("whsec", SEED_ORDER.as_bytes());
+    let good = orderbridge_adm::webhook::sign("whsec", SEED_ORDER.as_bytes());
     assert_error(
         &call(&app, signed(SEED_ORDER, None)).await,
         StatusCode::UNAUTHORIZED,
         "Unauthorized Request",
     );
-    let other = orderbridge_http::sign("whsec", b"{}");
+    let other = orderbridge_adm::webhook::sign("whsec", b"{}");
     assert_error(
         &call(&app, signed(SEED_ORDER, Some(&other))).await,
         StatusCode::UNAUTHORIZED,

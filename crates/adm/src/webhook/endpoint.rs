@@ -1,0 +1,195 @@
+//! [`AdmWebhook`]: one ADM account's `orders/create` webhook behind the domain's [`Webhook`]
+//! port. It checks the key (before the body is read) and the optional HMAC signature, reads
+//! the body, ingests the order and answers exactly as seed 001 shows.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use orderbridge_domain::order::NewOrderError;
+use orderbridge_domain::ports::clock::Clock;
+use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
+use orderbridge_domain::services::{IngestError, Ingested, OrderService};
+use orderbridge_domain::values::{ApiKeys, ChannelId, Secret};
+use sha2::Sha256;
+
+use super::{
+    ALREADY_CREATED, ErrorText, INVALID_ORDER, INVALID_SKU_OR_QUANTITY, SERVER_ERROR, UNAUTHORIZED,
+    WebhookSettings, created_body, error_body, parse_order,
+};
+
+/// The event of the `orders/create` webhook: `/webhooks/adm/orders`.
+pub const ORDERS: &str = "orders";
+
+/// How one ADM account's webhook is authenticated.
+#[derive(Debug, Clone)]
+pub struct WebhookAuth {
+    /// Keys ADM may present (several during a rotation).
+    pub keys: ApiKeys,
+    /// A header carrying the key instead of `Authorization: Bearer`, if ADM uses one.
+    pub key_header: Option<String>,
+    /// When set, every call must carry a base64 HMAC-SHA256 of its raw body under this
+    /// secret, in `signature_header`.
+    pub signing_secret: Option<Secret>,
+    /// The header holding the signature.
+    pub signature_header: String,
+}
+
+/// One ADM account's inbound webhook.
+#[derive(Debug, Clone)]
+pub struct AdmWebhook {
+    settings: WebhookSettings,
+    auth: WebhookAuth,
+    clock: Arc<dyn Clock>,
+}
+
+impl AdmWebhook {
+    /// The webhook of the account `settings` names.
+    #[must_use]
+    pub fn new(settings: WebhookSettings, auth: WebhookAuth, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            settings,
+            auth,
+            clock,
+        }
+    }
+
+    fn signed(&self, headers: &Headers, body: &[u8]) -> bool {
+        let Some(secret) = &self.auth.signing_secret else {
+            return true;
+        };
+        let signature = headers.get(&self.auth.signature_header).unwrap_or_default();
+        signature_matches(secret, body, signature)
+    }
+
+    async fn create(&self, body: &[u8], orders: &OrderService) -> WebhookReply {
+        let channel = &self.settings.channel;
+        let new = match parse_order(body, &self.settings, self.clock.now()) {
+            Ok(new) => new,
+            Err(rejection) => {
+                tracing::info!(channel = %channel, error = rejection.error, reason = %rejection.message, "webhook rejected");
+                return WebhookReply::new(400, rejection.body().to_string());
+            }
+        };
+        let external_id = new.external_id.clone();
+        match orders.ingest(new).await {
+            Ok(Ingested::Created(order)) => {
+                tracing::info!(order_id = %order.id(), external_id = %external_id, channel = %channel, "order received");
+                WebhookReply {
+                    created: Some(order.id()),
+                    ..WebhookReply::new(200, created_body(&order).to_string())
+                }
+            }
+            Ok(Ingested::Duplicate(existing)) => {
+                tracing::info!(order_id = %existing, external_id = %external_id, "order already created");
+                reply(409, &ALREADY_CREATED)
+            }
+            Err(IngestError::Invalid(e @ NewOrderError::NoLines)) => WebhookReply::new(
+                400,
+                error_body(INVALID_SKU_OR_QUANTITY, &format!("line_items: {e}")).to_string(),
+            ),
+            Err(IngestError::Invalid(e)) => WebhookReply::new(
+                400,
+                error_body(INVALID_ORDER, &format!("line_items: {e}")).to_string(),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, external_id = %external_id, "could not store a webhook order");
+                reply(500, &SERVER_ERROR)
+            }
+        }
+    }
+}
+
+fn reply(status: u16, text: &ErrorText) -> WebhookReply {
+    WebhookReply::new(status, text.body().to_string())
+}
+
+#[async_trait]
+impl Webhook for AdmWebhook {
+    fn marketplace(&self) -> &str {
+        "adm"
+    }
+
+    fn channel(&self) -> &ChannelId {
+        &self.settings.channel
+    }
+
+    fn authenticate(&self, headers: &Headers) -> Result<(), WebhookReply> {
+        let presented = headers.bearer().or_else(|| {
+            self.auth
+                .key_header
+                .as_deref()
+                .and_then(|name| headers.get(name))
+        });
+        match presented {
+            Some(key) if self.auth.keys.accepts(key) => Ok(()),
+            _ => Err(reply(401, &UNAUTHORIZED)),
+        }
+    }
+
+    async fn receive(
+        &self,
+        event: &str,
+        headers: &Headers,
+        body: &[u8],
+        orders: &OrderService,
+    ) -> WebhookReply {
+        if event != ORDERS {
+            let message = format!("ADM has no webhook event `{event}` (only `{ORDERS}`)");
+            return WebhookReply::new(404, error_body("Not Found", &message).to_string());
+        }
+        if !self.signed(headers, body) {
+            tracing::warn!(channel = %self.settings.channel, "webhook signature missing or wrong");
+            return reply(401, &UNAUTHORIZED);
+        }
+        self.create(body, orders).await
+    }
+}
+
+/// Checks `signature` (base64 of HMAC-SHA256 over `body` with `secret`) in constant time.
+#[must_use]
+pub fn signature_matches(secret: &Secret, body: &[u8], signature: &str) -> bool {
+    let Ok(expected) = STANDARD.decode(signature.trim()) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+/// The base64 HMAC-SHA256 signature of `body`, as ADM (or a test, or the sandbox) computes it.
+#[must_use]
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(body);
+            STANDARD.encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use orderbridge_domain::values::Secret;
+
+    use super::{sign, signature_matches};
+
+    #[test]
+    fn a_signature_matches_only_its_body_and_secret() {
+        let secret = Secret::new("whsec");
+        let signature = sign("whsec", b"{\"a\":1}");
+        assert!(signature_matches(&secret, b"{\"a\":1}", &signature));
+        assert!(!signature_matches(&secret, b"{\"a\":2}", &signature));
+        assert!(!signature_matches(
+            &Secret::new("other"),
+            b"{\"a\":1}",
+            &signature
+        ));
+        assert!(!signature_matches(&secret, b"{\"a\":1}", "not base64!"));
+    }
+}

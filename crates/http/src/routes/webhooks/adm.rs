@@ -1,0 +1,62 @@
+//! ADM's `orders/create` webhook in the OpenAPI document: `/webhooks/adm/orders` for a sole ADM
+//! account, `/webhooks/adm/{channel}/orders` for each of several. The `orderbridge-adm` crate
+//! answers them exactly as ADM's documentation shows: 200 with the created order's lines, 400,
+//! 401, 409, 500.
+
+use axum::extract::{Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use orderbridge_adm::webhook::ORDERS;
+
+use super::deliver;
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+
+const MARKETPLACE: &str = "adm";
+
+/// Receives a new order from the sole ADM account. It is stored durably before the answer.
+#[utoipa::path(post, path = "/webhooks/adm/orders", tag = "adm",
+    security(("adm_key" = [])),
+    request_body(content = serde_json::Value, description = "ADM's orders/create payload", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored: the order id and its lines", body = serde_json::Value),
+        (status = 400, description = "Invalid SKU or Quantity, malformed JSON, or another invalid field", body = ErrorBody),
+        (status = 401, description = "Unauthorized Request", body = ErrorBody),
+        (status = 404, description = "No ADM account, or several (then use the channel's path)", body = ErrorBody),
+        (status = 409, description = "Order Already Created", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 500, description = "Server Error", body = ErrorBody),
+    ))]
+pub(crate) async fn adm_order(State(state): State<AppState>, request: Request) -> Response {
+    let Some(hook) = state.webhooks.sole(MARKETPLACE).cloned() else {
+        return ApiError::not_found("the ADM channel").into_response();
+    };
+    deliver(&state, &hook, ORDERS, request).await
+}
+
+/// Receives a new order from the ADM account `channel`. It is stored durably before the
+/// answer.
+#[utoipa::path(post, path = "/webhooks/adm/{channel}/orders", tag = "adm",
+    security(("adm_key" = [])),
+    params(("channel" = String, Path, description = "The ADM account's channel id")),
+    request_body(content = serde_json::Value, description = "ADM's orders/create payload", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored: the order id and its lines", body = serde_json::Value),
+        (status = 400, description = "Invalid SKU or Quantity, malformed JSON, or another invalid field", body = ErrorBody),
+        (status = 401, description = "Unauthorized Request", body = ErrorBody),
+        (status = 404, description = "No ADM account with this channel id", body = ErrorBody),
+        (status = 409, description = "Order Already Created", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 500, description = "Server Error", body = ErrorBody),
+    ))]
+pub(crate) async fn adm_account_order(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    request: Request,
+) -> Response {
+    let Some(hook) = state.webhooks.account(MARKETPLACE, &channel).cloned() else {
+        return ApiError::not_found(&format!("the ADM channel {channel:?}")).into_response();
+    };
+    deliver(&state, &hook, ORDERS, request).await
+}
