@@ -106,6 +106,21 @@ fn id() -> Uuid {
 /// cancelled, one unit of A refunded.
 #[must_use]
 pub fn sample_order(channel: &str) -> Order {
+    let mut order = Order::create(
+        new_sample_order(channel),
+        OrderId::from_uuid(id()),
+        EventId::from_uuid(id()),
+        at(),
+    )
+    .unwrap();
+    ship_sample(&mut order);
+    cancel_sample(&mut order);
+    refund_sample(&mut order);
+    order
+}
+
+/// The sample order as received: two units of A and one of B.
+fn new_sample_order(channel: &str) -> NewOrder {
     let line = |sku: &str, quantity: u32, external: &str| NewLine {
         sku: Sku::parse(sku).unwrap(),
         quantity: Quantity::new(quantity).unwrap(),
@@ -115,7 +130,7 @@ pub fn sample_order(channel: &str) -> Order {
         external_line_id: Some(external.to_owned()),
         title: Some(format!("Product {sku}")),
     };
-    let new = NewOrder {
+    NewOrder {
         channel: ChannelId::parse(channel).unwrap(),
         external_id: ExternalOrderId::parse("450789469").unwrap(),
         currency: Currency::USD,
@@ -130,14 +145,11 @@ pub fn sample_order(channel: &str) -> Order {
         },
         lines: vec![line("SKU-A", 2, "L-1"), line("SKU-B", 1, "L-2")],
         raw_payload: None,
-    };
-    let mut order = Order::create(
-        new,
-        OrderId::from_uuid(id()),
-        EventId::from_uuid(id()),
-        at(),
-    )
-    .unwrap();
+    }
+}
+
+/// Ships both units of A in one package.
+fn ship_sample(order: &mut Order) {
     let shipment = FulfillmentRequest {
         tracking_number: TrackingNumber::parse("1ZKIT0001").unwrap(),
         carrier: Some(Carrier::parse("UPS").unwrap()),
@@ -153,6 +165,10 @@ pub fn sample_order(channel: &str) -> Order {
             at(),
         )
         .unwrap();
+}
+
+/// Cancels the unit of B.
+fn cancel_sample(order: &mut Order) {
     let cancellation = CancellationRequest {
         reason: CancelReason::OutOfStock,
         scope: CancelScope::Lines(vec![(
@@ -169,6 +185,10 @@ pub fn sample_order(channel: &str) -> Order {
             at(),
         )
         .unwrap();
+}
+
+/// Refunds one unit of A.
+fn refund_sample(order: &mut Order) {
     let refund = RefundRequest {
         reference: None,
         reason: RefundReason::CustomerReturn,
@@ -187,7 +207,6 @@ pub fn sample_order(channel: &str) -> Order {
             at(),
         )
         .unwrap();
-    order
 }
 
 /// Makes one call on the sample order.

@@ -6,7 +6,7 @@ use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::ports::store::{
     AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, LeaseError, Store,
 };
-use orderbridge_domain::values::{ChannelId, FulfillmentId, LineNo, RefundId};
+use orderbridge_domain::values::{ChannelId, DeliveryId, FulfillmentId, LineNo, RefundId};
 use uuid::Uuid;
 
 use crate::fixtures::{at, create, event, id, insert, sample};
@@ -234,7 +234,15 @@ pub async fn skipped_channels_are_not_claimed(store: &dyn Store) {
     assert_eq!(claimed[0].delivery.channel.as_str(), "adm");
 }
 
-pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dyn Store) {
+/// Three orders, M-1 to M-3, each with a claimed confirmation, and one completion per order:
+/// the first delivered, the second under a forged (lost) lease, the third to retry.
+struct ThreeCompletions {
+    orders: [Order; 3],
+    deliveries: [DeliveryId; 3],
+    completions: [Completion; 3],
+}
+
+async fn three_completions(store: &dyn Store) -> ThreeCompletions {
     let first = queued(store, "M-1", 0, &[DeliveryKind::Confirm]).await;
     let second = queued(store, "M-2", 1, &[DeliveryKind::Confirm]).await;
     let third = queued(store, "M-3", 2, &[DeliveryKind::Confirm]).await;
@@ -268,31 +276,37 @@ pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dy
             event: event(EventType::DeliveryFailed, 11, "third failed"),
         },
     ];
+    let deliveries = [
+        of(&first).delivery.id,
+        of(&second).delivery.id,
+        of(&third).delivery.id,
+    ];
+    ThreeCompletions {
+        orders: [first, second, third],
+        deliveries,
+        completions,
+    }
+}
+
+pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dyn Store) {
+    let ThreeCompletions {
+        orders: [first, second, third],
+        deliveries: [first_delivery, second_delivery, third_delivery],
+        completions,
+    } = three_completions(store).await;
     let recorded = store.complete_many(&completions).await.unwrap();
     assert_eq!(recorded, [true, false, true], "in the order given");
 
-    let row = store
-        .delivery(of(&first).delivery.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = store.delivery(first_delivery).await.unwrap().unwrap();
     assert_eq!((row.state, row.attempts), (DeliveryState::Delivered, 1));
     assert_eq!(row.remote_ref.as_deref(), Some("R11"));
-    let row = store
-        .delivery(of(&second).delivery.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = store.delivery(second_delivery).await.unwrap().unwrap();
     assert_eq!(
         (row.state, row.attempts),
         (DeliveryState::Pending, 0),
         "a lost lease writes nothing"
     );
-    let row = store
-        .delivery(of(&third).delivery.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = store.delivery(third_delivery).await.unwrap().unwrap();
     assert_eq!((row.state, row.attempts), (DeliveryState::Pending, 1));
     assert_eq!(row.next_attempt_at, at(100));
     assert_eq!(row.last_error.as_deref(), Some("HTTP 503"));

@@ -80,69 +80,15 @@ impl Order {
         if record.lines.is_empty() {
             return Err(corrupt("no lines".to_owned()));
         }
-        let mut lines: Vec<LineItem> = record
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(index, line)| LineItem {
-                no: LineNo::from_index(index),
-                sku: line.sku.clone(),
-                quantity: line.quantity,
-                unit_price: line.unit_price,
-                total_discount: line.total_discount,
-                total_tax: line.total_tax,
-                external_line_id: line.external_line_id.clone(),
-                title: line.title.clone(),
-                shipped: 0,
-                cancelled: 0,
-                refunded: 0,
-            })
-            .collect();
-
-        let mut tally = |allocations: &[LineAllocation], shipped: bool| -> Result<(), String> {
-            for allocation in allocations {
-                let line = lines
-                    .get_mut(allocation.line.index())
-                    .filter(|l| l.sku == allocation.sku)
-                    .ok_or_else(|| {
-                        format!("no line {} with SKU {}", allocation.line, allocation.sku)
-                    })?;
-                let count = if shipped {
-                    &mut line.shipped
-                } else {
-                    &mut line.cancelled
-                };
-                *count = count.saturating_add(allocation.quantity.get());
-                if u64::from(line.shipped) + u64::from(line.cancelled)
-                    > u64::from(line.quantity.get())
-                {
-                    return Err(format!(
-                        "line {} has more units settled than ordered",
-                        line.no
-                    ));
-                }
-            }
-            Ok(())
-        };
+        let mut lines = restore_lines(&record.lines);
         for fulfillment in &record.fulfillments {
-            tally(&fulfillment.lines, true).map_err(corrupt)?;
+            tally_settled(&mut lines, &fulfillment.lines, Settled::Shipped).map_err(corrupt)?;
         }
         for cancellation in &record.cancellations {
-            tally(&cancellation.lines, false).map_err(corrupt)?;
+            tally_settled(&mut lines, &cancellation.lines, Settled::Cancelled).map_err(corrupt)?;
         }
         for refund in &record.refunds {
-            for refunded in &refund.lines {
-                let line = lines
-                    .get_mut(refunded.line.index())
-                    .ok_or_else(|| corrupt(format!("refund of unknown line {}", refunded.line)))?;
-                line.refunded = line.refunded.saturating_add(refunded.quantity);
-                if line.refunded > line.quantity.get() {
-                    return Err(corrupt(format!(
-                        "line {} refunds more than ordered",
-                        line.no
-                    )));
-                }
-            }
+            tally_refunded(&mut lines, refund).map_err(corrupt)?;
         }
         let saved = Saved {
             fulfillments: record.fulfillments.len(),
@@ -211,4 +157,74 @@ impl Order {
             raw_payload: self.raw_payload.clone(),
         }
     }
+}
+
+/// The stored lines numbered in order, their tallies at zero.
+fn restore_lines(records: &[LineRecord]) -> Vec<LineItem> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(index, line)| LineItem {
+            no: LineNo::from_index(index),
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            total_discount: line.total_discount,
+            total_tax: line.total_tax,
+            external_line_id: line.external_line_id.clone(),
+            title: line.title.clone(),
+            shipped: 0,
+            cancelled: 0,
+            refunded: 0,
+        })
+        .collect()
+}
+
+/// Which tally an allocation adds to.
+#[derive(Debug, Clone, Copy)]
+enum Settled {
+    Shipped,
+    Cancelled,
+}
+
+/// Adds a shipment's or a cancellation's allocations to the line tallies, checking that each
+/// names a line with its SKU and that no line settles more units than were ordered (rule 2).
+fn tally_settled(
+    lines: &mut [LineItem],
+    allocations: &[LineAllocation],
+    settled: Settled,
+) -> Result<(), String> {
+    for allocation in allocations {
+        let line = lines
+            .get_mut(allocation.line.index())
+            .filter(|l| l.sku == allocation.sku)
+            .ok_or_else(|| format!("no line {} with SKU {}", allocation.line, allocation.sku))?;
+        let count = match settled {
+            Settled::Shipped => &mut line.shipped,
+            Settled::Cancelled => &mut line.cancelled,
+        };
+        *count = count.saturating_add(allocation.quantity.get());
+        if u64::from(line.shipped) + u64::from(line.cancelled) > u64::from(line.quantity.get()) {
+            return Err(format!(
+                "line {} has more units settled than ordered",
+                line.no
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Adds a refund's units to the line tallies, checking that each names a known line and that
+/// no line refunds more units than were ordered (rule 7).
+fn tally_refunded(lines: &mut [LineItem], refund: &Refund) -> Result<(), String> {
+    for refunded in &refund.lines {
+        let line = lines
+            .get_mut(refunded.line.index())
+            .ok_or_else(|| format!("refund of unknown line {}", refunded.line))?;
+        line.refunded = line.refunded.saturating_add(refunded.quantity);
+        if line.refunded > line.quantity.get() {
+            return Err(format!("line {} refunds more than ordered", line.no));
+        }
+    }
+    Ok(())
 }

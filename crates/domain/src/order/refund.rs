@@ -267,6 +267,20 @@ impl Order {
         event_id: EventId,
         now: DateTime<Utc>,
     ) -> Result<Refunded, RefundError> {
+        let lines = self.refund_lines(request)?;
+        if let Some(replayed) = self.refund_replay(request.reference.as_ref(), &lines) {
+            return replayed;
+        }
+        self.check_refund_quantities(&lines)?;
+        self.check_refund_paid(&lines)?;
+        // Checked: nothing below can fail.
+        self.apply_refund(request, lines, id, event_id, now);
+        Ok(Refunded::Created(id))
+    }
+
+    /// The request's lines checked one by one, in the order given: each line known, listed
+    /// once, in the order's currency and more than zero.
+    fn refund_lines(&self, request: &RefundRequest) -> Result<Vec<RefundLine>, RefundError> {
         if request.lines.is_empty() {
             return Err(RefundError::NoLines);
         }
@@ -294,19 +308,31 @@ impl Order {
                 amount: wanted.amount.amount(),
             });
         }
-        if let Some(reference) = &request.reference
-            && let Some(existing) = self
-                .refunds
-                .iter()
-                .find(|r| r.reference.as_ref() == Some(reference))
-        {
-            return if existing.lines == lines {
-                Ok(Refunded::Replayed(existing.id))
-            } else {
-                Err(RefundError::ReferenceConflict(reference.clone()))
-            };
-        }
-        for wanted in &lines {
+        Ok(lines)
+    }
+
+    /// The outcome when `reference` is already used on this order: a replay when the lines
+    /// are the same, a conflict otherwise. None for a new reference or none.
+    fn refund_replay(
+        &self,
+        reference: Option<&RefundReference>,
+        lines: &[RefundLine],
+    ) -> Option<Result<Refunded, RefundError>> {
+        let reference = reference?;
+        let existing = self
+            .refunds
+            .iter()
+            .find(|r| r.reference.as_ref() == Some(reference))?;
+        Some(if existing.lines == lines {
+            Ok(Refunded::Replayed(existing.id))
+        } else {
+            Err(RefundError::ReferenceConflict(reference.clone()))
+        })
+    }
+
+    /// No line would have more units refunded than were ordered.
+    fn check_refund_quantities(&self, lines: &[RefundLine]) -> Result<(), RefundError> {
+        for wanted in lines {
             let Some(line) = self.line(wanted.line) else {
                 return Err(RefundError::UnknownLine(wanted.line));
             };
@@ -320,6 +346,11 @@ impl Order {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// The order would not have more refunded than was paid.
+    fn check_refund_paid(&self, lines: &[RefundLine]) -> Result<(), RefundError> {
         let requested = lines
             .iter()
             .fold(Decimal::ZERO, |sum, l| sum.saturating_add(l.amount));
@@ -332,7 +363,18 @@ impl Order {
                 requested,
             });
         }
-        // Checked: nothing below can fail.
+        Ok(())
+    }
+
+    /// Records a checked refund: line tallies, the refund, and its history entry.
+    fn apply_refund(
+        &mut self,
+        request: &RefundRequest,
+        lines: Vec<RefundLine>,
+        id: RefundId,
+        event_id: EventId,
+        now: DateTime<Utc>,
+    ) {
         for wanted in &lines {
             if let Some(line) = self.lines.get_mut(wanted.line.index()) {
                 line.refunded += wanted.quantity;
@@ -361,7 +403,6 @@ impl Order {
             Some(id.as_uuid()),
             detail,
         );
-        Ok(Refunded::Created(id))
     }
 
     /// One refund by id.
