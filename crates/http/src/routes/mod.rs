@@ -3,7 +3,6 @@
 mod deliveries;
 mod ops;
 mod orders;
-mod params;
 mod webhook;
 
 use axum::Router;
