@@ -7,10 +7,10 @@ use orderbridge_domain::ports::store::DeliveryQuery;
 use orderbridge_domain::values::{DeliveryId, OrderId};
 
 use crate::AppState;
+use crate::dto::fields::{invalid, limit};
 use crate::dto::{self, DeliveriesQuery, DeliveryOut, DeliveryPageOut};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
-use crate::routes::params::{invalid, limit};
 
 fn delivery_id(field: &str, raw: &str) -> Result<DeliveryId, ApiError> {
     DeliveryId::parse(raw)
@@ -63,7 +63,7 @@ pub(crate) async fn list_deliveries(
 
 /// Puts a parked (dead) delivery back in the queue, due now.
 #[utoipa::path(post, path = "/v1/deliveries/{id}/retry", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "The delivery's id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "The delivery's id")),
     responses(
         (status = 200, description = "Queued again", body = DeliveryOut),
         (status = 400, description = "The id is not a UUID", body = ErrorBody),

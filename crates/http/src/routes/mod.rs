@@ -3,7 +3,6 @@
 mod deliveries;
 mod ops;
 mod orders;
-mod params;
 pub(crate) mod webhooks;
 
 use axum::Router;

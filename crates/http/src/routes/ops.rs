@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::dto::HealthOut;
+use crate::dto::enums::HealthStatus;
 use crate::error::{ApiError, ErrorBody};
 
 /// The process is up.
@@ -15,7 +16,7 @@ use crate::error::{ApiError, ErrorBody};
     responses((status = 200, description = "Up", body = HealthOut)))]
 pub(crate) async fn healthz() -> Json<HealthOut> {
     Json(HealthOut {
-        status: "ok".to_owned(),
+        status: HealthStatus::Ok,
     })
 }
 
@@ -26,7 +27,7 @@ pub(crate) async fn healthz() -> Json<HealthOut> {
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     match state.health.ping().await {
         Ok(()) => Json(HealthOut {
-            status: "ready".to_owned(),
+            status: HealthStatus::Ready,
         })
         .into_response(),
         Err(e) => {

@@ -6,25 +6,18 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::DateTime;
-use orderbridge_domain::order::OrderStatus;
-use orderbridge_domain::order::{
-    CancelReason, CancelScope, CancellationRequest, Fulfilled, FulfillmentRequest, Order,
-    RefundLineRequest, RefundReason, RefundReference, RefundRequest, Refunded,
-};
+use orderbridge_domain::order::{Fulfilled, Order, OrderStatus, Refunded};
 use orderbridge_domain::ports::store::{DeliveryQuery, OrderCursor, OrderQuery};
-use orderbridge_domain::values::{
-    Carrier, ChannelId, Currency, ExternalOrderId, LineNo, Money, OrderId, TrackingNumber,
-    TrackingUrl,
-};
+use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 
 use crate::AppState;
+use crate::dto::fields::{invalid, limit, time};
 use crate::dto::{
     self, CancellationIn, CancellationRecordedOut, FulfillmentIn, FulfillmentRecordedOut,
     OrderDetailOut, OrderPageOut, OrdersQuery, RefundIn, RefundRecordedOut,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JsonBody, QueryParams};
-use crate::routes::params::{invalid, limit, sku_quantities, time};
 
 fn order_id(raw: &str) -> Result<OrderId, ApiError> {
     OrderId::parse(raw).map_err(|_| ApiError::bad_request("Invalid Request", "id: expected a UUID"))
@@ -125,7 +118,7 @@ pub(crate) async fn list_orders(
 /// One order with its lines, shipments and their delivery state, cancellations, refunds and
 /// history.
 #[utoipa::path(get, path = "/v1/orders/{id}", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "orderbridge's order id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "orderbridge's order id")),
     responses(
         (status = 200, description = "The order", body = OrderDetailOut),
         (status = 400, description = "The id is not a UUID", body = ErrorBody),
@@ -149,7 +142,7 @@ pub(crate) async fn get_order(
 /// Records one package. The same tracking number with the same lines again is answered 200
 /// with the shipment already recorded.
 #[utoipa::path(post, path = "/v1/orders/{id}/fulfillments", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "orderbridge's order id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "orderbridge's order id")),
     request_body = FulfillmentIn,
     responses(
         (status = 201, description = "Recorded, and queued for the marketplace", body = FulfillmentRecordedOut),
@@ -165,26 +158,7 @@ pub(crate) async fn create_fulfillment(
     JsonBody(body): JsonBody<FulfillmentIn>,
 ) -> Result<(StatusCode, Json<FulfillmentRecordedOut>), ApiError> {
     let id = order_id(&id)?;
-    let request = FulfillmentRequest {
-        tracking_number: TrackingNumber::parse(&body.tracking_number)
-            .map_err(invalid("tracking_number"))?,
-        carrier: body
-            .carrier
-            .as_deref()
-            .map(|c| Carrier::parse(c).map_err(invalid("carrier")))
-            .transpose()?,
-        tracking_url: body
-            .tracking_url
-            .as_deref()
-            .map(|u| TrackingUrl::parse(u).map_err(invalid("tracking_url")))
-            .transpose()?,
-        lines: sku_quantities(&body.line_items)?,
-        shipped_at: body
-            .shipped_at
-            .as_deref()
-            .map(|t| time("shipped_at", t))
-            .transpose()?,
-    };
+    let request = body.to_request()?;
     let recorded = state.service.record_fulfillment(id, &request).await?;
     let fulfillment = recorded
         .order
@@ -205,7 +179,7 @@ pub(crate) async fn create_fulfillment(
         Json(FulfillmentRecordedOut {
             replayed,
             fulfillment: dto::fulfillment(fulfillment, &deliveries),
-            order_status: recorded.order.status().as_str().to_owned(),
+            order_status: recorded.order.status().into(),
             units: dto::order_units(&recorded.order),
         }),
     ))
@@ -213,7 +187,7 @@ pub(crate) async fn create_fulfillment(
 
 /// Cancels units, or everything not yet shipped when `line_items` is left out.
 #[utoipa::path(post, path = "/v1/orders/{id}/cancellations", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "orderbridge's order id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "orderbridge's order id")),
     request_body = CancellationIn,
     responses(
         (status = 201, description = "Recorded", body = CancellationRecordedOut),
@@ -228,14 +202,7 @@ pub(crate) async fn create_cancellation(
     JsonBody(body): JsonBody<CancellationIn>,
 ) -> Result<(StatusCode, Json<CancellationRecordedOut>), ApiError> {
     let id = order_id(&id)?;
-    let request = CancellationRequest {
-        reason: CancelReason::parse(body.reason.trim()).map_err(invalid("reason"))?,
-        scope: match &body.line_items {
-            None => CancelScope::WholeOrder,
-            Some(items) => CancelScope::Lines(sku_quantities(items)?),
-        },
-        note: body.note.clone(),
-    };
+    let request = body.to_request()?;
     let cancelled = state.service.cancel(id, &request).await?;
     let cancellation = cancelled
         .order
@@ -246,7 +213,7 @@ pub(crate) async fn create_cancellation(
         StatusCode::CREATED,
         Json(CancellationRecordedOut {
             cancellation: dto::cancellation(cancellation),
-            order_status: cancelled.order.status().as_str().to_owned(),
+            order_status: cancelled.order.status().into(),
             units: dto::order_units(&cancelled.order),
         }),
     ))
@@ -254,7 +221,7 @@ pub(crate) async fn create_cancellation(
 
 /// Records a refund, per order line.
 #[utoipa::path(post, path = "/v1/orders/{id}/refunds", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "orderbridge's order id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "orderbridge's order id")),
     request_body = RefundIn,
     responses(
         (status = 201, description = "Recorded", body = RefundRecordedOut),
@@ -275,47 +242,7 @@ pub(crate) async fn create_refund(
         .order(id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("order {id}")))?;
-    let currency = match body.currency.as_deref() {
-        Some(c) => Currency::parse(c).map_err(invalid("currency"))?,
-        None => order.currency(),
-    };
-    let lines = body
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let line = u32::try_from(l.line)
-                .ok()
-                .and_then(|n| LineNo::new(n).ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Invalid Refund",
-                        format!("lines[{i}].line: must be a line number from 1"),
-                    )
-                })?;
-            let quantity = u32::try_from(l.quantity).map_err(|_| {
-                ApiError::bad_request(
-                    "Invalid Refund",
-                    format!("lines[{i}].quantity: must be 0 or more"),
-                )
-            })?;
-            Ok(RefundLineRequest {
-                line,
-                quantity,
-                amount: Money::new(l.amount, currency),
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let request = RefundRequest {
-        reference: body
-            .reference
-            .as_deref()
-            .map(|r| RefundReference::parse(r).map_err(invalid("reference")))
-            .transpose()?,
-        reason: RefundReason::parse(body.reason.trim()).map_err(invalid("reason"))?,
-        note: body.note.clone(),
-        lines,
-    };
+    let request = body.to_request(order.currency())?;
     let recorded = state.service.refund(id, &request).await?;
     let refund = recorded
         .order
