@@ -10,7 +10,7 @@ use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_feedamp::FeedampConfig;
 use orderbridge_http::ApiConfig;
 
-use crate::settings::Raw;
+use crate::settings::{AdmAccount, FeedampAccount, Loaded};
 
 /// Where orders are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct DispatchConfig {
     pub policy: RetryPolicy,
 }
 
-/// The ADM channel's settings.
+/// One ADM account's settings.
 #[derive(Debug, Clone)]
 pub struct AdmSettings {
     /// Its channel id.
@@ -67,7 +67,7 @@ pub struct AdmSettings {
     pub client: AdmConfig,
 }
 
-/// The FeedAMP channel's settings.
+/// One FeedAMP account's settings.
 #[derive(Debug, Clone)]
 pub struct FeedampSettings {
     /// The client (and order source).
@@ -99,110 +99,255 @@ pub struct Config {
     pub max_update_attempts: u32,
     /// The dispatcher.
     pub dispatch: DispatchConfig,
-    /// ADM, when configured.
-    pub adm: Option<AdmSettings>,
-    /// FeedAMP, when configured.
-    pub feedamp: Option<FeedampSettings>,
+    /// The ADM accounts.
+    pub adm: Vec<AdmSettings>,
+    /// The FeedAMP accounts.
+    pub feedamp: Vec<FeedampSettings>,
 }
 
-fn secs(raw: &Raw, key: &str, min: u64) -> Result<Duration> {
-    Ok(Duration::from_secs(raw.number(key, min)?))
-}
-
-fn u32_of(raw: &Raw, key: &str, min: u64) -> Result<u32> {
-    let n = raw.number(key, min)?;
-    u32::try_from(n).with_context(|| format!("{}: {n} is too large", raw.origin(key)))
-}
-
-fn channel(raw: &Raw, key: &str) -> Result<ChannelId> {
-    raw.parsed(
-        key,
-        "a channel id (lowercase letters, digits, - and _)",
-        |v| ChannelId::parse(v).ok(),
-    )?
-    .with_context(|| format!("{} is required", raw.origin(key)))
-}
-
-fn adm(raw: &Raw) -> Result<Option<AdmSettings>> {
-    if !raw.any_set("adm.") {
-        return Ok(None);
+fn at_least(loaded: &Loaded, key: &str, value: u64, min: u64) -> Result<u64> {
+    if value < min {
+        bail!(
+            "{}: expected a whole number of at least {min}, got {value}",
+            loaded.origin(key)
+        );
     }
-    const WHY: &str = "when ADM is enabled (any adm. setting is set)";
-    let webhook_keys: Vec<Secret> = raw
-        .list("adm.webhook_keys")
-        .into_iter()
+    Ok(value)
+}
+
+fn secs(loaded: &Loaded, key: &str, value: u64, min: u64) -> Result<Duration> {
+    Ok(Duration::from_secs(at_least(loaded, key, value, min)?))
+}
+
+fn count32(loaded: &Loaded, key: &str, value: u32, min: u32) -> Result<u32> {
+    at_least(loaded, key, u64::from(value), u64::from(min))?;
+    Ok(value)
+}
+
+fn channel(loaded: &Loaded, key: &str, value: &str) -> Result<ChannelId> {
+    ChannelId::parse(value).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: expected a channel id (lowercase letters, digits, - and _), got {value:?}",
+            loaded.origin(key)
+        )
+    })
+}
+
+fn required<'a>(loaded: &Loaded, key: &str, value: Option<&'a str>, why: &str) -> Result<&'a str> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("{} is required {why}", loaded.origin(key)))
+}
+
+fn secrets(values: &[String]) -> Vec<Secret> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
         .map(Secret::new)
-        .collect();
+        .collect()
+}
+
+fn adm(loaded: &Loaded, index: usize, account: &AdmAccount) -> Result<AdmSettings> {
+    const WHY: &str = "when ADM is enabled (any adm. setting is set)";
+    let key = |field: &str| format!("adm[{index}].{field}");
+    let webhook_keys = secrets(&account.webhook_keys);
     if webhook_keys.is_empty() {
-        bail!("{} is required {WHY}", raw.origin("adm.webhook_keys"));
+        bail!("{} is required {WHY}", loaded.origin(&key("webhook_keys")));
     }
-    let base_url = raw.required("adm.base_url", WHY)?;
-    let api_key = Secret::new(raw.required("adm.api_key", WHY)?);
+    let base_url = required(loaded, &key("base_url"), account.base_url.as_deref(), WHY)?;
+    let api_key = Secret::new(required(
+        loaded,
+        &key("api_key"),
+        account.api_key.as_deref(),
+        WHY,
+    )?);
     let mut client = AdmConfig::new(base_url, api_key)
-        .with_fulfillment_path(raw.required("adm.fulfillment_path", WHY)?)
-        .with_connect_timeout(secs(raw, "adm.connect_timeout_secs", 1)?)
-        .with_request_timeout(secs(raw, "adm.request_timeout_secs", 1)?);
-    if let Some(header) = raw.get("adm.api_key_header") {
+        .with_fulfillment_path(&account.fulfillment_path)
+        .with_connect_timeout(secs(
+            loaded,
+            &key("connect_timeout_secs"),
+            account.connect_timeout_secs,
+            1,
+        )?)
+        .with_request_timeout(secs(
+            loaded,
+            &key("request_timeout_secs"),
+            account.request_timeout_secs,
+            1,
+        )?);
+    if let Some(header) = account.api_key_header.as_deref().filter(|h| !h.is_empty()) {
         client = client.with_api_key_header(header);
     }
-    Ok(Some(AdmSettings {
-        channel: channel(raw, "adm.channel")?,
-        currency: raw
-            .parsed("adm.currency", "a three-letter currency code", |v| {
-                Currency::parse(v).ok()
-            })?
-            .with_context(|| format!("{} is required", raw.origin("adm.currency")))?,
+    let currency = Currency::parse(&account.currency).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: expected a three-letter currency code, got {:?}",
+            loaded.origin(&key("currency")),
+            account.currency
+        )
+    })?;
+    Ok(AdmSettings {
+        channel: channel(loaded, &key("channel"), &account.channel)?,
+        currency,
         webhook_keys,
-        webhook_key_header: raw.get("adm.webhook_key_header").map(str::to_owned),
-        signing_secret: raw.get("adm.signing_secret").map(Secret::new),
-        signature_header: raw.required("adm.signature_header", WHY)?.to_owned(),
+        webhook_key_header: account.webhook_key_header.clone().filter(|h| !h.is_empty()),
+        signing_secret: account
+            .signing_secret
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Secret::new),
+        signature_header: account.signature_header.clone(),
         client,
-    }))
+    })
 }
 
-fn feedamp(raw: &Raw) -> Result<Option<FeedampSettings>> {
-    if !raw.any_set("feedamp.") {
-        return Ok(None);
-    }
+fn feedamp(loaded: &Loaded, index: usize, account: &FeedampAccount) -> Result<FeedampSettings> {
     const WHY: &str = "when FeedAMP is enabled (any feedamp. setting is set)";
+    let key = |field: &str| format!("feedamp[{index}].{field}");
+    let text = |field: &str, value: &Option<String>| -> Result<String> {
+        required(loaded, &key(field), value.as_deref(), WHY).map(str::to_owned)
+    };
     let mut client = FeedampConfig::new(
-        channel(raw, "feedamp.channel")?,
-        raw.required("feedamp.base_url", WHY)?,
-        raw.required("feedamp.username", WHY)?,
-        Secret::new(raw.required("feedamp.password", WHY)?),
-        raw.required("feedamp.client_id", WHY)?,
+        channel(loaded, &key("channel"), &account.channel)?,
+        text("base_url", &account.base_url)?,
+        text("username", &account.username)?,
+        Secret::new(text("password", &account.password)?),
+        text("client_id", &account.client_id)?,
     )
-    .with_new_orders_path(raw.required("feedamp.new_orders_path", WHY)?)
-    .with_page_limit(u32_of(raw, "feedamp.page_limit", 1)?)
-    .with_requests_per_second(u32_of(raw, "feedamp.requests_per_second", 1)?)
-    .with_connect_timeout(secs(raw, "feedamp.connect_timeout_secs", 1)?)
-    .with_request_timeout(secs(raw, "feedamp.request_timeout_secs", 1)?);
-    if let Some(carrier) = raw.get("feedamp.default_carrier") {
+    .with_new_orders_path(&account.new_orders_path)
+    .with_page_limit(count32(loaded, &key("page_limit"), account.page_limit, 1)?)
+    .with_requests_per_second(count32(
+        loaded,
+        &key("requests_per_second"),
+        account.requests_per_second,
+        1,
+    )?)
+    .with_connect_timeout(secs(
+        loaded,
+        &key("connect_timeout_secs"),
+        account.connect_timeout_secs,
+        1,
+    )?)
+    .with_request_timeout(secs(
+        loaded,
+        &key("request_timeout_secs"),
+        account.request_timeout_secs,
+        1,
+    )?);
+    if let Some(carrier) = account.default_carrier.as_deref().filter(|c| !c.is_empty()) {
         client = client.with_default_carrier(carrier);
     }
     client
         .validate()
-        .map_err(|e| anyhow::anyhow!("FeedAMP settings (feedamp.*): {e}"))?;
-    Ok(Some(FeedampSettings {
+        .map_err(|e| anyhow::anyhow!("FeedAMP settings (feedamp.*, account {index}): {e}"))?;
+    Ok(FeedampSettings {
         client,
-        poll_interval: secs(raw, "feedamp.poll_interval_secs", 1)?,
-        poll_lease: secs(raw, "feedamp.poll_lease_secs", 2)?,
-    }))
+        poll_interval: secs(
+            loaded,
+            &key("poll_interval_secs"),
+            account.poll_interval_secs,
+            1,
+        )?,
+        poll_lease: secs(loaded, &key("poll_lease_secs"), account.poll_lease_secs, 2)?,
+    })
+}
+
+/// Refuses two accounts on one channel id: their orders, cursors and leases would mix.
+fn distinct_channels(config: &Config) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    let channels = config
+        .adm
+        .iter()
+        .map(|a| &a.channel)
+        .chain(config.feedamp.iter().map(|f| &f.client.channel));
+    for channel in channels {
+        if !seen.insert(channel.clone()) {
+            bail!(
+                "two marketplace accounts have the channel id {channel}: give each [[adm]] and [[feedamp]] account its own `channel`"
+            );
+        }
+    }
+    Ok(())
 }
 
 impl Config {
-    /// Builds the configuration.
+    /// Builds the configuration from the loaded settings.
     ///
     /// # Errors
     /// A message naming the first setting that is missing or malformed.
-    pub fn from_raw(raw: &Raw) -> Result<Self> {
-        let listen = raw
-            .parsed("listen", "an address such as 127.0.0.1:8080", |v| {
-                v.parse().ok()
-            })?
-            .with_context(|| format!("{} is required", raw.origin("listen")))?;
-        let max_connections = u32_of(raw, "database.max_connections", 1)?;
-        let database = match raw.get("database.url") {
+    pub fn from_settings(loaded: &Loaded) -> Result<Self> {
+        let settings = &loaded.settings;
+        let listen = settings.root.listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "{}: expected an address such as 127.0.0.1:8080, got {:?}",
+                loaded.origin("listen"),
+                settings.root.listen
+            )
+        })?;
+        let config = Self {
+            listen,
+            database: database(loaded)?,
+            log_format: match settings.log.format.as_str() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => bail!(
+                    "{}: expected pretty or json, got {other:?}",
+                    loaded.origin("log.format")
+                ),
+            },
+            log_filter: settings.log.filter.clone(),
+            api: ApiConfig {
+                body_limit: usize::try_from(at_least(
+                    loaded,
+                    "http.body_limit_bytes",
+                    settings.http.body_limit_bytes,
+                    1_024,
+                )?)
+                .unwrap_or(usize::MAX),
+                request_timeout: secs(
+                    loaded,
+                    "http.request_timeout_secs",
+                    settings.http.request_timeout_secs,
+                    1,
+                )?,
+            },
+            warehouse_keys: secrets(&settings.warehouse.api_keys),
+            shutdown_timeout: Duration::from_secs(settings.shutdown.timeout_secs),
+            max_update_attempts: count32(
+                loaded,
+                "orders.max_update_attempts",
+                settings.orders.max_update_attempts,
+                1,
+            )?,
+            dispatch: dispatch(loaded)?,
+            adm: (settings.adm.iter().enumerate())
+                .map(|(index, account)| adm(loaded, index, account))
+                .collect::<Result<_>>()?,
+            feedamp: (settings.feedamp.iter().enumerate())
+                .map(|(index, account)| feedamp(loaded, index, account))
+                .collect::<Result<_>>()?,
+        };
+        distinct_channels(&config)?;
+        Ok(config)
+    }
+}
+
+fn database(loaded: &Loaded) -> Result<Database> {
+    let section = &loaded.settings.database;
+    let max_connections = count32(
+        loaded,
+        "database.max_connections",
+        section.max_connections,
+        1,
+    )?;
+    Ok(
+        match section
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Database::Postgres {
                     url: Secret::new(url),
@@ -212,160 +357,44 @@ impl Config {
             Some(url) if url.starts_with("sqlite:") => Database::Sqlite(url.to_owned()),
             Some(_) => bail!(
                 "{}: expected a postgres:// or sqlite: URL",
-                raw.origin("database.url")
+                loaded.origin("database.url")
             ),
-            None => Database::Sqlite(raw.required("database.sqlite_path", "")?.to_owned()),
-        };
-        let log_format = match raw.get("log.format") {
-            Some("pretty") | None => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(other) => bail!(
-                "{}: expected pretty or json, got {other:?}",
-                raw.origin("log.format")
-            ),
-        };
-        let body_limit = raw.number("http.body_limit_bytes", 1_024)?;
-        let policy = RetryPolicy {
-            base: secs(raw, "dispatch.retry_base_secs", 1)?,
-            cap: secs(raw, "dispatch.retry_cap_secs", 1)?,
-            max_age: Duration::from_secs(
-                raw.number("dispatch.max_age_hours", 1)?
-                    .saturating_mul(3_600),
-            ),
-            lease: secs(raw, "dispatch.lease_secs", 5)?,
-        };
-        if policy.cap < policy.base {
-            bail!(
-                "{} must be at least {}",
-                raw.origin("dispatch.retry_cap_secs"),
-                raw.origin("dispatch.retry_base_secs")
-            );
-        }
-        Ok(Self {
-            listen,
-            database,
-            log_format,
-            log_filter: raw.get("log.filter").unwrap_or("info").to_owned(),
-            api: ApiConfig {
-                body_limit: usize::try_from(body_limit).unwrap_or(usize::MAX),
-                request_timeout: secs(raw, "http.request_timeout_secs", 1)?,
-            },
-            warehouse_keys: raw
-                .list("warehouse.api_keys")
-                .into_iter()
-                .map(Secret::new)
-                .collect(),
-            shutdown_timeout: secs(raw, "shutdown.timeout_secs", 0)?,
-            max_update_attempts: u32_of(raw, "orders.max_update_attempts", 1)?,
-            dispatch: DispatchConfig {
-                concurrency: usize::try_from(raw.number("dispatch.concurrency", 1)?).unwrap_or(1),
-                batch_size: u32_of(raw, "dispatch.batch_size", 1)?,
-                idle_poll: Duration::from_millis(raw.number("dispatch.idle_poll_ms", 10)?),
-                policy,
-            },
-            adm: adm(raw)?,
-            feedamp: feedamp(raw)?,
-        })
+            None => Database::Sqlite(section.sqlite_path.clone()),
+        },
+    )
+}
+
+fn dispatch(loaded: &Loaded) -> Result<DispatchConfig> {
+    let d = &loaded.settings.dispatch;
+    let policy = RetryPolicy {
+        base: secs(loaded, "dispatch.retry_base_secs", d.retry_base_secs, 1)?,
+        cap: secs(loaded, "dispatch.retry_cap_secs", d.retry_cap_secs, 1)?,
+        max_age: Duration::from_secs(
+            at_least(loaded, "dispatch.max_age_hours", d.max_age_hours, 1)?.saturating_mul(3_600),
+        ),
+        lease: secs(loaded, "dispatch.lease_secs", d.lease_secs, 5)?,
+    };
+    if policy.cap < policy.base {
+        bail!(
+            "{} must be at least {}",
+            loaded.origin("dispatch.retry_cap_secs"),
+            loaded.origin("dispatch.retry_base_secs")
+        );
     }
+    Ok(DispatchConfig {
+        concurrency: usize::try_from(at_least(loaded, "dispatch.concurrency", d.concurrency, 1)?)
+            .unwrap_or(1),
+        batch_size: count32(loaded, "dispatch.batch_size", d.batch_size, 1)?,
+        idle_poll: Duration::from_millis(at_least(
+            loaded,
+            "dispatch.idle_poll_ms",
+            d.idle_poll_ms,
+            10,
+        )?),
+        policy,
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{Config, Database};
-    use crate::settings::Raw;
-
-    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let vars = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        Config::from_raw(&Raw::load(None, vars)?)
-    }
-
-    #[test]
-    fn with_nothing_set_orderbridge_runs_on_sqlite_without_channels() {
-        let config = config(&[]).unwrap();
-        assert_eq!(
-            config.database,
-            Database::Sqlite("orderbridge.sqlite".to_owned())
-        );
-        assert!(config.adm.is_none());
-        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
-    }
-
-    #[test]
-    fn a_postgres_url_selects_postgres() {
-        let postgres = config(&[("DATABASE_URL", "postgres://postgres@127.0.0.1/db")]).unwrap();
-        assert!(matches!(
-            postgres.database,
-            Database::Postgres {
-                max_connections: 10,
-                ..
-            }
-        ));
-        assert!(
-            config(&[("DATABASE_URL", "mysql://x")])
-                .unwrap_err()
-                .to_string()
-                .contains("DATABASE_URL")
-        );
-    }
-
-    #[test]
-    fn enabling_adm_requires_its_keys_and_url() {
-        let error = config(&[("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("ORDERBRIDGE_ADM_BASE_URL"), "{error}");
-        let error = config(&[("ORDERBRIDGE_ADM_BASE_URL", "http://adm")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("ORDERBRIDGE_ADM_WEBHOOK_KEYS"), "{error}");
-        let ok = config(&[
-            ("ORDERBRIDGE_ADM_BASE_URL", "http://adm"),
-            ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k1, k2"),
-            ("ORDERBRIDGE_ADM_API_KEY", "secret"),
-        ])
-        .unwrap();
-        assert_eq!(ok.adm.map(|a| a.webhook_keys.len()), Some(2));
-    }
-
-    #[test]
-    fn enabling_feedamp_requires_its_credentials_and_checks_its_page_limit() {
-        let error = config(&[("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("ORDERBRIDGE_FEEDAMP_USERNAME"), "{error}");
-        let full = [
-            ("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f"),
-            ("ORDERBRIDGE_FEEDAMP_USERNAME", "u"),
-            ("ORDERBRIDGE_FEEDAMP_PASSWORD", "p"),
-            ("ORDERBRIDGE_FEEDAMP_CLIENT_ID", "42"),
-        ];
-        let ok = config(&full).unwrap();
-        assert_eq!(ok.feedamp.map(|f| f.poll_interval.as_secs()), Some(60));
-        let mut bad = full.to_vec();
-        bad.push(("ORDERBRIDGE_FEEDAMP_PAGE_LIMIT", "500"));
-        assert!(config(&bad).unwrap_err().to_string().contains("feedamp"));
-    }
-
-    #[test]
-    fn bad_values_name_their_setting() {
-        for (name, value) in [
-            ("ORDERBRIDGE_LISTEN", "localhost"),
-            ("ORDERBRIDGE_LOG_FORMAT", "xml"),
-            ("ORDERBRIDGE_DISPATCH_CONCURRENCY", "0"),
-            ("ORDERBRIDGE_ADM_CURRENCY", "dollars"),
-        ] {
-            let mut pairs = vec![(name, value)];
-            if name.contains("ADM") {
-                pairs.extend([
-                    ("ORDERBRIDGE_ADM_BASE_URL", "http://adm"),
-                    ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k"),
-                    ("ORDERBRIDGE_ADM_API_KEY", "s"),
-                ]);
-            }
-            let error = config(&pairs).unwrap_err().to_string();
-            assert!(error.contains(name), "{name}: {error}");
-        }
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use orderbridge::config::Config;
-use orderbridge::settings::Raw;
+use orderbridge::settings::Loaded;
 use orderbridge::{telemetry, wiring};
 
 const HELP: &str = "\
@@ -26,7 +26,7 @@ Options:
 Every setting, its ORDERBRIDGE_ variable and its default: see `orderbridge config` and the README.
 ";
 
-fn load(file: Option<&str>) -> Result<Raw> {
+fn load(file: Option<&str>) -> Result<Loaded> {
     let text = match file {
         Some(path) => Some((
             path,
@@ -35,7 +35,7 @@ fn load(file: Option<&str>) -> Result<Raw> {
         )),
         None => None,
     };
-    Raw::load(
+    Loaded::load(
         text.as_ref().map(|(p, t)| (*p, t.as_str())),
         std::env::vars(),
     )
@@ -112,10 +112,10 @@ async fn main_result() -> Result<()> {
     if command == "config" {
         print!("{}", raw.describe());
         // Validate too, so that `orderbridge config` finds what `serve` would refuse.
-        Config::from_raw(&raw)?;
+        Config::from_settings(&raw)?;
         return Ok(());
     }
-    let config = Config::from_raw(&raw)?;
+    let config = Config::from_settings(&raw)?;
     if command == "migrate" {
         migrate(config).await
     } else {

@@ -1,0 +1,88 @@
+//! Every setting orderbridge reads, by section: the service's own here, each marketplace
+//! account's in its own file ([`super::adm`], [`super::feedamp`]).
+
+use super::schema::section;
+
+section! {
+    /// Top-level settings.
+    pub struct Root("") {
+        /// Address the HTTP server listens on.
+        listen: String = "127.0.0.1:8080",
+    }
+}
+
+section! {
+    /// The store.
+    pub struct DatabaseSection("database") {
+        /// PostgreSQL URL (`postgres://user@host/db`); also read from `DATABASE_URL`. Unset: SQLite.
+        url: Option<String> = unset (secret),
+        /// SQLite file used when no database URL is set (relative to the working directory).
+        sqlite_path: String = "orderbridge.sqlite",
+        /// Connections in the database pool.
+        max_connections: u32 = 10,
+    }
+}
+
+section! {
+    /// Logs.
+    pub struct LogSection("log") {
+        /// `pretty` or `json`.
+        format: String = "pretty",
+        /// Log filter, `tracing` syntax (`info,orderbridge=debug`).
+        filter: String = "info",
+    }
+}
+
+section! {
+    /// The HTTP server's limits.
+    pub struct HttpSection("http") {
+        /// Largest request body accepted (413 above).
+        body_limit_bytes: u64 = 1048576,
+        /// A request taking longer is answered 503.
+        request_timeout_secs: u64 = 30,
+    }
+}
+
+section! {
+    /// The warehouse API.
+    pub struct WarehouseSection("warehouse") {
+        /// Comma-separated keys the warehouse API accepts as `Authorization: Bearer`. Unset: the warehouse API refuses every request.
+        api_keys: Vec<String> = unset (secret),
+    }
+}
+
+section! {
+    /// Stopping.
+    pub struct ShutdownSection("shutdown") {
+        /// On SIGTERM/SIGINT, how long in-flight requests and deliveries may take to finish.
+        timeout_secs: u64 = 30,
+    }
+}
+
+section! {
+    /// Order updates.
+    pub struct OrdersSection("orders") {
+        /// Attempts of one order update under concurrent changes before answering 409.
+        max_update_attempts: u32 = 20,
+    }
+}
+
+section! {
+    /// The dispatcher.
+    pub struct DispatchSection("dispatch") {
+        /// Deliveries sent at once by this instance; a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice.
+        concurrency: u64 = 8,
+        /// Outbox rows claimed per query; the dispatcher keeps up to twice this many claimed ahead.
+        batch_size: u32 = 32,
+        /// Pause between outbox queries when nothing is due.
+        idle_poll_ms: u64 = 500,
+        /// First retry delay; doubles per attempt (with jitter).
+        retry_base_secs: u64 = 5,
+        /// Longest delay between attempts.
+        retry_cap_secs: u64 = 900,
+        /// A delivery still failing this long after it was queued is parked.
+        max_age_hours: u64 = 72,
+        /// How long a claimed row is held before another instance may take it.
+        lease_secs: u64 = 60,
+    }
+}
