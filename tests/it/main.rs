@@ -1,5 +1,6 @@
 //! Workspace-level tests.
 
+mod accounts;
 mod delivery;
 mod e2e_cli;
 mod e2e_crash;
