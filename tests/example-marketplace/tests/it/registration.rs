@@ -92,3 +92,12 @@ fn every_setting_it_reads_is_in_its_table() {
             .all(|s| s.default.is_none())
     );
 }
+
+/// The app's channel list has this shape; Bazaar is one line of it.
+const MARKETPLACES: &[&dyn MarketplaceKind] = &[&Bazaar];
+
+#[test]
+fn it_fits_in_a_static_list_of_kinds() {
+    let names: Vec<&str> = MARKETPLACES.iter().map(|kind| kind.name()).collect();
+    assert_eq!(names, ["bazaar"]);
+}
