@@ -45,6 +45,8 @@ mod error;
 // The outbound half of the wire format is unused without the client.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 mod model;
+#[cfg(feature = "client")]
+mod settings;
 pub mod webhook;
 
 #[cfg(feature = "client")]
@@ -52,6 +54,8 @@ pub use client::AdmClient;
 #[cfg(feature = "client")]
 pub use config::{AdmConfig, AdmConfigError};
 pub use orderbridge_domain::values::Secret;
+#[cfg(feature = "client")]
+pub use settings::{Adm, AdmAccount};
 pub use webhook::{
     ALREADY_CREATED, AdmWebhook, ErrorText, SERVER_ERROR, UNAUTHORIZED, WebhookAuth,
     WebhookRejection, WebhookSettings, created_body, parse_order,

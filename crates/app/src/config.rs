@@ -1,16 +1,21 @@
-//! The typed configuration, built from the raw settings; every error names its setting.
+//! The configuration `orderbridge serve` runs with, checked and built from the loaded settings
+//! (each marketplace account by its own crate); every error names its setting and where it was
+//! set.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use orderbridge_adm::{AdmConfig, Secret};
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use orderbridge_domain::ports::channel::ChannelAccount;
+use orderbridge_domain::ports::clock::{Clock, SystemClock};
 use orderbridge_domain::services::RetryPolicy;
-use orderbridge_domain::values::{ChannelId, Currency};
-use orderbridge_feedamp::FeedampConfig;
+use orderbridge_domain::values::Secret;
 use orderbridge_http::ApiConfig;
 
-use crate::settings::{AdmAccount, FeedampAccount, Loaded};
+use crate::marketplaces::MARKETPLACES;
+use crate::settings::Loaded;
 
 /// Where orders are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,36 +53,6 @@ pub struct DispatchConfig {
     pub policy: RetryPolicy,
 }
 
-/// One ADM account's settings.
-#[derive(Debug, Clone)]
-pub struct AdmSettings {
-    /// Its channel id.
-    pub channel: ChannelId,
-    /// Its currency.
-    pub currency: Currency,
-    /// Keys ADM presents.
-    pub webhook_keys: Vec<Secret>,
-    /// Header carrying the webhook key, if not `Authorization`.
-    pub webhook_key_header: Option<String>,
-    /// Signing secret of webhook bodies.
-    pub signing_secret: Option<Secret>,
-    /// Header with the signature.
-    pub signature_header: String,
-    /// The outbound client.
-    pub client: AdmConfig,
-}
-
-/// One FeedAMP account's settings.
-#[derive(Debug, Clone)]
-pub struct FeedampSettings {
-    /// The client (and order source).
-    pub client: FeedampConfig,
-    /// Pause between polls.
-    pub poll_interval: Duration,
-    /// How long a poller's lease lasts.
-    pub poll_lease: Duration,
-}
-
 /// Everything `orderbridge serve` needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -99,10 +74,8 @@ pub struct Config {
     pub max_update_attempts: u32,
     /// The dispatcher.
     pub dispatch: DispatchConfig,
-    /// The ADM accounts.
-    pub adm: Vec<AdmSettings>,
-    /// The FeedAMP accounts.
-    pub feedamp: Vec<FeedampSettings>,
+    /// Every marketplace account, as its crate built it from its settings.
+    pub accounts: Vec<ChannelAccount>,
 }
 
 fn at_least(loaded: &Loaded, key: &str, value: u64, min: u64) -> Result<u64> {
@@ -124,22 +97,6 @@ fn count32(loaded: &Loaded, key: &str, value: u32, min: u32) -> Result<u32> {
     Ok(value)
 }
 
-fn channel(loaded: &Loaded, key: &str, value: &str) -> Result<ChannelId> {
-    ChannelId::parse(value).map_err(|_| {
-        anyhow::anyhow!(
-            "{}: expected a channel id (lowercase letters, digits, - and _), got {value:?}",
-            loaded.origin(key)
-        )
-    })
-}
-
-fn required<'a>(loaded: &Loaded, key: &str, value: Option<&'a str>, why: &str) -> Result<&'a str> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .with_context(|| format!("{} is required {why}", loaded.origin(key)))
-}
-
 fn secrets(values: &[String]) -> Vec<Secret> {
     values
         .iter()
@@ -149,122 +106,33 @@ fn secrets(values: &[String]) -> Vec<Secret> {
         .collect()
 }
 
-fn adm(loaded: &Loaded, index: usize, account: &AdmAccount) -> Result<AdmSettings> {
-    const WHY: &str = "when ADM is enabled (any adm. setting is set)";
-    let key = |field: &str| format!("adm[{index}].{field}");
-    let webhook_keys = secrets(&account.webhook_keys);
-    if webhook_keys.is_empty() {
-        bail!("{} is required {WHY}", loaded.origin(&key("webhook_keys")));
+/// Every marketplace account of `loaded`, built by its marketplace's crate; an error names the
+/// setting at fault and where it was set.
+fn accounts(loaded: &Loaded) -> Result<Vec<ChannelAccount>> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut accounts = Vec::new();
+    for kind in MARKETPLACES {
+        let given = loaded.settings.accounts.get(kind.name());
+        for (index, settings) in given.into_iter().flatten().enumerate() {
+            let account = kind.account(settings, clock.clone()).map_err(|e| {
+                let key = format!("{}[{index}].{}", kind.name(), e.key);
+                anyhow::anyhow!("{}: {}", loaded.origin(&key), e.message)
+            })?;
+            accounts.push(account);
+        }
     }
-    let base_url = required(loaded, &key("base_url"), account.base_url.as_deref(), WHY)?;
-    let api_key = Secret::new(required(
-        loaded,
-        &key("api_key"),
-        account.api_key.as_deref(),
-        WHY,
-    )?);
-    let mut client = AdmConfig::new(base_url, api_key)
-        .with_fulfillment_path(&account.fulfillment_path)
-        .with_connect_timeout(secs(
-            loaded,
-            &key("connect_timeout_secs"),
-            account.connect_timeout_secs,
-            1,
-        )?)
-        .with_request_timeout(secs(
-            loaded,
-            &key("request_timeout_secs"),
-            account.request_timeout_secs,
-            1,
-        )?);
-    if let Some(header) = account.api_key_header.as_deref().filter(|h| !h.is_empty()) {
-        client = client.with_api_key_header(header);
-    }
-    let currency = Currency::parse(&account.currency).map_err(|_| {
-        anyhow::anyhow!(
-            "{}: expected a three-letter currency code, got {:?}",
-            loaded.origin(&key("currency")),
-            account.currency
-        )
-    })?;
-    Ok(AdmSettings {
-        channel: channel(loaded, &key("channel"), &account.channel)?,
-        currency,
-        webhook_keys,
-        webhook_key_header: account.webhook_key_header.clone().filter(|h| !h.is_empty()),
-        signing_secret: account
-            .signing_secret
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(Secret::new),
-        signature_header: account.signature_header.clone(),
-        client,
-    })
-}
-
-fn feedamp(loaded: &Loaded, index: usize, account: &FeedampAccount) -> Result<FeedampSettings> {
-    const WHY: &str = "when FeedAMP is enabled (any feedamp. setting is set)";
-    let key = |field: &str| format!("feedamp[{index}].{field}");
-    let text = |field: &str, value: &Option<String>| -> Result<String> {
-        required(loaded, &key(field), value.as_deref(), WHY).map(str::to_owned)
-    };
-    let mut client = FeedampConfig::new(
-        channel(loaded, &key("channel"), &account.channel)?,
-        text("base_url", &account.base_url)?,
-        text("username", &account.username)?,
-        Secret::new(text("password", &account.password)?),
-        text("client_id", &account.client_id)?,
-    )
-    .with_new_orders_path(&account.new_orders_path)
-    .with_page_limit(count32(loaded, &key("page_limit"), account.page_limit, 1)?)
-    .with_requests_per_second(count32(
-        loaded,
-        &key("requests_per_second"),
-        account.requests_per_second,
-        1,
-    )?)
-    .with_connect_timeout(secs(
-        loaded,
-        &key("connect_timeout_secs"),
-        account.connect_timeout_secs,
-        1,
-    )?)
-    .with_request_timeout(secs(
-        loaded,
-        &key("request_timeout_secs"),
-        account.request_timeout_secs,
-        1,
-    )?);
-    if let Some(carrier) = account.default_carrier.as_deref().filter(|c| !c.is_empty()) {
-        client = client.with_default_carrier(carrier);
-    }
-    client
-        .validate()
-        .map_err(|e| anyhow::anyhow!("FeedAMP settings (feedamp.*, account {index}): {e}"))?;
-    Ok(FeedampSettings {
-        client,
-        poll_interval: secs(
-            loaded,
-            &key("poll_interval_secs"),
-            account.poll_interval_secs,
-            1,
-        )?,
-        poll_lease: secs(loaded, &key("poll_lease_secs"), account.poll_lease_secs, 2)?,
-    })
+    distinct_channels(&accounts)?;
+    Ok(accounts)
 }
 
 /// Refuses two accounts on one channel id: their orders, cursors and leases would mix.
-fn distinct_channels(config: &Config) -> Result<()> {
+fn distinct_channels(accounts: &[ChannelAccount]) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
-    let channels = config
-        .adm
-        .iter()
-        .map(|a| &a.channel)
-        .chain(config.feedamp.iter().map(|f| &f.client.channel));
-    for channel in channels {
-        if !seen.insert(channel.clone()) {
+    for account in accounts {
+        if !seen.insert(account.channel().clone()) {
             bail!(
-                "two marketplace accounts have the channel id {channel}: give each [[adm]] and [[feedamp]] account its own `channel`"
+                "two marketplace accounts have the channel id {}: give each [[adm]] and [[feedamp]] account its own `channel`",
+                account.channel()
             );
         }
     }
@@ -321,14 +189,8 @@ impl Config {
                 1,
             )?,
             dispatch: dispatch(loaded)?,
-            adm: (settings.adm.iter().enumerate())
-                .map(|(index, account)| adm(loaded, index, account))
-                .collect::<Result<_>>()?,
-            feedamp: (settings.feedamp.iter().enumerate())
-                .map(|(index, account)| feedamp(loaded, index, account))
-                .collect::<Result<_>>()?,
+            accounts: accounts(loaded)?,
         };
-        distinct_channels(&config)?;
         Ok(config)
     }
 }

@@ -1,6 +1,8 @@
 //! Tests of the typed configuration: defaults, stores, marketplace accounts, errors naming
 //! their setting.
 
+use orderbridge_domain::ports::webhook::Headers;
+
 use super::{Config, Database};
 use crate::settings::Loaded;
 
@@ -22,7 +24,7 @@ fn with_nothing_set_orderbridge_runs_on_sqlite_without_channels() {
         config.database,
         Database::Sqlite("orderbridge.sqlite".to_owned())
     );
-    assert!(config.adm.is_empty() && config.feedamp.is_empty());
+    assert!(config.accounts.is_empty());
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
 }
 
@@ -60,7 +62,11 @@ fn enabling_adm_requires_its_keys_and_url() {
         ("ORDERBRIDGE_ADM_API_KEY", "secret"),
     ])
     .unwrap();
-    assert_eq!(ok.adm.first().map(|a| a.webhook_keys.len()), Some(2));
+    let webhook = ok.accounts.first().and_then(|a| a.webhook()).unwrap();
+    for key in ["k1", "k2"] {
+        let headers = Headers::new([("authorization".to_owned(), format!("Bearer {key}"))]);
+        assert!(webhook.authenticate(&headers).is_ok(), "{key} is accepted");
+    }
 }
 
 #[test]
@@ -77,7 +83,10 @@ fn enabling_feedamp_requires_its_credentials_and_checks_its_page_limit() {
     ];
     let ok = config(&full).unwrap();
     assert_eq!(
-        ok.feedamp.first().map(|f| f.poll_interval.as_secs()),
+        ok.accounts
+            .first()
+            .and_then(|a| a.polled())
+            .map(|p| p.interval.as_secs()),
         Some(60)
     );
     let mut bad = full.to_vec();
@@ -114,15 +123,16 @@ const TWO_OF_EACH: &str = "[[adm]]\nchannel = \"adm-us\"\nwebhook_keys = [\"us-i
 #[test]
 fn several_accounts_per_marketplace_each_with_its_channel() {
     let config = from_file(TWO_OF_EACH).unwrap();
-    let adm: Vec<&str> = config.adm.iter().map(|a| a.channel.as_str()).collect();
-    assert_eq!(adm, ["adm-us", "adm-eu"]);
-    assert_eq!(config.adm[1].currency.as_str(), "EUR");
-    let feedamp: Vec<&str> = config
-        .feedamp
-        .iter()
-        .map(|f| f.client.channel.as_str())
+    let pushed: Vec<&str> = (config.accounts.iter())
+        .filter(|a| a.webhook().is_some())
+        .map(|a| a.channel().as_str())
         .collect();
-    assert_eq!(feedamp, ["feedamp-a", "feedamp-b"]);
+    assert_eq!(pushed, ["adm-us", "adm-eu"]);
+    let polled: Vec<&str> = (config.accounts.iter())
+        .filter(|a| a.polled().is_some())
+        .map(|a| a.channel().as_str())
+        .collect();
+    assert_eq!(polled, ["feedamp-a", "feedamp-b"]);
 }
 
 #[test]

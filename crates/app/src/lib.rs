@@ -5,6 +5,7 @@
 //! adapter crate and a few lines in [`wiring`].
 
 pub mod config;
+pub mod marketplaces;
 pub mod settings;
 pub mod telemetry;
 pub mod wiring;

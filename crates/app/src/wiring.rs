@@ -7,23 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use orderbridge_adm::AdmClient;
-use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
+use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
-use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace};
-use orderbridge_domain::ports::source::OrderSource;
 use orderbridge_domain::ports::store::Store;
-use orderbridge_domain::ports::webhook::Webhook;
 use orderbridge_domain::services::{
     Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
 };
-use orderbridge_domain::values::ChannelId;
-use orderbridge_feedamp::FeedampClient;
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 
-use crate::config::{AdmSettings, Config, Database, FeedampSettings};
+use crate::config::{Config, Database};
 
 /// Connects to the configured store and brings its schema up to date.
 ///
@@ -64,75 +58,6 @@ pub struct Parts {
     pub pollers: Vec<(String, Poller, Duration)>,
 }
 
-/// One channel account as the service runs it: what the dispatcher sends to, and how its
-/// orders arrive (a webhook, a feed to poll, or both).
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// The channel id of its orders.
-    pub channel: ChannelId,
-    /// What the marketplace can receive.
-    pub capabilities: Capabilities,
-    /// Where its deliveries go.
-    pub marketplace: Arc<dyn Marketplace>,
-    /// Its inbound webhook, for a marketplace that pushes orders.
-    pub webhook: Option<Arc<dyn Webhook>>,
-    /// Its feed, with the pause between polls and the poller's lease, for one that is polled.
-    pub source: Option<(Arc<dyn OrderSource>, Duration, Duration)>,
-}
-
-fn adm_account(adm: &AdmSettings, clock: &Arc<dyn Clock>) -> Result<Account> {
-    let client = AdmClient::new(adm.client.clone())
-        .with_context(|| format!("ADM settings of the account {}", adm.channel))?;
-    let webhook = AdmWebhook::new(
-        WebhookSettings {
-            channel: adm.channel.clone(),
-            currency: adm.currency,
-        },
-        WebhookAuth {
-            keys: ApiKeys::new(adm.webhook_keys.iter().cloned()),
-            key_header: adm.webhook_key_header.clone(),
-            signing_secret: adm.signing_secret.clone(),
-            signature_header: adm.signature_header.clone(),
-        },
-        clock.clone(),
-    );
-    Ok(Account {
-        channel: adm.channel.clone(),
-        capabilities: client.capabilities(),
-        marketplace: Arc::new(client),
-        webhook: Some(Arc::new(webhook)),
-        source: None,
-    })
-}
-
-fn feedamp_account(feedamp: &FeedampSettings) -> Result<Account> {
-    // One client per account: its clones share the account's token and rate limit.
-    let client = FeedampClient::new(feedamp.client.clone())
-        .with_context(|| format!("FeedAMP settings of the account {}", feedamp.client.channel))?;
-    Ok(Account {
-        channel: feedamp.client.channel.clone(),
-        capabilities: client.capabilities(),
-        marketplace: Arc::new(client.clone()),
-        webhook: None,
-        source: Some((Arc::new(client), feedamp.poll_interval, feedamp.poll_lease)),
-    })
-}
-
-/// Every configured channel account. A new marketplace adds its accounts here, one line.
-///
-/// # Errors
-/// When a marketplace client cannot be built from its settings.
-pub fn accounts(config: &Config, clock: &Arc<dyn Clock>) -> Result<Vec<Account>> {
-    let mut accounts = Vec::new();
-    for adm in &config.adm {
-        accounts.push(adm_account(adm, clock)?);
-    }
-    for feedamp in &config.feedamp {
-        accounts.push(feedamp_account(feedamp)?);
-    }
-    Ok(accounts)
-}
-
 /// Wires everything over `store`.
 ///
 /// # Errors
@@ -148,13 +73,13 @@ pub fn build(
     let mut marketplaces = Marketplaces::new();
     let mut webhooks = Webhooks::new();
     let mut sources = Vec::new();
-    for account in accounts(config, &clock)? {
-        channels = channels.with(account.channel.clone(), account.capabilities);
-        marketplaces.insert(account.channel, account.marketplace);
-        if let Some(webhook) = account.webhook {
-            webhooks = webhooks.with(webhook);
+    for account in &config.accounts {
+        channels = channels.with(account.channel().clone(), account.capabilities());
+        marketplaces.insert(account.channel().clone(), account.marketplace().clone());
+        if let Some(webhook) = account.webhook() {
+            webhooks = webhooks.with(webhook.clone());
         }
-        sources.extend(account.source);
+        sources.extend(account.polled().cloned());
     }
 
     let service = OrderService::new(
@@ -202,24 +127,22 @@ fn pollers(
     service: &OrderService,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
-    sources: Vec<(Arc<dyn OrderSource>, Duration, Duration)>,
+    sources: Vec<Polled>,
 ) -> Vec<(String, Poller, Duration)> {
     let owner = uuid::Uuid::now_v7();
     sources
         .into_iter()
-        .map(|(source, interval, lease)| {
-            let channel = source.channel().to_string();
-            // A lease shorter than the pause between polls would run out between them.
-            let lease = lease.max(interval.saturating_mul(2));
+        .map(|polled| {
+            let channel = polled.source.channel().to_string();
             let poller = Poller::new(
                 service.clone(),
                 store.clone(),
-                source,
+                polled.source,
                 clock.clone(),
                 owner,
-                lease,
+                polled.lease,
             );
-            (channel, poller, interval)
+            (channel, poller, polled.interval)
         })
         .collect()
 }

@@ -19,6 +19,7 @@ pub mod order;
 pub mod outbox;
 pub mod ports;
 pub mod services;
+pub mod settings;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod values;

@@ -57,7 +57,9 @@ mod fields;
 mod inbound;
 mod limit;
 mod model;
+mod settings;
 mod source;
 
 pub use client::FeedampClient;
 pub use config::{FeedampConfig, FeedampConfigError, Secret};
+pub use settings::{Feedamp, FeedampAccount};

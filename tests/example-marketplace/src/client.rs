@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use orderbridge_domain::order::{Fulfillment, Order};
-use orderbridge_domain::ports::channel::SettingError;
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::marketplace::{
     CancellationSupport, Capabilities, FulfillmentMode, Marketplace, Outcome, RefundSupport,
     clip_reason, retry_after,
 };
+use orderbridge_domain::settings::SettingError;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde_json::{Value, json};

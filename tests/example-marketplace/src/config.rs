@@ -1,60 +1,29 @@
-//! Settings of one Bazaar account: the table the app shows and checks, and the typed
-//! [`BazaarConfig`] read from it. Keys are [`Secret`]s: `Debug` never prints them.
+//! Settings of one Bazaar account: [`BazaarSettings`] (the section the app shows, checks and
+//! hands over as JSON), and the typed [`BazaarConfig`] read from it. Keys are [`Secret`]s:
+//! `Debug` never prints them.
 
 use std::time::Duration;
 
-use orderbridge_domain::ports::channel::{Setting, SettingError, SettingValues};
+use orderbridge_domain::settings::SettingError;
 use orderbridge_domain::values::{ApiKeys, ChannelId, Secret};
 
-const fn setting(key: &'static str, default: Option<&'static str>, doc: &'static str) -> Setting {
-    Setting {
-        key,
-        default,
-        secret: false,
-        doc,
+orderbridge_domain::settings_section! {
+    /// The settings of one Bazaar account, below `bazaar.` (`[[bazaar]]` in the TOML file).
+    pub struct BazaarSettings("bazaar") {
+        /// The channel id Bazaar's orders are stored under.
+        channel: String = "bazaar",
+        /// Bazaar's API root; shipments go to `{base_url}/shipments`.
+        base_url: Option<String> = unset,
+        /// The key sent to Bazaar as `Authorization: Bearer`.
+        api_key: Option<String> = unset (secret),
+        /// Keys Bazaar's webhook may present as `Authorization: Bearer`.
+        webhook_keys: Vec<String> = unset (secret),
+        /// How long to wait for a connection to Bazaar.
+        connect_timeout_secs: u64 = 5,
+        /// How long one call to Bazaar may take.
+        request_timeout_secs: u64 = 15,
     }
 }
-
-const fn secret(key: &'static str, doc: &'static str) -> Setting {
-    Setting {
-        key,
-        default: None,
-        secret: true,
-        doc,
-    }
-}
-
-/// Every setting of Bazaar, below `bazaar.`.
-pub const SETTINGS: &[Setting] = &[
-    setting(
-        "channel",
-        Some("bazaar"),
-        "The channel id Bazaar's orders are stored under.",
-    ),
-    setting(
-        "base_url",
-        None,
-        "Bazaar's API root; shipments go to `{base_url}/shipments`.",
-    ),
-    secret(
-        "api_key",
-        "The key sent to Bazaar as `Authorization: Bearer`.",
-    ),
-    secret(
-        "webhook_keys",
-        "Comma-separated keys Bazaar's webhook may present as `Authorization: Bearer`.",
-    ),
-    setting(
-        "connect_timeout_secs",
-        Some("5"),
-        "How long to wait for a connection to Bazaar.",
-    ),
-    setting(
-        "request_timeout_secs",
-        Some("15"),
-        "How long one call to Bazaar may take.",
-    ),
-];
 
 /// One Bazaar account.
 #[derive(Debug, Clone)]
@@ -103,12 +72,13 @@ impl BazaarConfig {
     ///
     /// # Errors
     /// [`SettingError`] naming the first setting missing or wrong.
-    pub fn from_settings(values: &dyn SettingValues) -> Result<Self, SettingError> {
-        let channel = ChannelId::parse(required(values, "channel")?)
+    pub fn from_settings(settings: &BazaarSettings) -> Result<Self, SettingError> {
+        let channel = ChannelId::parse(&settings.channel)
             .map_err(|e| SettingError::new("channel", e.to_string()))?;
-        let webhook_keys: Vec<Secret> = required(values, "webhook_keys")?
-            .split(',')
-            .map(str::trim)
+        let webhook_keys: Vec<Secret> = settings
+            .webhook_keys
+            .iter()
+            .map(|key| key.trim())
             .filter(|key| !key.is_empty())
             .map(Secret::new)
             .collect();
@@ -120,30 +90,31 @@ impl BazaarConfig {
         }
         let config = Self::new(
             channel,
-            required(values, "base_url")?,
-            Secret::new(required(values, "api_key")?),
+            required("base_url", settings.base_url.as_deref())?,
+            Secret::new(required("api_key", settings.api_key.as_deref())?),
             ApiKeys::new(webhook_keys),
         );
         Ok(Self {
-            connect_timeout: seconds(values, "connect_timeout_secs")?,
-            request_timeout: seconds(values, "request_timeout_secs")?,
+            connect_timeout: seconds("connect_timeout_secs", settings.connect_timeout_secs)?,
+            request_timeout: seconds("request_timeout_secs", settings.request_timeout_secs)?,
             ..config
         })
     }
 }
 
-fn required<'a>(values: &'a dyn SettingValues, key: &'static str) -> Result<&'a str, SettingError> {
-    values
-        .get(key)
+fn required<'a>(key: &'static str, value: Option<&'a str>) -> Result<&'a str, SettingError> {
+    value
+        .map(str::trim)
         .filter(|value| !value.is_empty())
-        .ok_or_else(|| SettingError::new(key, "is required when Bazaar is enabled"))
+        .ok_or_else(|| SettingError::required(key, "when Bazaar is enabled"))
 }
 
-fn seconds(values: &dyn SettingValues, key: &'static str) -> Result<Duration, SettingError> {
-    required(values, key)?
-        .parse::<u64>()
-        .ok()
-        .filter(|secs| *secs >= 1)
-        .map(Duration::from_secs)
-        .ok_or_else(|| SettingError::new(key, "must be a whole number of seconds, 1 or more"))
+fn seconds(key: &'static str, value: u64) -> Result<Duration, SettingError> {
+    if value == 0 {
+        return Err(SettingError::new(
+            key,
+            "must be a whole number of seconds, 1 or more",
+        ));
+    }
+    Ok(Duration::from_secs(value))
 }

@@ -37,18 +37,17 @@ mod webhook;
 
 use std::sync::Arc;
 
-use orderbridge_domain::ports::channel::{
-    ChannelAccount, MarketplaceKind, Setting, SettingError, SettingValues,
-};
+use orderbridge_domain::ports::channel::{ChannelAccount, MarketplaceKind};
 use orderbridge_domain::ports::clock::Clock;
+use orderbridge_domain::settings::{Section, Setting, SettingError};
 
 pub use client::BazaarClient;
-pub use config::{BazaarConfig, SETTINGS};
+pub use config::{BazaarConfig, BazaarSettings};
 pub use webhook::{BazaarWebhook, ORDERS, Rejection, parse_order};
 
 /// The marketplace's name: its settings' prefix (`bazaar.base_url`) and its webhooks' path
 /// segment (`/webhooks/bazaar/...`).
-pub const NAME: &str = "bazaar";
+pub const NAME: &str = BazaarSettings::NAME;
 
 /// Bazaar, as the app lists it: `&orderbridge_example_marketplace::Bazaar`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,16 +59,16 @@ impl MarketplaceKind for Bazaar {
     }
 
     fn settings(&self) -> &'static [Setting] {
-        SETTINGS
+        BazaarSettings::SETTINGS
     }
 
-    fn accounts(
+    fn account(
         &self,
-        values: &dyn SettingValues,
+        settings: &str,
         clock: Arc<dyn Clock>,
-    ) -> Result<Vec<ChannelAccount>, SettingError> {
-        let config = BazaarConfig::from_settings(values)?;
-        Ok(vec![account(config, clock)?])
+    ) -> Result<ChannelAccount, SettingError> {
+        let config = BazaarConfig::from_settings(&BazaarSettings::from_json(settings)?)?;
+        account(config, clock)
     }
 }
 

@@ -8,12 +8,11 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 
-use super::schema::{Field, Kind, Section};
 use super::{
-    ACCOUNTS, AdmAccount, DatabaseSection, DispatchSection, FeedampAccount, HttpSection,
-    LogSection, OrdersSection, Root, SECTIONS, Settings, ShutdownSection, WarehouseSection,
-    env_name, key,
+    DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection, Root, SECTIONS,
+    Settings, ShutdownSection, WarehouseSection, accounts, env_name, key,
 };
+use orderbridge_domain::settings::{Section, Setting, SettingKind};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,15 +43,15 @@ pub struct Loaded {
     accounts: BTreeMap<&'static str, usize>,
 }
 
-fn fields_of(section: &str) -> Option<&'static [Field]> {
+fn fields_of(section: &str) -> Option<&'static [Setting]> {
     SECTIONS
         .iter()
         .find(|(name, _)| *name == section)
         .map(|(_, fields)| *fields)
 }
 
-fn account_fields(section: &str) -> Option<(&'static str, &'static [Field])> {
-    ACCOUNTS.iter().find(|(name, _)| *name == section).copied()
+fn account_fields(section: &str) -> Option<(&'static str, &'static [Setting])> {
+    accounts().find(|(name, _)| *name == section)
 }
 
 /// The key of a value in account `index` (`adm[1].base_url`).
@@ -73,9 +72,9 @@ fn text(value: &toml::Value) -> String {
 }
 
 /// Checks that every key of `table` is one of `fields`, naming the unknown one as `prefix.key`.
-fn check_keys(table: &toml::Table, fields: &[Field], prefix: &str, path: &str) -> Result<()> {
+fn check_keys(table: &toml::Table, fields: &[Setting], prefix: &str, path: &str) -> Result<()> {
     for name in table.keys() {
-        if !fields.iter().any(|f| f.name == name) {
+        if !fields.iter().any(|f| f.key == name) {
             bail!(
                 "{path}: unknown setting `{}` (see `orderbridge config` for the list)",
                 key(prefix, name)
@@ -128,7 +127,7 @@ impl Given {
                 given.sections.insert(section, table);
             } else {
                 let root = fields_of("").unwrap_or_default();
-                if !root.iter().any(|f| f.name == name) {
+                if !root.iter().any(|f| f.key == name) {
                     bail!(
                         "{path}: unknown setting `{name}` (see `orderbridge config` for the list)"
                     );
@@ -145,17 +144,17 @@ impl Given {
         let target = SECTIONS
             .iter()
             .map(|(s, f)| (*s, *f, false))
-            .chain(ACCOUNTS.iter().map(|(s, f)| (*s, *f, true)))
+            .chain(accounts().map(|(s, f)| (s, f, true)))
             .find_map(|(section, fields, account)| {
                 fields
                     .iter()
-                    .find(|f| env_name(&key(section, f.name)) == var)
+                    .find(|f| env_name(&key(section, f.key)) == var)
                     .map(|f| (section, f, account))
             });
         let Some((section, field, account)) = target else {
             bail!("unknown environment variable {var} (see `orderbridge config` for the list)");
         };
-        let dotted = key(section, field.name);
+        let dotted = key(section, field.key);
         let Some(value) = typed(field.kind, raw)
             .with_context(|| format!("{var} ({dotted}): expected a whole number, got {raw:?}"))?
         else {
@@ -175,15 +174,15 @@ impl Given {
                 accounts.push(toml::Table::new());
             }
             if let Some(table) = accounts.first_mut() {
-                table.insert(field.name.to_owned(), value);
+                table.insert(field.key.to_owned(), value);
             }
             self.origins
-                .insert(account_key(section, 0, field.name), source);
+                .insert(account_key(section, 0, field.key), source);
         } else {
             self.sections
                 .entry(section)
                 .or_default()
-                .insert(field.name.to_owned(), value);
+                .insert(field.key.to_owned(), value);
             self.origins.insert(dotted, source);
         }
         Ok(())
@@ -191,15 +190,15 @@ impl Given {
 }
 
 /// A variable's text as a TOML value of `kind`; `None` for an empty value (unset).
-fn typed(kind: Kind, raw: &str) -> Option<Option<toml::Value>> {
+fn typed(kind: SettingKind, raw: &str) -> Option<Option<toml::Value>> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Some(None);
     }
     Some(Some(match kind {
-        Kind::Text => toml::Value::String(raw.to_owned()),
-        Kind::Number => toml::Value::Integer(raw.parse::<u64>().ok()?.try_into().ok()?),
-        Kind::List => toml::Value::Array(
+        SettingKind::Text => toml::Value::String(raw.to_owned()),
+        SettingKind::Number => toml::Value::Integer(raw.parse::<u64>().ok()?.try_into().ok()?),
+        SettingKind::List => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -280,7 +279,7 @@ impl Loaded {
     }
 
     /// One line of [`Loaded::describe`].
-    fn line(&self, key: &str, field: &Field) -> String {
+    fn line(&self, key: &str, field: &Setting) -> String {
         let (value, from) = match self.given.get(key) {
             Some(value) if !value.is_empty() => {
                 let shown = if field.secret { "[redacted]" } else { value };
@@ -312,17 +311,17 @@ impl Loaded {
         let mut out = String::new();
         for (section, fields) in SECTIONS {
             for field in *fields {
-                out.push_str(&self.line(&key(section, field.name), field));
+                out.push_str(&self.line(&key(section, field.key), field));
             }
         }
-        for (section, fields) in ACCOUNTS {
+        for (section, fields) in accounts() {
             let count = self.count(section);
             if count == 0 {
                 let _ = writeln!(out, "# no {section} account");
             }
             for index in 0..count {
-                for field in *fields {
-                    out.push_str(&self.line(&account_key(section, index, field.name), field));
+                for field in fields {
+                    out.push_str(&self.line(&account_key(section, index, field.key), field));
                 }
             }
         }
@@ -357,23 +356,23 @@ impl Given {
             let table = self.sections.get(section);
             for field in *fields {
                 let value = table
-                    .and_then(|t| t.get(field.name))
+                    .and_then(|t| t.get(field.key))
                     .map(text)
                     .or_else(|| field.default.map(str::to_owned));
                 if let Some(value) = value {
-                    given.insert(key(section, field.name), value);
+                    given.insert(key(section, field.key), value);
                 }
             }
         }
-        for (section, fields) in ACCOUNTS {
+        for (section, fields) in accounts() {
             for (index, table) in self.accounts.get(section).into_iter().flatten().enumerate() {
-                for field in *fields {
+                for field in fields {
                     let value = table
-                        .get(field.name)
+                        .get(field.key)
                         .map(text)
                         .or_else(|| field.default.map(str::to_owned));
                     if let Some(value) = value {
-                        given.insert(account_key(section, index, field.name), value);
+                        given.insert(account_key(section, index, field.key), value);
                     }
                 }
             }
@@ -400,23 +399,17 @@ impl Given {
             shutdown: read::<ShutdownSection>(sections.remove("shutdown"), "shutdown", &origin)?,
             orders: read::<OrdersSection>(sections.remove("orders"), "orders", &origin)?,
             dispatch: read::<DispatchSection>(sections.remove("dispatch"), "dispatch", &origin)?,
-            adm: self.accounts_of::<AdmAccount>(&origin)?,
-            feedamp: self.accounts_of::<FeedampAccount>(&origin)?,
+            accounts: std::mem::take(&mut self.accounts)
+                .into_iter()
+                .map(|(name, tables)| (name, tables.iter().map(json).collect()))
+                .collect(),
         };
         loaded.settings = settings;
         Ok(loaded)
     }
+}
 
-    fn accounts_of<T: DeserializeOwned + Default + Section>(
-        &mut self,
-        origin: &dyn Fn(&str) -> String,
-    ) -> Result<Vec<T>> {
-        self.accounts
-            .remove(T::NAME)
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(index, table)| read::<T>(Some(table), &format!("{}[{index}]", T::NAME), origin))
-            .collect()
-    }
+/// An account's table as the JSON object its marketplace reads.
+fn json(table: &toml::Table) -> String {
+    serde_json::to_string(table).unwrap_or_else(|_| "{}".to_owned())
 }

@@ -7,25 +7,22 @@
 //! errors, so a typo never silently falls back to a default. Loading reads nothing but what it
 //! is given.
 
-mod adm;
-mod feedamp;
 mod layers;
-pub mod schema;
 mod sections;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-pub use adm::AdmAccount;
-pub use feedamp::FeedampAccount;
 pub use layers::{Loaded, Source};
-use schema::{Field, Section};
+use orderbridge_domain::settings::{Section, Setting};
 pub use sections::{
     DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection, Root,
     ShutdownSection, WarehouseSection,
 };
 
-/// Every setting, typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Every setting, typed. `Debug` shows how many accounts each marketplace has, never their
+/// settings (they hold credentials).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     /// Top-level settings.
     pub root: Root,
@@ -43,29 +40,50 @@ pub struct Settings {
     pub orders: OrdersSection,
     /// The dispatcher.
     pub dispatch: DispatchSection,
-    /// ADM accounts.
-    pub adm: Vec<AdmAccount>,
-    /// FeedAMP accounts.
-    pub feedamp: Vec<FeedampAccount>,
+    /// Each marketplace's accounts (by its name), each as a JSON object of the settings given
+    /// for it; the marketplace's crate reads them.
+    pub accounts: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let accounts: BTreeMap<&str, usize> = self
+            .accounts
+            .iter()
+            .map(|(name, a)| (*name, a.len()))
+            .collect();
+        f.debug_struct("Settings")
+            .field("root", &self.root)
+            .field("database", &self.database)
+            .field("log", &self.log)
+            .field("http", &self.http)
+            .field("warehouse", &self.warehouse)
+            .field("shutdown", &self.shutdown)
+            .field("orders", &self.orders)
+            .field("dispatch", &self.dispatch)
+            .field("accounts", &accounts)
+            .finish()
+    }
 }
 
 /// The sections with one value per key, by name and fields.
-pub(crate) const SECTIONS: &[(&str, &[Field])] = &[
-    (Root::NAME, Root::FIELDS),
-    (DatabaseSection::NAME, DatabaseSection::FIELDS),
-    (LogSection::NAME, LogSection::FIELDS),
-    (HttpSection::NAME, HttpSection::FIELDS),
-    (WarehouseSection::NAME, WarehouseSection::FIELDS),
-    (ShutdownSection::NAME, ShutdownSection::FIELDS),
-    (OrdersSection::NAME, OrdersSection::FIELDS),
-    (DispatchSection::NAME, DispatchSection::FIELDS),
+pub(crate) const SECTIONS: &[(&str, &[Setting])] = &[
+    (Root::NAME, Root::SETTINGS),
+    (DatabaseSection::NAME, DatabaseSection::SETTINGS),
+    (LogSection::NAME, LogSection::SETTINGS),
+    (HttpSection::NAME, HttpSection::SETTINGS),
+    (WarehouseSection::NAME, WarehouseSection::SETTINGS),
+    (ShutdownSection::NAME, ShutdownSection::SETTINGS),
+    (OrdersSection::NAME, OrdersSection::SETTINGS),
+    (DispatchSection::NAME, DispatchSection::SETTINGS),
 ];
 
-/// The marketplaces' account lists, by name and fields.
-pub(crate) const ACCOUNTS: &[(&str, &[Field])] = &[
-    (AdmAccount::NAME, AdmAccount::FIELDS),
-    (FeedampAccount::NAME, FeedampAccount::FIELDS),
-];
+/// The marketplaces' account settings, by the marketplace's name.
+pub(crate) fn accounts() -> impl Iterator<Item = (&'static str, &'static [Setting])> {
+    crate::marketplaces::MARKETPLACES
+        .iter()
+        .map(|kind| (kind.name(), kind.settings()))
+}
 
 /// A setting's dotted key (`adm.base_url`; `listen` at the top level).
 #[must_use]
@@ -89,11 +107,12 @@ fn one_line(doc: &str) -> String {
 }
 
 /// Every setting's key and field, sections first, then the account fields.
-fn every_field() -> impl Iterator<Item = (String, &'static Field)> {
+fn every_field() -> impl Iterator<Item = (String, &'static Setting)> {
     SECTIONS
         .iter()
-        .chain(ACCOUNTS)
-        .flat_map(|(section, fields)| fields.iter().map(move |f| (key(section, f.name), f)))
+        .copied()
+        .chain(accounts())
+        .flat_map(|(section, fields)| fields.iter().map(move |f| (key(section, f.key), f)))
 }
 
 /// The README's configuration table, generated from the sections.

@@ -1,9 +1,7 @@
-//! Every setting orderbridge reads, by section: the service's own here, each marketplace
-//! account's in its own file ([`super::adm`], [`super::feedamp`]).
+//! The service's own settings, by section (each marketplace's account settings are in its own
+//! crate).
 
-use super::schema::section;
-
-section! {
+orderbridge_domain::settings_section! {
     /// Top-level settings.
     pub struct Root("") {
         /// Address the HTTP server listens on.
@@ -11,7 +9,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// The store.
     pub struct DatabaseSection("database") {
         /// PostgreSQL URL (`postgres://user@host/db`); also read from `DATABASE_URL`. Unset: SQLite.
@@ -23,7 +21,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// Logs.
     pub struct LogSection("log") {
         /// `pretty` or `json`.
@@ -33,7 +31,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// The HTTP server's limits.
     pub struct HttpSection("http") {
         /// Largest request body accepted (413 above).
@@ -43,7 +41,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// The warehouse API.
     pub struct WarehouseSection("warehouse") {
         /// Comma-separated keys the warehouse API accepts as `Authorization: Bearer`. Unset: the warehouse API refuses every request.
@@ -51,7 +49,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// Stopping.
     pub struct ShutdownSection("shutdown") {
         /// On SIGTERM/SIGINT, how long in-flight requests and deliveries may take to finish.
@@ -59,7 +57,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// Order updates.
     pub struct OrdersSection("orders") {
         /// Attempts of one order update under concurrent changes before answering 409.
@@ -67,7 +65,7 @@ section! {
     }
 }
 
-section! {
+orderbridge_domain::settings_section! {
     /// The dispatcher.
     pub struct DispatchSection("dispatch") {
         /// Deliveries sent at once by this instance; a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice.

@@ -12,6 +12,7 @@ use crate::ports::clock::Clock;
 use crate::ports::marketplace::{Capabilities, Marketplace};
 use crate::ports::source::OrderSource;
 use crate::ports::webhook::Webhook;
+use crate::settings::{Setting, SettingError};
 use crate::values::ChannelId;
 
 /// A pull channel's feed and how it is polled.
@@ -89,67 +90,27 @@ impl ChannelAccount {
     }
 }
 
-/// One setting a marketplace reads, below its name: `key: "base_url"` of `bazaar` is the
-/// operator's `bazaar.base_url` (`ORDERBRIDGE_BAZAAR_BASE_URL`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Setting {
-    /// The key below the marketplace's name.
-    pub key: &'static str,
-    /// The default, if any.
-    pub default: Option<&'static str>,
-    /// Whether the value is a secret (never printed).
-    pub secret: bool,
-    /// What it does.
-    pub doc: &'static str,
-}
-
-/// A marketplace's settings as the app loaded them (defaults, then the file, then the
-/// environment), by the key below the marketplace's name.
-pub trait SettingValues {
-    /// The value of `key`, trimmed; its default when the operator did not set it; `None` when
-    /// it has neither.
-    fn get(&self, key: &str) -> Option<&str>;
-}
-
-/// A setting that is missing or wrong. The app names where it was set.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{key}: {message}")]
-pub struct SettingError {
-    /// The key below the marketplace's name.
-    pub key: &'static str,
-    /// What is wrong (never the value of a secret).
-    pub message: String,
-}
-
-impl SettingError {
-    /// `key` is wrong for this reason.
-    #[must_use]
-    pub fn new(key: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key,
-            message: message.into(),
-        }
-    }
-}
-
 /// A marketplace the app can enable: implemented once per marketplace crate and listed once in
-/// the app. The app calls [`MarketplaceKind::accounts`] only when the operator set at least one
-/// of its settings.
+/// the app, which calls [`MarketplaceKind::account`] for each configured account.
 pub trait MarketplaceKind: Send + Sync + std::fmt::Debug {
     /// The marketplace's name: its settings' prefix and, for a push marketplace, its webhooks'
     /// path segment (`Webhook::marketplace`). Lowercase letters, digits and `-`.
     fn name(&self) -> &'static str;
 
-    /// Every setting it reads, for the app's settings table and its check of unknown keys.
+    /// Every setting of one account, for the app's settings table, its check of unknown keys
+    /// and its reading of environment variables (a [`settings_section!`](crate::settings_section)
+    /// gives them).
     fn settings(&self) -> &'static [Setting];
 
-    /// Its configured accounts, built from `values`; webhooks and clients take `clock`.
+    /// One account from its settings: a JSON object with keys of [`MarketplaceKind::settings`]
+    /// (the operator's `[[name]]` table in the file, then the environment; keys not set are
+    /// absent, and take the section's defaults).
     ///
     /// # Errors
-    /// [`SettingError`] naming the first setting at fault.
-    fn accounts(
+    /// [`SettingError`] naming the first setting at fault (never showing a credential).
+    fn account(
         &self,
-        values: &dyn SettingValues,
+        settings: &str,
         clock: Arc<dyn Clock>,
-    ) -> Result<Vec<ChannelAccount>, SettingError>;
+    ) -> Result<ChannelAccount, SettingError>;
 }

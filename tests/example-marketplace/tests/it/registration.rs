@@ -1,45 +1,50 @@
 //! What the app's one registration line relies on: `Bazaar` builds its account from its
 //! settings (defaults applied by the app), names the setting at fault, and never prints a key.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use orderbridge_domain::ports::channel::{MarketplaceKind, SettingValues};
+use orderbridge_domain::ports::channel::{ChannelAccount, MarketplaceKind};
 use orderbridge_domain::ports::clock::SystemClock;
+use orderbridge_domain::settings::SettingError;
 use orderbridge_example_marketplace::Bazaar;
+use serde_json::{Map, Value, json};
 
-/// Settings as the app hands them over: the operator's values over the table's defaults.
-struct Values(BTreeMap<&'static str, &'static str>);
-
-impl Values {
-    fn new(set: &[(&'static str, &'static str)]) -> Self {
-        let defaults = Bazaar
-            .settings()
-            .iter()
-            .filter_map(|s| s.default.map(|d| (s.key, d)));
-        Self(defaults.chain(set.iter().copied()).collect())
-    }
+/// Settings as the app hands them over: a JSON object of the keys the operator set (the
+/// section's defaults fill in the rest).
+fn account(set: &[(&str, Value)]) -> Result<ChannelAccount, SettingError> {
+    let object: Map<String, Value> = set
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    Bazaar.account(&Value::Object(object).to_string(), Arc::new(SystemClock))
 }
 
-impl SettingValues for Values {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).copied()
-    }
+fn full() -> Vec<(&'static str, Value)> {
+    vec![
+        ("base_url", json!("https://bazaar.example/api")),
+        ("api_key", json!("s3cr3t-api")),
+        ("webhook_keys", json!(["s3cr3t-old", "s3cr3t-new"])),
+    ]
 }
 
-const FULL: [(&str, &str); 3] = [
-    ("base_url", "https://bazaar.example/api"),
-    ("api_key", "s3cr3t-api"),
-    ("webhook_keys", "s3cr3t-old, s3cr3t-new"),
-];
+fn with(
+    mut set: Vec<(&'static str, Value)>,
+    key: &'static str,
+    value: Value,
+) -> Vec<(&'static str, Value)> {
+    set.retain(|(k, _)| *k != key);
+    set.push((key, value));
+    set
+}
+
+fn without(mut set: Vec<(&'static str, Value)>, key: &str) -> Vec<(&'static str, Value)> {
+    set.retain(|(k, _)| *k != key);
+    set
+}
 
 #[test]
 fn its_settings_make_one_push_account() {
-    let accounts = Bazaar
-        .accounts(&Values::new(&FULL), Arc::new(SystemClock))
-        .unwrap();
-    assert_eq!(accounts.len(), 1);
-    let account = &accounts[0];
+    let account = account(&full()).unwrap();
     assert_eq!(account.channel().as_str(), "bazaar");
     assert_eq!(account.webhook().unwrap().marketplace(), Bazaar.name());
     assert!(account.polled().is_none());
@@ -50,23 +55,26 @@ fn its_settings_make_one_push_account() {
 
 #[test]
 fn a_missing_or_wrong_setting_is_named() {
-    let clock = || Arc::new(SystemClock);
     let cases = [
-        (&FULL[1..], "base_url"),
+        (without(full(), "base_url"), "base_url"),
         (
-            &[FULL[0], FULL[1], ("webhook_keys", " , ")][..],
+            with(full(), "webhook_keys", json!([" ", ""])),
             "webhook_keys",
         ),
-        (&[FULL[0], FULL[2]][..], "api_key"),
-        (&[FULL[1], FULL[2], ("base_url", "ftp://x")][..], "base_url"),
+        (without(full(), "api_key"), "api_key"),
+        (with(full(), "base_url", json!("ftp://x")), "base_url"),
         (
-            &[FULL[0], FULL[1], FULL[2], ("request_timeout_secs", "0")][..],
+            with(full(), "request_timeout_secs", json!(0)),
             "request_timeout_secs",
         ),
-        (&[FULL[0], FULL[1], FULL[2], ("channel", "")][..], "channel"),
+        (
+            with(full(), "request_timeout_secs", json!("soon")),
+            "request_timeout_secs",
+        ),
+        (with(full(), "channel", json!("")), "channel"),
     ];
     for (set, key) in cases {
-        let error = Bazaar.accounts(&Values::new(set), clock()).unwrap_err();
+        let error = account(&set).unwrap_err();
         assert_eq!(error.key, key, "{error}");
     }
 }
