@@ -748,10 +748,13 @@ async fn three_instances_poll_feedamp_one_at_a_time_and_another_takes_over_when_
             .filter(|r| r.status != Some(200))
             .collect::<Vec<_>>()
     );
-    assert_eq!(
-        feed_requests.len(),
-        fetched,
-        "every feed request FeedAMP saw was logged by the instance that made it"
+    // A request answered in the instant before the first instance was killed is seen by
+    // FeedAMP but never logged by the dead process: at most one such request.
+    assert!(
+        feed_requests.len() == fetched || feed_requests.len() == fetched + 1,
+        "every feed request FeedAMP saw was logged by the instance that made it, save at most \
+         one cut short by the kill: {} seen, {fetched} logged",
+        feed_requests.len()
     );
     for s in seen.iter().filter(|s| s.message == POLLED) {
         let (from, to) = if s.process == first {

@@ -278,8 +278,9 @@ impl Loaded {
         self.accounts.get(section).copied().unwrap_or_default()
     }
 
-    /// One line of [`Loaded::describe`].
-    fn line(&self, key: &str, field: &Setting) -> String {
+    /// One line of [`Loaded::describe`]; the key of a sole account's setting is shown as its
+    /// variable names it (`adm.api_key`, not `adm[0].api_key`).
+    fn line(&self, key: &str, field: &Setting, sole: bool) -> String {
         let (value, from) = match self.given.get(key) {
             Some(value) if !value.is_empty() => {
                 let shown = if field.secret { "[redacted]" } else { value };
@@ -298,8 +299,9 @@ impl Loaded {
             }
             None => key.to_owned(),
         };
+        let shown = if sole { dotted.as_str() } else { key };
         format!(
-            "{key:<32} = {value:<28} # from {from}; {}\n",
+            "{shown:<32} = {value:<28} # from {from}; {}\n",
             env_name(&dotted)
         )
     }
@@ -311,7 +313,7 @@ impl Loaded {
         let mut out = String::new();
         for (section, fields) in SECTIONS {
             for field in *fields {
-                out.push_str(&self.line(&key(section, field.key), field));
+                out.push_str(&self.line(&key(section, field.key), field, false));
             }
         }
         for (section, fields) in accounts() {
@@ -321,7 +323,8 @@ impl Loaded {
             }
             for index in 0..count {
                 for field in fields {
-                    out.push_str(&self.line(&account_key(section, index, field.key), field));
+                    let key = account_key(section, index, field.key);
+                    out.push_str(&self.line(&key, field, count == 1));
                 }
             }
         }
