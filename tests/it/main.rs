@@ -10,3 +10,4 @@ mod e2e_lifecycle;
 mod e2e_logs;
 mod harness;
 mod process;
+mod registration;

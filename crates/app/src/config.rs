@@ -14,7 +14,6 @@ use orderbridge_domain::services::RetryPolicy;
 use orderbridge_domain::values::Secret;
 use orderbridge_http::ApiConfig;
 
-use crate::marketplaces::MARKETPLACES;
 use crate::settings::Loaded;
 
 /// Where orders are kept.
@@ -111,7 +110,7 @@ fn secrets(values: &[String]) -> Vec<Secret> {
 fn accounts(loaded: &Loaded) -> Result<Vec<ChannelAccount>> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut accounts = Vec::new();
-    for kind in MARKETPLACES {
+    for kind in loaded.kinds() {
         let given = loaded.settings.accounts.get(kind.name());
         for (index, settings) in given.into_iter().flatten().enumerate() {
             let account = kind.account(settings, clock.clone()).map_err(|e| {

@@ -9,9 +9,10 @@ use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 
 use super::{
-    DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection, Root, SECTIONS,
-    Settings, ShutdownSection, WarehouseSection, accounts, env_name, key,
+    DatabaseSection, DispatchSection, HttpSection, Kinds, LogSection, OrdersSection, Root,
+    SECTIONS, Settings, ShutdownSection, WarehouseSection, accounts_of, env_name, key,
 };
+use crate::marketplaces::MARKETPLACES;
 use orderbridge_domain::settings::{Section, Setting, SettingKind};
 
 /// Where a value came from.
@@ -26,8 +27,9 @@ pub enum Source {
 }
 
 /// The values given, before they are typed: one table per section and per account.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Given {
+    kinds: Kinds,
     sections: BTreeMap<&'static str, toml::Table>,
     accounts: BTreeMap<&'static str, Vec<toml::Table>>,
     origins: BTreeMap<String, Source>,
@@ -38,6 +40,7 @@ struct Given {
 pub struct Loaded {
     /// The typed settings.
     pub settings: Settings,
+    kinds: Kinds,
     origins: BTreeMap<String, Source>,
     given: BTreeMap<String, String>,
     accounts: BTreeMap<&'static str, usize>,
@@ -48,10 +51,6 @@ fn fields_of(section: &str) -> Option<&'static [Setting]> {
         .iter()
         .find(|(name, _)| *name == section)
         .map(|(_, fields)| *fields)
-}
-
-fn account_fields(section: &str) -> Option<(&'static str, &'static [Setting])> {
-    accounts().find(|(name, _)| *name == section)
 }
 
 /// The key of a value in account `index` (`adm[1].base_url`).
@@ -85,13 +84,26 @@ fn check_keys(table: &toml::Table, fields: &[Setting], prefix: &str, path: &str)
 }
 
 impl Given {
-    fn from_file(path: &str, text: &str) -> Result<Self> {
+    fn new(kinds: Kinds) -> Self {
+        Self {
+            kinds,
+            sections: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            origins: BTreeMap::new(),
+        }
+    }
+
+    fn account_fields(&self, section: &str) -> Option<(&'static str, &'static [Setting])> {
+        accounts_of(self.kinds).find(|(name, _)| *name == section)
+    }
+
+    fn from_file(kinds: Kinds, path: &str, text: &str) -> Result<Self> {
         let table: toml::Table =
             toml::from_str(text).with_context(|| format!("{path} is not valid TOML"))?;
-        let mut given = Self::default();
+        let mut given = Self::new(kinds);
         let source = || Source::File(path.to_owned());
         for (name, value) in table {
-            if let Some((section, fields)) = account_fields(&name) {
+            if let Some((section, fields)) = given.account_fields(&name) {
                 let tables = match value {
                     toml::Value::Table(one) => vec![one],
                     toml::Value::Array(items) => items
@@ -144,7 +156,7 @@ impl Given {
         let target = SECTIONS
             .iter()
             .map(|(s, f)| (*s, *f, false))
-            .chain(accounts().map(|(s, f)| (s, f, true)))
+            .chain(accounts_of(self.kinds).map(|(s, f)| (s, f, true)))
             .find_map(|(section, fields, account)| {
                 fields
                     .iter()
@@ -218,9 +230,22 @@ impl Loaded {
         file: Option<(&str, &str)>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self> {
+        Self::load_for(MARKETPLACES, file, vars)
+    }
+
+    /// [`Loaded::load`] for the marketplaces `kinds` (a build that lists other marketplaces
+    /// than [`MARKETPLACES`]).
+    ///
+    /// # Errors
+    /// As [`Loaded::load`].
+    pub fn load_for(
+        kinds: Kinds,
+        file: Option<(&str, &str)>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
         let mut given = match file {
-            Some((path, text)) => Given::from_file(path, text)?,
-            None => Given::default(),
+            Some((path, text)) => Given::from_file(kinds, path, text)?,
+            None => Given::new(kinds),
         };
         let path = file.map(|(path, _)| path);
         let mut database_url = None;
@@ -273,6 +298,12 @@ impl Loaded {
         }
     }
 
+    /// The marketplaces these settings were read for.
+    #[must_use]
+    pub fn kinds(&self) -> Kinds {
+        self.kinds
+    }
+
     /// How many accounts of the marketplace `section` are configured.
     fn count(&self, section: &str) -> usize {
         self.accounts.get(section).copied().unwrap_or_default()
@@ -316,7 +347,7 @@ impl Loaded {
                 out.push_str(&self.line(&key(section, field.key), field, false));
             }
         }
-        for (section, fields) in accounts() {
+        for (section, fields) in accounts_of(self.kinds) {
             let count = self.count(section);
             if count == 0 {
                 let _ = writeln!(out, "# no {section} account");
@@ -367,7 +398,7 @@ impl Given {
                 }
             }
         }
-        for (section, fields) in accounts() {
+        for (section, fields) in accounts_of(self.kinds) {
             for (index, table) in self.accounts.get(section).into_iter().flatten().enumerate() {
                 for field in fields {
                     let value = table
@@ -382,6 +413,7 @@ impl Given {
         }
         let mut loaded = Loaded {
             settings: Settings::default(),
+            kinds: self.kinds,
             origins: std::mem::take(&mut self.origins),
             given,
             accounts: self.accounts.iter().map(|(s, a)| (*s, a.len())).collect(),

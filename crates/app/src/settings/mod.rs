@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 pub use layers::{Loaded, Source};
+use orderbridge_domain::ports::channel::MarketplaceKind;
 use orderbridge_domain::settings::{Section, Setting};
+
+use crate::marketplaces::MARKETPLACES;
 pub use sections::{
     DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection, Root,
     ShutdownSection, WarehouseSection,
@@ -80,10 +83,18 @@ pub(crate) const SECTIONS: &[(&str, &[Setting])] = &[
 
 /// The marketplaces' account settings, by the marketplace's name.
 pub(crate) fn accounts() -> impl Iterator<Item = (&'static str, &'static [Setting])> {
-    crate::marketplaces::MARKETPLACES
-        .iter()
-        .map(|kind| (kind.name(), kind.settings()))
+    accounts_of(MARKETPLACES)
 }
+
+/// The account settings of `kinds`, by the marketplace's name.
+pub(crate) fn accounts_of(
+    kinds: Kinds,
+) -> impl Iterator<Item = (&'static str, &'static [Setting])> {
+    kinds.iter().map(|kind| (kind.name(), kind.settings()))
+}
+
+/// The marketplaces a configuration is read for.
+pub type Kinds = &'static [&'static dyn MarketplaceKind];
 
 /// A setting's dotted key (`adm.base_url`; `listen` at the top level).
 #[must_use]
