@@ -110,6 +110,53 @@ async fn no_key_and_a_wrong_key_are_401_unauthorized_request() {
 }
 
 #[tokio::test]
+async fn the_account_route_takes_its_order_and_unknown_accounts_or_marketplaces_are_404() {
+    let app = app();
+    let reply = call(
+        &app,
+        json_request(
+            "POST",
+            "/webhooks/adm/adm/orders",
+            Some(ADM_KEY),
+            SEED_ORDER,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    for path in [
+        "/webhooks/adm/nope/orders",
+        "/webhooks/bazaar/orders",
+        "/webhooks/bazaar/adm/orders",
+    ] {
+        let reply = call(&app, json_request("POST", path, Some(ADM_KEY), SEED_ORDER)).await;
+        assert_error(&reply, StatusCode::NOT_FOUND, "Not Found");
+    }
+    // An event ADM does not send is ADM's own 404, after the key is checked.
+    let reply = call(
+        &app,
+        json_request(
+            "POST",
+            "/webhooks/adm/adm/refunds",
+            Some(ADM_KEY),
+            SEED_ORDER,
+        ),
+    )
+    .await;
+    assert_error(&reply, StatusCode::NOT_FOUND, "Not Found");
+    let reply = call(
+        &app,
+        json_request(
+            "POST",
+            "/webhooks/adm/adm/refunds",
+            Some("wrong"),
+            SEED_ORDER,
+        ),
+    )
+    .await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "Unauthorized Request");
+}
+
+#[tokio::test]
 async fn the_previous_key_still_works_during_rotation() {
     let reply = call(
         &app(),
