@@ -215,3 +215,20 @@ fn the_readme_documents_every_setting() {
         "README.md's settings table differs from the code's; regenerate it with `cargo run -p orderbridge -- config --markdown`"
     );
 }
+
+#[test]
+fn no_marketplace_is_named_like_a_section_of_the_service() {
+    for (name, _) in accounts() {
+        assert!(
+            SECTIONS.iter().all(|(section, _)| *section != name),
+            "the marketplace {name} would take the [{name}] section's keys"
+        );
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{name:?} is no valid marketplace name (lowercase letters, digits and -)"
+        );
+    }
+}
