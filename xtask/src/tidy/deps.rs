@@ -197,12 +197,12 @@ fn cargo_tree(args: &[&str]) -> Result<Graph> {
     tree.args(args);
     Graph::parse(&cmd::output("read the dependency graph", &mut tree)?)
 }
-#[test]
-fn the_domain_depends_on_no_io_or_serialization_crate() -> Result<()> {
-    // Every feature (mocks, testing) and every target platform, normal dependencies only.
+/// Checks that `package`, built alone with every feature on every target platform (normal
+/// dependencies only), reaches none of `forbidden`, even transitively; `why` names the rule.
+fn assert_reaches_none(package: &str, forbidden: &[&str], why: &str) -> Result<()> {
     let args = [
         "-p",
-        DOMAIN,
+        package,
         "--all-features",
         "-e",
         "normal",
@@ -210,18 +210,20 @@ fn the_domain_depends_on_no_io_or_serialization_crate() -> Result<()> {
         "all",
     ];
     let graph = cargo_tree(&args)?;
-    assert_eq!(
-        graph.roots,
-        [DOMAIN],
-        "cargo tree did not list the domain crate"
-    );
-    let found = forbidden_paths(&graph, DOMAIN, &IO_CRATES);
-    assert!(
-        found.is_empty(),
-        "the domain must do no IO (design.md section 2):{}",
-        listing(&found)
-    );
+    assert_eq!(graph.roots, [package], "cargo tree did not list {package}");
+    let found = forbidden_paths(&graph, package, forbidden);
+    assert!(found.is_empty(), "{why}:{}", listing(&found));
     Ok(())
+}
+
+#[test]
+fn the_domain_depends_on_no_io_or_serialization_crate() -> Result<()> {
+    // Every feature (mocks, testing): the test support must not bring IO in either.
+    assert_reaches_none(
+        DOMAIN,
+        &IO_CRATES,
+        "the domain must do no IO (design.md section 2)",
+    )
 }
 
 #[test]
@@ -276,29 +278,12 @@ fn the_http_crate_reaches_neither_sqlx_nor_reqwest() -> Result<()> {
 
 #[test]
 fn the_row_mapping_reaches_no_database_driver() -> Result<()> {
-    // Built alone and with every feature, as each store builds it.
-    let args = [
-        "-p",
+    // With every feature, as each store builds it.
+    assert_reaches_none(
         ROWS,
-        "--all-features",
-        "-e",
-        "normal",
-        "--target",
-        "all",
-    ];
-    let graph = cargo_tree(&args)?;
-    assert_eq!(
-        graph.roots,
-        [ROWS],
-        "cargo tree did not list the row mapping"
-    );
-    let found = forbidden_paths(&graph, ROWS, &NOT_FOR_ROWS);
-    assert!(
-        found.is_empty(),
-        "the row mapping holds no SQL and no driver (ARCHITECTURE.md, crates/rows):{}",
-        listing(&found)
-    );
-    Ok(())
+        &NOT_FOR_ROWS,
+        "the row mapping holds no SQL and no driver (ARCHITECTURE.md, crates/rows)",
+    )
 }
 
 mod checks {
