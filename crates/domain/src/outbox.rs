@@ -110,8 +110,14 @@ pub enum DeliveryState {
     Pending,
     /// The marketplace has it.
     Delivered,
-    /// Parked after a final failure, until an operator requeues it.
+    /// Parked after a final failure, until an operator requeues or resolves it.
     Dead,
+    /// Done by hand on the marketplace, as an operator noted: counts as delivered for the
+    /// deliveries that wait for it.
+    Resolved,
+    /// Replaced, before it was sent, by a newer delivery of the same whole-order call (which is
+    /// built at send time, so the newer one carries everything); its waiters wait for that one.
+    Superseded,
 }
 
 impl DeliveryState {
@@ -122,7 +128,24 @@ impl DeliveryState {
             Self::Pending => "pending",
             Self::Delivered => "delivered",
             Self::Dead => "dead",
+            Self::Resolved => "resolved",
+            Self::Superseded => "superseded",
         }
+    }
+
+    /// Every state, in the order of their life.
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Delivered,
+        Self::Dead,
+        Self::Resolved,
+        Self::Superseded,
+    ];
+
+    /// Whether the deliveries waiting for one in this state may go (delivered or resolved).
+    #[must_use]
+    pub fn releases_waiters(self) -> bool {
+        matches!(self, Self::Delivered | Self::Resolved)
     }
 
     /// Parses a name written by [`DeliveryState::as_str`].
@@ -130,13 +153,54 @@ impl DeliveryState {
     /// # Errors
     /// [`InvalidValue::Malformed`] naming `state` otherwise.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        [Self::Pending, Self::Delivered, Self::Dead]
+        Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
             .ok_or(InvalidValue::Malformed {
                 what: "state",
-                expected: "one of pending, delivered, dead",
+                expected: "one of pending, delivered, dead, resolved, superseded",
             })
+    }
+}
+
+/// A delivery another one waits for, named by what it delivers; the store records, in the
+/// transaction that queues the waiting row, the rows of the order that match (none: nothing to
+/// wait for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitFor {
+    /// The order's confirmation.
+    Confirm,
+    /// The delivery of this shipment.
+    Fulfillment(FulfillmentId),
+    /// The order's whole-order fulfillment call (the one not superseded).
+    OrderFulfillment,
+}
+
+impl WaitFor {
+    /// The [`DeliveryKind::name`] of the rows it matches.
+    #[must_use]
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            Self::Confirm => DeliveryKind::Confirm.name(),
+            Self::Fulfillment(id) => DeliveryKind::Fulfillment(id).name(),
+            Self::OrderFulfillment => DeliveryKind::OrderFulfillment.name(),
+        }
+    }
+
+    /// The subject the matching rows have, where one is named.
+    #[must_use]
+    pub fn subject(self) -> Option<Uuid> {
+        match self {
+            Self::Fulfillment(id) => Some(id.as_uuid()),
+            Self::Confirm | Self::OrderFulfillment => None,
+        }
+    }
+
+    /// Whether `kind` is what this names.
+    #[must_use]
+    pub fn matches(self, kind: DeliveryKind) -> bool {
+        kind.name() == self.kind_name()
+            && (self.subject().is_none() || kind.subject() == self.subject())
     }
 }
 
@@ -153,6 +217,17 @@ pub struct NewDelivery {
     pub kind: DeliveryKind,
     /// When it was queued; also when it is first due.
     pub created_at: DateTime<Utc>,
+    /// The deliveries of the same order and channel it waits for (see [`waits_for`]).
+    pub waits_for: Vec<WaitFor>,
+}
+
+impl NewDelivery {
+    /// Whether queuing it supersedes the order's whole-order call still pending and not yet
+    /// taken by a sender: it is itself one.
+    #[must_use]
+    pub fn supersedes(&self) -> bool {
+        self.kind == DeliveryKind::OrderFulfillment
+    }
 }
 
 /// A delivery as stored.
@@ -244,6 +319,51 @@ pub fn deliveries_for(change: Change<'_>, order: &Order, caps: &Capabilities) ->
             RefundSupport::None => Vec::new(),
         },
     }
+}
+
+/// What a delivery of `kind` waits for, on a channel with these capabilities (`order` as
+/// after the change that queues it):
+///
+/// - a confirmation waits for nothing;
+/// - everything else waits for the order's confirmation, where the channel confirms;
+/// - a refund also waits for the delivery that reports its lines' shipments: the whole-order
+///   call on whole-order channels, or each shipment holding one of its lines on per-shipment
+///   channels. A line not reported yet (a whole-order call is queued only once the order is
+///   complete) has nothing to wait for.
+///
+/// Shipments of one order never wait for each other, nor do cancellations.
+#[must_use]
+pub fn waits_for(kind: DeliveryKind, order: &Order, caps: &Capabilities) -> Vec<WaitFor> {
+    if kind == DeliveryKind::Confirm {
+        return Vec::new();
+    }
+    let mut waits = Vec::new();
+    if caps.confirms_orders {
+        waits.push(WaitFor::Confirm);
+    }
+    let DeliveryKind::Refund { refund, line } = kind else {
+        return waits;
+    };
+    match caps.fulfillment {
+        FulfillmentMode::WholeOrder => waits.push(WaitFor::OrderFulfillment),
+        FulfillmentMode::PerShipment => {
+            let refunded: Vec<LineNo> = match (line, order.refund_by_id(refund)) {
+                (Some(line), _) => vec![line],
+                (None, Some(refund)) => refund.lines().iter().map(|l| l.line).collect(),
+                (None, None) => Vec::new(),
+            };
+            for fulfillment in order.fulfillments() {
+                if fulfillment
+                    .lines()
+                    .iter()
+                    .any(|allocation| refunded.contains(&allocation.line))
+                {
+                    waits.push(WaitFor::Fulfillment(fulfillment.id()));
+                }
+            }
+        }
+    }
+    waits
 }
 
 /// Whether the channel learns of this change at all: false for cancellations and refunds on

@@ -21,7 +21,7 @@ use crate::write::{column, insert_events};
 use crate::{Postgres, db};
 
 /// The claim: a row is due when it is pending, its time has come, no live lease holds it, its
-/// channel is not skipped, and no older row of its order is undelivered. `SKIP LOCKED` lets
+/// channel is not skipped, and every row it waits for is delivered or resolved. `SKIP LOCKED` lets
 /// concurrent claimers pass over rows another claim is taking.
 fn claim_sql() -> String {
     format!(
@@ -30,9 +30,9 @@ fn claim_sql() -> String {
            WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
              AND (o.lease_until IS NULL OR o.lease_until <= $1) \
              AND NOT (o.channel = ANY($2)) \
-             AND NOT EXISTS (SELECT 1 FROM outbox p \
-                             WHERE p.order_id = o.order_id AND p.seq < o.seq \
-                               AND p.state <> 'delivered') \
+             AND NOT EXISTS (SELECT 1 FROM outbox_waits w JOIN outbox p ON p.id = w.waits_for \
+                             WHERE w.delivery_id = o.id \
+                               AND p.state NOT IN ('delivered', 'resolved')) \
            ORDER BY o.next_attempt_at, o.seq \
            LIMIT $3 \
            FOR UPDATE SKIP LOCKED) \

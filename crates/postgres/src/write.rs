@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_rows::write::{
-    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
+    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally, WaitRow,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -240,6 +240,64 @@ impl OrderWrites for Tx {
         .execute(&mut *self.0)
         .await
         .map_err(db("insert outbox rows"))?;
+        Ok(())
+    }
+
+    async fn supersede(
+        &mut self,
+        order_id: Uuid,
+        channel: &str,
+        keep: Uuid,
+    ) -> Result<(), StoreError> {
+        let old: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE outbox SET state = 'superseded' \
+             WHERE order_id = $1 AND channel = $2 AND kind = 'order_fulfillment' \
+               AND state = 'pending' AND lease_token IS NULL AND id <> $3 \
+             RETURNING id",
+        )
+        .bind(order_id)
+        .bind(channel)
+        .bind(keep)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db("supersede a whole-order call"))?;
+        if old.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "WITH moved AS (DELETE FROM outbox_waits WHERE waits_for = ANY($1) \
+                            RETURNING delivery_id) \
+             INSERT INTO outbox_waits (delivery_id, waits_for) \
+             SELECT DISTINCT delivery_id, $2::uuid FROM moved ON CONFLICT DO NOTHING",
+        )
+        .bind(&old)
+        .bind(keep)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db("move waits to the new whole-order call"))?;
+        Ok(())
+    }
+
+    async fn insert_waits(&mut self, waits: &[WaitRow<'_>]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox_waits (delivery_id, waits_for) \
+             SELECT DISTINCT w.delivery, p.id \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[]) \
+                  AS w(delivery, order_id, channel, kind, subject) \
+             JOIN outbox p ON p.order_id = w.order_id AND p.channel = w.channel \
+                          AND p.kind = w.kind \
+                          AND (w.subject IS NULL OR p.subject = w.subject) \
+             WHERE p.id <> w.delivery AND p.state IN ('pending', 'dead') \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(column(waits, |w| w.delivery))
+        .bind(column(waits, |w| w.order_id))
+        .bind(column(waits, |w| w.channel))
+        .bind(column(waits, |w| w.kind))
+        .bind(column(waits, |w| w.subject))
+        .execute(&mut *self.0)
+        .await
+        .map_err(db("record what deliveries wait for"))?;
         Ok(())
     }
 }

@@ -300,6 +300,63 @@ pub fn outbox_rows(deliveries: &[NewDelivery]) -> Vec<OutboxRow<'_>> {
         .collect()
 }
 
+/// A row of `outbox_waits` to record, named by what it waits for: the `delivery` waits for
+/// every row of its order and channel with this kind (and subject, where one is named) that is
+/// neither delivered, resolved nor superseded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs, reason = "one field per column the lookup matches")]
+pub struct WaitRow<'a> {
+    pub delivery: Uuid,
+    pub order_id: Uuid,
+    pub channel: &'a str,
+    pub kind: &'static str,
+    pub subject: Option<Uuid>,
+}
+
+/// The waits of `deliveries`, in the order given.
+#[must_use]
+pub fn wait_rows(deliveries: &[NewDelivery]) -> Vec<WaitRow<'_>> {
+    deliveries
+        .iter()
+        .flat_map(|d| {
+            d.waits_for.iter().map(|wait| WaitRow {
+                delivery: d.id.as_uuid(),
+                order_id: d.order_id.as_uuid(),
+                channel: d.channel.as_str(),
+                kind: wait.kind_name(),
+                subject: wait.subject(),
+            })
+        })
+        .collect()
+}
+
+/// Queues `outbox` rows: inserts them, lets each whole-order call supersede the one of its
+/// order still pending and not taken by a sender (its waiters now wait for the new one), then
+/// records what each row waits for.
+async fn queue<W: OrderWrites + ?Sized>(
+    writes: &mut W,
+    outbox: &[NewDelivery],
+) -> Result<(), StoreError> {
+    if outbox.is_empty() {
+        return Ok(());
+    }
+    writes.insert_outbox(&outbox_rows(outbox)).await?;
+    for delivery in outbox.iter().filter(|d| d.supersedes()) {
+        writes
+            .supersede(
+                delivery.order_id.as_uuid(),
+                delivery.channel.as_str(),
+                delivery.id.as_uuid(),
+            )
+            .await?;
+    }
+    let waits = wait_rows(outbox);
+    if !waits.is_empty() {
+        writes.insert_waits(&waits).await?;
+    }
+    Ok(())
+}
+
 /// The statements that write orders, each run in the store's open transaction.
 #[async_trait]
 pub trait OrderWrites: Send {
@@ -344,6 +401,19 @@ pub trait OrderWrites: Send {
 
     /// Queues outbox rows, keeping their order.
     async fn insert_outbox(&mut self, rows: &[OutboxRow<'_>]) -> Result<(), StoreError>;
+
+    /// Marks the whole-order calls of the order and channel that are pending, unleased and not
+    /// `keep` as superseded, and makes what waited for them wait for `keep` instead.
+    async fn supersede(
+        &mut self,
+        order_id: Uuid,
+        channel: &str,
+        keep: Uuid,
+    ) -> Result<(), StoreError>;
+
+    /// Records the rows each wait names (see [`WaitRow`]); a wait that names none records
+    /// nothing.
+    async fn insert_waits(&mut self, waits: &[WaitRow<'_>]) -> Result<(), StoreError>;
 }
 
 /// Inserts a new order (at version 1) with its children, history and outbox rows. Run it in a
@@ -373,7 +443,7 @@ pub async fn insert<W: OrderWrites + OrderReads>(
         .insert_children(row.id, &NewChildren::of(order))
         .await?;
     writes.insert_events(row.id, order.events()).await?;
-    writes.insert_outbox(&outbox_rows(outbox)).await?;
+    queue(writes, outbox).await?;
     Ok(Version::new(1))
 }
 
@@ -409,7 +479,7 @@ pub async fn save<W: OrderWrites>(
         writes.insert_children(id, &children).await?;
     }
     writes.insert_events(id, order.new_events()).await?;
-    writes.insert_outbox(&outbox_rows(outbox)).await?;
+    queue(writes, outbox).await?;
     Ok(order.version().next())
 }
 

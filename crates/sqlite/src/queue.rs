@@ -20,7 +20,7 @@ use crate::write::insert_events;
 use crate::{Sqlite, db};
 
 /// Claims due rows. A row is due when it is pending, its time has come, no live lease holds
-/// it, its channel is not skipped, and no older row of its order is undelivered. Run it in a
+/// it, its channel is not skipped, and every row it waits for is delivered or resolved. Run it in a
 /// `BEGIN IMMEDIATE` transaction: holding the write lock from the start, no other claim can
 /// pick the same rows between this one's choice and its update.
 async fn claim(
@@ -50,9 +50,9 @@ async fn claim(
         sql.push(")");
     }
     sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM outbox p \
-                          WHERE p.order_id = o.order_id AND p.seq < o.seq \
-                            AND p.state <> 'delivered') \
+        " AND NOT EXISTS (SELECT 1 FROM outbox_waits w JOIN outbox p ON p.id = w.waits_for \
+                          WHERE w.delivery_id = o.id \
+                            AND p.state NOT IN ('delivered', 'resolved')) \
           ORDER BY o.next_attempt_at, o.seq LIMIT ",
     )
     .push_bind(i64::from(request.limit))

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_rows::write::{
-    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
+    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally, WaitRow,
 };
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -231,6 +231,64 @@ impl OrderWrites for Tx {
             .execute(&mut *self.0)
             .await
             .map_err(db("insert outbox row"))?;
+        }
+        Ok(())
+    }
+
+    async fn supersede(
+        &mut self,
+        order_id: Uuid,
+        channel: &str,
+        keep: Uuid,
+    ) -> Result<(), StoreError> {
+        let old: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE outbox SET state = 'superseded' \
+             WHERE order_id = $1 AND channel = $2 AND kind = 'order_fulfillment' \
+               AND state = 'pending' AND lease_token IS NULL AND id <> $3 \
+             RETURNING id",
+        )
+        .bind(order_id)
+        .bind(channel)
+        .bind(keep)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db("supersede a whole-order call"))?;
+        for superseded in old {
+            sqlx::query(
+                "INSERT OR IGNORE INTO outbox_waits (delivery_id, waits_for) \
+                 SELECT delivery_id, $2 FROM outbox_waits WHERE waits_for = $1",
+            )
+            .bind(superseded)
+            .bind(keep)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db("move waits to the new whole-order call"))?;
+            sqlx::query("DELETE FROM outbox_waits WHERE waits_for = $1")
+                .bind(superseded)
+                .execute(&mut *self.0)
+                .await
+                .map_err(db("move waits to the new whole-order call"))?;
+        }
+        Ok(())
+    }
+
+    async fn insert_waits(&mut self, waits: &[WaitRow<'_>]) -> Result<(), StoreError> {
+        for wait in waits {
+            sqlx::query(
+                "INSERT OR IGNORE INTO outbox_waits (delivery_id, waits_for) \
+                 SELECT $1, p.id FROM outbox p \
+                 WHERE p.order_id = $2 AND p.channel = $3 AND p.kind = $4 \
+                   AND ($5 IS NULL OR p.subject = $5) AND p.id <> $1 \
+                   AND p.state IN ('pending', 'dead')",
+            )
+            .bind(wait.delivery)
+            .bind(wait.order_id)
+            .bind(wait.channel)
+            .bind(wait.kind)
+            .bind(wait.subject)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db("record what deliveries wait for"))?;
         }
         Ok(())
     }

@@ -84,6 +84,7 @@ pub async fn queue_due_rows(store: &dyn Store, count: usize) {
             channel: order.channel().clone(),
             kind: DeliveryKind::Confirm,
             created_at: start,
+            waits_for: Vec::new(),
         };
         store.insert(&order, &[row]).await.unwrap();
     }

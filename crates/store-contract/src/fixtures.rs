@@ -7,7 +7,10 @@ use orderbridge_domain::order::{
     CancelReason, CancelScope, CancellationRequest, EventType, FulfillmentRequest, NewOrder, Order,
     OrderEvent, RefundLineRequest, RefundReason, RefundRequest, Version,
 };
-use orderbridge_domain::outbox::{DeliveryKind, NewDelivery};
+use orderbridge_domain::outbox::{DeliveryKind, NewDelivery, waits_for};
+use orderbridge_domain::ports::marketplace::{
+    CancellationSupport, Capabilities, FulfillmentMode, RefundSupport,
+};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::testing::new_order;
 use orderbridge_domain::values::{
@@ -83,6 +86,17 @@ pub(crate) async fn insert(store: &dyn Store, mut order: Order, kinds: &[Deliver
     order
 }
 
+/// What the checks' channel can do: it confirms orders and takes whole-order fulfillments and
+/// per-line refunds, as FeedAMP does, so that its rows wait as FeedAMP's do.
+pub(crate) const CAPS: Capabilities = Capabilities {
+    confirms_orders: true,
+    fulfillment: FulfillmentMode::WholeOrder,
+    cancellations: CancellationSupport::InWholeOrderFulfillment,
+    refunds: RefundSupport::PerLine,
+    requires_carrier: false,
+};
+
+/// New outbox rows of `kinds`, each waiting for what the outbox policy says on [`CAPS`].
 pub(crate) fn deliveries(
     order: &Order,
     kinds: &[DeliveryKind],
@@ -96,6 +110,7 @@ pub(crate) fn deliveries(
             channel: order.channel().clone(),
             kind: *kind,
             created_at: at,
+            waits_for: waits_for(*kind, order, &CAPS),
         })
         .collect()
 }

@@ -2,8 +2,8 @@
 //! PostgreSQL, SQLite and the in-memory store behave the same.
 //!
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
-//! [`queue`] (`DeliveryQueue`), [`log`] (`DeliveryLog`) and [`poll`] (`PollState` and
-//! `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
+//! (`DeliveryLog`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -26,6 +26,7 @@ pub mod log;
 pub mod orders;
 pub mod poll;
 pub mod queue;
+pub mod waits;
 
 /// Expands to one test per contract check, port by port. `attr` is the test attribute
 /// (`#[tokio::test]`, `#[sqlx::test(...)]`), the `fn(...)` arguments are what that attribute
@@ -51,7 +52,6 @@ macro_rules! store_contract {
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; queue:
             claim_takes_due_rows_oldest_first,
-            deliveries_of_one_order_go_out_in_order,
             an_expired_lease_lets_another_worker_claim,
             a_lost_lease_writes_nothing,
             complete_many_records_each_outcome_and_skips_lost_leases,
@@ -60,8 +60,15 @@ macro_rules! store_contract {
             release_gives_back_leases_without_counting_an_attempt,
             skipped_channels_are_not_claimed
         );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; waits:
+            a_row_waits_only_for_the_rows_it_names,
+            independent_rows_go_together_and_a_parked_one_holds_back_nothing,
+            a_refund_waits_for_the_shipments_holding_its_lines,
+            a_newer_whole_order_call_supersedes_the_pending_one_and_takes_its_waiters,
+            a_whole_order_call_being_sent_is_not_superseded
+        );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; log:
-            dead_rows_hold_back_their_order_and_can_be_requeued,
+            dead_rows_hold_back_their_waiters_and_can_be_requeued,
             requeue_of_a_missing_or_live_row_is_refused,
             outbox_stats_count_pending_and_dead,
             deliveries_are_listed_newest_first_by_keyset

@@ -8,9 +8,16 @@ use orderbridge_domain::values::DeliveryId;
 use crate::fixtures::{at, event, id};
 use crate::queue::{all, claim, delivered, finish, fulfillment, queued};
 
-pub async fn dead_rows_hold_back_their_order_and_can_be_requeued(store: &dyn Store) {
-    let order = queued(store, "P-1", 0, &[fulfillment(), fulfillment()]).await;
+pub async fn dead_rows_hold_back_their_waiters_and_can_be_requeued(store: &dyn Store) {
+    let order = queued(
+        store,
+        "P-1",
+        0,
+        &[DeliveryKind::Confirm, DeliveryKind::OrderFulfillment],
+    )
+    .await;
     let first = claim(store, 10).await.remove(0);
+    assert_eq!(first.delivery.kind, DeliveryKind::Confirm);
     finish(
         store,
         &first,
@@ -21,7 +28,7 @@ pub async fn dead_rows_hold_back_their_order_and_can_be_requeued(store: &dyn Sto
     .await;
     assert!(
         claim(store, 20).await.is_empty(),
-        "a parked row holds back the rows behind it"
+        "a parked row holds back the rows waiting for it"
     );
     let dead = store
         .deliveries(&DeliveryQuery {

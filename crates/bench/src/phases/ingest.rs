@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use orderbridge_adm::parse_order;
 use orderbridge_domain::order::Order;
-use orderbridge_domain::outbox::{Change, NewDelivery, deliveries_for};
+use orderbridge_domain::outbox::{Change, NewDelivery, deliveries_for, waits_for};
 use orderbridge_domain::ports::clock::{Clock, SystemClock};
 use orderbridge_domain::values::{DeliveryId, EventId, OrderId};
 use orderbridge_sandbox::GeneratedOrder;
@@ -42,6 +42,7 @@ impl Harness {
                     channel: order.channel().clone(),
                     kind,
                     created_at: now,
+                    waits_for: waits_for(kind, &order, &self.caps),
                 })
                 .collect();
             stored.push(Stored {

@@ -8,7 +8,7 @@ use crate::order::{
     CancelError, CancellationRequest, EventType, FulfilError, Fulfilled, FulfillmentRequest,
     NewOrder, NewOrderError, Order, OrderEvent, RefundError, RefundRequest, Refunded,
 };
-use crate::outbox::{Change, DeliveryKind, NewDelivery, deliveries_for, is_reported};
+use crate::outbox::{Change, DeliveryKind, NewDelivery, deliveries_for, is_reported, waits_for};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::Capabilities;
 use crate::ports::store::{InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError};
@@ -395,6 +395,7 @@ impl OrderService {
                 channel: order.channel().clone(),
                 kind,
                 created_at: now,
+                waits_for: waits_for(kind, order, caps),
             })
             .collect()
     }

@@ -22,6 +22,8 @@ use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 struct Row {
     delivery: Delivery,
     lease: Option<(Uuid, DateTime<Utc>)>,
+    /// The rows it waits for.
+    waits: Vec<DeliveryId>,
 }
 
 #[derive(Debug, Default)]
@@ -68,7 +70,67 @@ fn to_row(new: &NewDelivery) -> Row {
             delivered_at: None,
         },
         lease: None,
+        waits: Vec::new(),
     }
+}
+
+/// Queues `outbox` as the SQL stores do: inserts the rows, lets each whole-order call
+/// supersede the pending unleased one of its order (moving its waiters), then records what
+/// each row waits for among the order's pending and parked rows.
+fn queue(state: &mut State, outbox: &[NewDelivery]) {
+    let first = state.outbox.len();
+    state.outbox.extend(outbox.iter().map(to_row));
+    for new in outbox.iter().filter(|d| d.supersedes()) {
+        let mut old = Vec::new();
+        for row in &mut state.outbox {
+            let d = &mut row.delivery;
+            if d.order_id == new.order_id
+                && d.channel == new.channel
+                && d.kind == new.kind
+                && d.state == DeliveryState::Pending
+                && row.lease.is_none()
+                && d.id != new.id
+            {
+                d.state = DeliveryState::Superseded;
+                old.push(d.id);
+            }
+        }
+        for row in &mut state.outbox {
+            if row.waits.iter().any(|w| old.contains(w)) {
+                row.waits.retain(|w| !old.contains(w));
+                row.waits.push(new.id);
+            }
+        }
+    }
+    for (offset, new) in outbox.iter().enumerate() {
+        let waits: Vec<DeliveryId> = state
+            .outbox
+            .iter()
+            .filter(|row| {
+                let d = &row.delivery;
+                d.order_id == new.order_id
+                    && d.channel == new.channel
+                    && d.id != new.id
+                    && matches!(d.state, DeliveryState::Pending | DeliveryState::Dead)
+                    && new.waits_for.iter().any(|w| w.matches(d.kind))
+            })
+            .map(|row| row.delivery.id)
+            .collect();
+        if let Some(row) = state.outbox.get_mut(first + offset) {
+            row.waits = waits;
+        }
+    }
+}
+
+/// Whether every row `row` waits for is delivered or resolved.
+fn released(state: &State, row: &Row) -> bool {
+    row.waits.iter().all(|id| {
+        state
+            .outbox
+            .iter()
+            .find(|r| r.delivery.id == *id)
+            .is_none_or(|r| r.delivery.state.releases_waiters())
+    })
 }
 
 /// Appends a history entry to a stored order without changing its version.
@@ -104,7 +166,7 @@ impl OrderStore for MemoryStore {
         stored.mark_saved(version);
         state.by_external.insert(key, order.id());
         state.orders.insert(order.id(), stored);
-        state.outbox.extend(outbox.iter().map(to_row));
+        queue(&mut state, outbox);
         Ok(version)
     }
 
@@ -171,7 +233,7 @@ impl OrderStore for MemoryStore {
             .map_err(|e| StoreError::with_source("order breaks a rule", e))?;
         updated.mark_saved(version);
         state.orders.insert(order.id(), updated);
-        state.outbox.extend(outbox.iter().map(to_row));
+        queue(&mut state, outbox);
         Ok(version)
     }
 }
@@ -180,20 +242,13 @@ impl OrderStore for MemoryStore {
 impl DeliveryQueue for MemoryStore {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
         let mut state = self.state()?;
-        let mut seen_orders: Vec<OrderId> = Vec::new();
         let mut due: Vec<usize> = Vec::new();
         for (index, row) in state.outbox.iter().enumerate() {
-            if row.delivery.state == DeliveryState::Delivered
-                || seen_orders.contains(&row.delivery.order_id)
-            {
-                continue;
-            }
-            // The oldest undelivered row of its order: only it may go.
-            seen_orders.push(row.delivery.order_id);
             if row.delivery.state == DeliveryState::Pending
                 && row.delivery.next_attempt_at <= request.now
                 && row.lease.is_none_or(|(_, until)| until <= request.now)
                 && !request.skip_channels.contains(&row.delivery.channel)
+                && released(&state, row)
             {
                 due.push(index);
             }

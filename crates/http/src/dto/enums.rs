@@ -40,8 +40,13 @@ pub enum DeliveryState {
     Pending,
     /// The marketplace has it.
     Delivered,
-    /// Parked after a final failure, until an operator retries it.
+    /// Parked after a final failure, until an operator retries or resolves it.
     Dead,
+    /// Done by hand on the marketplace, as an operator noted; counts as delivered for the
+    /// deliveries that wait for it.
+    Resolved,
+    /// Replaced before it was sent by a newer whole-order call of the same order.
+    Superseded,
 }
 
 impl From<outbox::DeliveryState> for DeliveryState {
@@ -50,6 +55,8 @@ impl From<outbox::DeliveryState> for DeliveryState {
             outbox::DeliveryState::Pending => Self::Pending,
             outbox::DeliveryState::Delivered => Self::Delivered,
             outbox::DeliveryState::Dead => Self::Dead,
+            outbox::DeliveryState::Resolved => Self::Resolved,
+            outbox::DeliveryState::Superseded => Self::Superseded,
         }
     }
 }
@@ -259,12 +266,7 @@ mod tests {
 
     #[test]
     fn delivery_states_and_kinds_are_written_with_the_domain_names() {
-        let states = [
-            outbox::DeliveryState::Pending,
-            outbox::DeliveryState::Delivered,
-            outbox::DeliveryState::Dead,
-        ];
-        for state in states {
+        for state in outbox::DeliveryState::ALL {
             assert_eq!(wire(DeliveryState::from(state)), state.as_str());
         }
         let id = Uuid::nil();
