@@ -144,6 +144,7 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
         order_id: None,
         after: None,
         limit: 100,
+        ..DeliveryQuery::default()
     };
     for _ in 0..500 {
         if store.deliveries(&all).await.unwrap().len() == ORDERS {

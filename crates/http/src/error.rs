@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use orderbridge_domain::order::{AllocationError, CancelError, FulfilError, RefundError};
-use orderbridge_domain::ports::store::{RequeueError, StoreError};
+use orderbridge_domain::ports::store::{RequeueError, ResolveError, StoreError};
 use orderbridge_domain::services::{OrderUpdateError, RequeueDeliveryError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -212,6 +212,21 @@ impl From<RequeueDeliveryError> for ApiError {
             }
             RequeueDeliveryError::Requeue(RequeueError::Store(e))
             | RequeueDeliveryError::Store(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<ResolveError> for ApiError {
+    fn from(error: ResolveError) -> Self {
+        match error {
+            ResolveError::NotFound(id) => ApiError::not_found(&format!("delivery {id}")),
+            e @ ResolveError::Closed { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "Not Resolvable", e.to_string())
+            }
+            e @ ResolveError::InFlight(_) => {
+                ApiError::new(StatusCode::CONFLICT, "Delivery In Flight", e.to_string())
+            }
+            ResolveError::Store(e) => ApiError::internal(&e),
         }
     }
 }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use orderbridge_domain::outbox::{Delivery, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Lease, OutboxStats, RequeueError, StoreError,
+    AttemptResult, ClaimRequest, Claimed, Lease, OutboxStats, RequeueError, ResolveError,
+    StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
 
@@ -106,6 +107,17 @@ pub fn refused(id: DeliveryId, state: Option<DeliveryState>) -> RequeueError {
     match state {
         Some(state) => RequeueError::NotDead { id, state },
         None => RequeueError::NotFound(id),
+    }
+}
+
+/// Why a resolve changed nothing: the row is in `state` (pending: a sender holds it), or
+/// (`None`) there is no such row.
+#[must_use]
+pub fn unresolvable(id: DeliveryId, state: Option<DeliveryState>) -> ResolveError {
+    match state {
+        Some(DeliveryState::Pending) => ResolveError::InFlight(id),
+        Some(state) => ResolveError::Closed { id, state },
+        None => ResolveError::NotFound(id),
     }
 }
 

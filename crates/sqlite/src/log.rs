@@ -1,23 +1,28 @@
-//! The operators' side of the outbox on SQLite: one delivery, a list, requeueing a parked one,
-//! the queue's depth. Dynamic SQL here is assembled from this module's constants and `?`
-//! placeholders only, never from input.
+//! The operators' side of the outbox on SQLite: one delivery, a list, requeueing or resolving
+//! parked ones, the queue's depth. Dynamic SQL here is assembled from this module's constants and
+//! `?` placeholders only, never from input.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{
-    DeliveryLog, DeliveryQuery, OutboxStats, RequeueError, StoreError,
+    DeliveryLog, DeliveryQuery, OutboxStats, Requeue, RequeueError, ResolveError, StoreError,
 };
 use orderbridge_domain::values::DeliveryId;
-use orderbridge_rows::outbox::{COLUMNS, delivery, refused, stats};
+use orderbridge_rows::outbox::{COLUMNS, delivery, refused, stats, unresolvable};
 use sqlx::QueryBuilder;
+use uuid::Uuid;
 
 use crate::codec::time;
 use crate::row::Row;
 use crate::store::commit;
 use crate::write::insert_events;
 use crate::{Sqlite, db};
+
+/// A row an operator may requeue or resolve at `$2`: parked, or pending with no live lease.
+const OPEN: &str = "(state = 'dead' OR (state = 'pending' \
+     AND (lease_until IS NULL OR lease_until <= $2)))";
 
 #[async_trait]
 impl DeliveryLog for Sqlite {
@@ -42,6 +47,15 @@ impl DeliveryLog for Sqlite {
         }
         if let Some(order) = query.order_id {
             sql.push(" AND order_id = ").push_bind(order.as_uuid());
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(from) = query.created_from {
+            sql.push(" AND created_at >= ").push_bind(time(from));
+        }
+        if let Some(before) = query.created_before {
+            sql.push(" AND created_at < ").push_bind(time(before));
         }
         if let Some(after) = query.after {
             sql.push(" AND seq < (SELECT seq FROM outbox WHERE id = ")
@@ -82,6 +96,64 @@ impl DeliveryLog for Sqlite {
         let Some(row) = row else {
             drop(tx);
             return Err(refused(id, self.delivery(id).await?.map(|d| d.state)));
+        };
+        let delivery = delivery(&Row(row))?;
+        let order_id = delivery.order_id.as_uuid();
+        insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
+        commit(tx).await?;
+        Ok(delivery)
+    }
+
+    async fn requeue_many(
+        &self,
+        requeues: &[Requeue],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        if requeues.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_token = NULL, \
+             lease_until = NULL WHERE id = $1 AND {OPEN} RETURNING order_id"
+        );
+        let mut tx = self.begin_write().await?;
+        let mut done = Vec::new();
+        for requeue in requeues {
+            let order_id: Option<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(requeue.id.as_uuid())
+                .bind(time(now))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db("requeue deliveries"))?;
+            if let Some(order_id) = order_id {
+                insert_events(&mut tx, order_id, std::slice::from_ref(&requeue.event)).await?;
+                done.push(requeue.id);
+            }
+        }
+        commit(tx).await?;
+        Ok(done)
+    }
+
+    async fn resolve(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, ResolveError> {
+        let sql = format!(
+            "UPDATE outbox SET state = 'resolved', lease_token = NULL, lease_until = NULL \
+             WHERE id = $1 AND {OPEN} RETURNING {COLUMNS}"
+        );
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_uuid())
+            .bind(time(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("resolve delivery"))?;
+        let Some(row) = row else {
+            drop(tx);
+            return Err(unresolvable(id, self.delivery(id).await?.map(|d| d.state)));
         };
         let delivery = delivery(&Row(row))?;
         let order_id = delivery.order_id.as_uuid();

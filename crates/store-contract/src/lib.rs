@@ -3,7 +3,8 @@
 //!
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
-//! (`DeliveryLog`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues) and [`poll`] (`PollState`
+//! and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -20,6 +21,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod actions;
 pub mod concurrency;
 mod fixtures;
 pub mod log;
@@ -72,6 +74,11 @@ macro_rules! store_contract {
             requeue_of_a_missing_or_live_row_is_refused,
             outbox_stats_count_pending_and_dead,
             deliveries_are_listed_newest_first_by_keyset
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; actions:
+            resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest,
+            requeue_many_takes_open_rows_only_with_an_event_each,
+            deliveries_filter_by_channel_and_creation_time
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

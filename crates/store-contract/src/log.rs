@@ -6,7 +6,7 @@ use orderbridge_domain::ports::store::{AttemptResult, DeliveryQuery, RequeueErro
 use orderbridge_domain::values::DeliveryId;
 
 use crate::fixtures::{at, event, id};
-use crate::queue::{all, claim, delivered, finish, fulfillment, queued};
+use crate::queue::{all, claim, delivered, finish, queued};
 
 pub async fn dead_rows_hold_back_their_waiters_and_can_be_requeued(store: &dyn Store) {
     let order = queued(
@@ -36,6 +36,7 @@ pub async fn dead_rows_hold_back_their_waiters_and_can_be_requeued(store: &dyn S
             order_id: None,
             after: None,
             limit: 10,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap();
@@ -131,6 +132,7 @@ pub async fn deliveries_are_listed_newest_first_by_keyset(store: &dyn Store) {
             order_id: None,
             after: None,
             limit: 2,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap();
@@ -140,6 +142,7 @@ pub async fn deliveries_are_listed_newest_first_by_keyset(store: &dyn Store) {
             order_id: None,
             after: first.last().map(|d| d.id),
             limit: 2,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap();

@@ -37,6 +37,7 @@ pub async fn duplicate_insert_reports_the_existing_order_and_writes_nothing(stor
         order_id: None,
         after: None,
         limit: 100,
+        ..DeliveryQuery::default()
     };
     assert!(
         store.deliveries(&query).await.unwrap().is_empty(),
@@ -96,6 +97,7 @@ pub async fn save_writes_children_events_and_outbox_and_bumps_the_version(store:
         order_id: Some(order.id()),
         after: None,
         limit: 10,
+        ..DeliveryQuery::default()
     };
     let queued = store.deliveries(&query).await.unwrap();
     assert_eq!(queued.len(), 1);
@@ -125,6 +127,7 @@ pub async fn a_stale_save_is_a_conflict_and_writes_nothing(store: &dyn Store) {
         order_id: Some(stored.id()),
         after: None,
         limit: 10,
+        ..DeliveryQuery::default()
     };
     assert!(store.deliveries(&query).await.unwrap().is_empty());
 }

@@ -64,6 +64,7 @@ pub(crate) async fn all(store: &dyn Store) -> Vec<orderbridge_domain::outbox::De
             order_id: None,
             after: None,
             limit: 1_000,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap()

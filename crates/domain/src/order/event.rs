@@ -24,13 +24,15 @@ pub enum EventType {
     DeliveryFailed,
     /// An operator put a parked delivery back in the queue.
     DeliveryRequeued,
+    /// An operator marked a delivery as done by hand on the marketplace.
+    DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
 }
 
 impl EventType {
     /// Every event type, for round-trip tests and schema listings.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Received,
         Self::Confirmed,
         Self::Fulfilled,
@@ -39,6 +41,7 @@ impl EventType {
         Self::Delivered,
         Self::DeliveryFailed,
         Self::DeliveryRequeued,
+        Self::DeliveryResolved,
         Self::NotReported,
     ];
 
@@ -54,6 +57,7 @@ impl EventType {
             Self::Delivered => "delivered",
             Self::DeliveryFailed => "delivery_failed",
             Self::DeliveryRequeued => "delivery_requeued",
+            Self::DeliveryResolved => "delivery_resolved",
             Self::NotReported => "not_reported",
         }
     }

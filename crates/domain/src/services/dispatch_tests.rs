@@ -108,6 +108,7 @@ async fn only_row(setup: &Setup) -> crate::outbox::Delivery {
             order_id: None,
             after: None,
             limit: 10,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap();

@@ -8,7 +8,7 @@ mod orders;
 mod poll;
 
 pub use channels::Channels;
-pub use deliveries::{DeliveryService, RequeueDeliveryError};
+pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,

@@ -99,6 +99,7 @@ async fn a_poll_reads_every_page_stores_each_order_once_and_queues_its_confirmat
             order_id: None,
             after: None,
             limit: 10,
+            ..DeliveryQuery::default()
         })
         .await
         .unwrap();

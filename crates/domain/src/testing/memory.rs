@@ -13,7 +13,7 @@ use crate::outbox::{Delivery, DeliveryState, NewDelivery};
 use crate::ports::store::{
     AttemptResult, ClaimRequest, Claimed, DeliveryLog, DeliveryQuery, DeliveryQueue, Health,
     InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats,
-    PollState, RequeueError, SaveError, StoreError,
+    PollState, Requeue, RequeueError, ResolveError, SaveError, StoreError,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 
@@ -119,6 +119,16 @@ fn queue(state: &mut State, outbox: &[NewDelivery]) {
         if let Some(row) = state.outbox.get_mut(first + offset) {
             row.waits = waits;
         }
+    }
+}
+
+/// Whether an operator may requeue or resolve `row` at `now`: parked, or pending with no live
+/// lease.
+fn open_at(row: &Row, now: DateTime<Utc>) -> bool {
+    match row.delivery.state {
+        DeliveryState::Dead => true,
+        DeliveryState::Pending => row.lease.is_none_or(|(_, until)| until <= now),
+        _ => false,
     }
 }
 
@@ -359,6 +369,9 @@ impl DeliveryLog for MemoryStore {
             .map(|r| &r.delivery)
             .filter(|d| query.state.is_none_or(|s| d.state == s))
             .filter(|d| query.order_id.is_none_or(|o| d.order_id == o))
+            .filter(|d| query.channel.as_ref().is_none_or(|c| d.channel == *c))
+            .filter(|d| query.created_from.is_none_or(|t| d.created_at >= t))
+            .filter(|d| query.created_before.is_none_or(|t| d.created_at < t))
             .take(limit)
             .cloned()
             .collect())
@@ -382,6 +395,57 @@ impl DeliveryLog for MemoryStore {
         }
         row.delivery.state = DeliveryState::Pending;
         row.delivery.next_attempt_at = now;
+        row.lease = None;
+        let delivery = row.delivery.clone();
+        append_event(&mut state, delivery.order_id, event);
+        Ok(delivery)
+    }
+
+    async fn requeue_many(
+        &self,
+        requeues: &[Requeue],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        let mut state = self.state()?;
+        let mut done = Vec::new();
+        for requeue in requeues {
+            let Some(row) = state
+                .outbox
+                .iter_mut()
+                .find(|r| r.delivery.id == requeue.id)
+            else {
+                continue;
+            };
+            if !open_at(row, now) {
+                continue;
+            }
+            row.delivery.state = DeliveryState::Pending;
+            row.delivery.next_attempt_at = now;
+            row.lease = None;
+            let order = row.delivery.order_id;
+            append_event(&mut state, order, &requeue.event);
+            done.push(requeue.id);
+        }
+        Ok(done)
+    }
+
+    async fn resolve(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, ResolveError> {
+        let mut state = self.state()?;
+        let Some(row) = state.outbox.iter_mut().find(|r| r.delivery.id == id) else {
+            return Err(ResolveError::NotFound(id));
+        };
+        if !open_at(row, now) {
+            return Err(match row.delivery.state {
+                DeliveryState::Pending => ResolveError::InFlight(id),
+                state => ResolveError::Closed { id, state },
+            });
+        }
+        row.delivery.state = DeliveryState::Resolved;
         row.lease = None;
         let delivery = row.delivery.clone();
         append_event(&mut state, delivery.order_id, event);

@@ -60,3 +60,51 @@ pub fn delivery(d: &Delivery) -> DeliveryOut {
         delivered_at: d.delivered_at,
     }
 }
+
+/// `POST /v1/deliveries/{id}/resolve`: the delivery was done by hand on the marketplace.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveIn {
+    /// What was done, kept in the order's history.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub note: String,
+    /// Who resolved it, kept in the history beside the note.
+    #[schema(min_length = 1, max_length = 100)]
+    pub by: Option<String>,
+}
+
+/// `POST /v1/deliveries/retry`: which deliveries to put back in the queue, due now. Every
+/// field is optional; `{}` retries every parked delivery.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryIn {
+    /// Only this channel account's deliveries.
+    pub channel: Option<String>,
+    /// `dead` (the default: parked deliveries) or `pending` (pending ones waiting for their
+    /// next attempt, made due now).
+    #[schema(value_type = Option<RetryState>)]
+    pub state: Option<String>,
+    /// Only deliveries queued at or after this time (RFC 3339 with an offset).
+    #[schema(format = DateTime)]
+    pub created_from: Option<String>,
+    /// Only deliveries queued before this time (RFC 3339 with an offset).
+    #[schema(format = DateTime)]
+    pub created_before: Option<String>,
+}
+
+/// The states a bulk retry takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryState {
+    /// Parked deliveries.
+    Dead,
+    /// Pending deliveries waiting for their next attempt.
+    Pending,
+}
+
+/// The answer of a bulk retry.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RetriedOut {
+    /// How many deliveries were put back in the queue.
+    pub requeued: u64,
+}

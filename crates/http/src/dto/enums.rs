@@ -205,6 +205,8 @@ pub enum EventType {
     DeliveryFailed,
     /// An operator put a parked delivery back in the queue.
     DeliveryRequeued,
+    /// An operator marked a delivery as done by hand on the marketplace.
+    DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
 }
@@ -220,6 +222,7 @@ impl From<order::EventType> for EventType {
             order::EventType::Delivered => Self::Delivered,
             order::EventType::DeliveryFailed => Self::DeliveryFailed,
             order::EventType::DeliveryRequeued => Self::DeliveryRequeued,
+            order::EventType::DeliveryResolved => Self::DeliveryResolved,
             order::EventType::NotReported => Self::NotReported,
         }
     }

@@ -51,3 +51,25 @@ pub(crate) fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
         )),
     }
 }
+
+/// A free-text field an operator writes: trimmed, at least one character, at most `max`, and no
+/// control characters (it goes into one-line history entries).
+pub(crate) fn note(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let text = raw.trim();
+    let problem = if text.is_empty() {
+        Some("must not be empty".to_owned())
+    } else if text.chars().count() > max {
+        Some(format!("at most {max} characters"))
+    } else if text.chars().any(char::is_control) {
+        Some("must not hold control characters (line breaks included)".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ApiError::bad_request(
+            "Invalid Request",
+            format!("{field}: {problem}"),
+        )),
+        None => Ok(text.to_owned()),
+    }
+}

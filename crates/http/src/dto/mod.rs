@@ -16,7 +16,7 @@ pub use change::{
     CancellationRecordedOut, FulfillmentRecordedOut, RefundRecordedOut, cancellation, fulfillment,
     refund,
 };
-pub use delivery::{DeliveryOut, DeliveryPageOut, delivery};
+pub use delivery::{DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn, delivery};
 pub use health::HealthOut;
 pub use order::{OrderDetailOut, OrderPageOut, order, order_detail, order_units};
 pub use query::{DeliveriesQuery, OrdersQuery};

@@ -43,6 +43,8 @@ pub struct DeliveriesQuery {
     /// Only deliveries of this order.
     #[param(value_type = Option<uuid::Uuid>)]
     pub order_id: Option<String>,
+    /// Only deliveries to this channel account.
+    pub channel: Option<String>,
     /// Page size, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,

@@ -30,6 +30,8 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
         .routes(routes!(orders::create_refund))
         .routes(routes!(deliveries::list_deliveries))
         .routes(routes!(deliveries::retry_delivery))
+        .routes(routes!(deliveries::retry_deliveries))
+        .routes(routes!(deliveries::resolve_delivery))
         .route_layer(axum::middleware::from_fn_with_state(
             warehouse_keys,
             auth::require_warehouse_key,

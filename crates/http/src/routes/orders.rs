@@ -54,6 +54,7 @@ async fn deliveries_of(
         order_id: Some(order.id()),
         after: None,
         limit: 1_000,
+        ..DeliveryQuery::default()
     };
     Ok(state.deliveries.deliveries(&query).await?)
 }

@@ -13,7 +13,7 @@ pub use health::Health;
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
 pub use outbox::{
     AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Lease, LeaseError, OutboxStats, RequeueError,
+    Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError,
 };
 pub use poll::PollState;
 

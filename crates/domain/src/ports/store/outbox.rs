@@ -40,6 +40,37 @@ pub enum RequeueError {
     Store(#[from] StoreError),
 }
 
+/// Why a delivery could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// No such delivery.
+    #[error("delivery {0} not found")]
+    NotFound(DeliveryId),
+    /// Only parked or pending deliveries can be resolved.
+    #[error("delivery {id} is {state:?}: only a parked or pending delivery can be resolved")]
+    Closed {
+        /// The delivery.
+        id: DeliveryId,
+        /// Its state.
+        state: DeliveryState,
+    },
+    /// A sender holds it right now; its outcome decides.
+    #[error("delivery {0} is being sent right now")]
+    InFlight(DeliveryId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One delivery to put back in the queue, with the history entry that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requeue {
+    /// The delivery.
+    pub id: DeliveryId,
+    /// The history entry appended to its order when it is requeued.
+    pub event: OrderEvent,
+}
+
 /// A request to claim due deliveries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRequest {
@@ -111,12 +142,18 @@ pub enum AttemptResult {
 }
 
 /// Which deliveries to list, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryQuery {
     /// Only this state.
     pub state: Option<DeliveryState>,
     /// Only this order.
     pub order_id: Option<OrderId>,
+    /// Only this channel.
+    pub channel: Option<ChannelId>,
+    /// Only those queued at or after this time.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only those queued before this time.
+    pub created_before: Option<DateTime<Utc>>,
     /// Start after this delivery (keyset).
     pub after: Option<DeliveryId>,
     /// At most this many.
@@ -196,7 +233,8 @@ pub trait DeliveryQueue: Send + Sync + std::fmt::Debug {
     async fn release(&self, token: Uuid) -> Result<u64, StoreError>;
 }
 
-/// Deliveries as operators see them: one, a list, requeueing a parked one, the queue's depth.
+/// Deliveries as operators see them: one, a list, requeueing or resolving parked ones, the
+/// queue's depth.
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
@@ -223,6 +261,32 @@ pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
         event: &OrderEvent,
     ) -> Result<Delivery, RequeueError>;
+
+    /// Puts each listed delivery that is parked, or pending and not held by a sender, in the
+    /// queue due at `now`, appending its history entry, in one transaction. Returns the ids
+    /// requeued (others changed state meanwhile and are left alone).
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures; nothing is written then.
+    async fn requeue_many(
+        &self,
+        requeues: &[Requeue],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryId>, StoreError>;
+
+    /// Marks a parked delivery, or a pending one no sender holds at `now`, as resolved (done
+    /// by hand on the marketplace): it is never sent again, and what waits for it goes.
+    /// Appends `event`.
+    ///
+    /// # Errors
+    /// MUST return [`ResolveError::NotFound`], [`ResolveError::Closed`] or
+    /// [`ResolveError::InFlight`], and write nothing, in those cases.
+    async fn resolve(
+        &self,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+        event: &OrderEvent,
+    ) -> Result<Delivery, ResolveError>;
 
     /// Queue depth and age.
     ///

@@ -79,6 +79,7 @@ async fn queued(store: &MemoryStore, order: OrderId) -> Vec<DeliveryKind> {
         order_id: Some(order),
         after: None,
         limit: 100,
+        ..DeliveryQuery::default()
     };
     let mut kinds: Vec<DeliveryKind> = store
         .deliveries(&query)

@@ -218,6 +218,7 @@ async fn only_dead_deliveries_can_be_requeued() {
         order_id: Some(order.id()),
         after: None,
         limit: 10,
+        ..DeliveryQuery::default()
     };
     let confirm = store.deliveries(&query).await.unwrap().remove(0);
     let operators = DeliveryService::new(
