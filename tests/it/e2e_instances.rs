@@ -27,7 +27,7 @@ fn tracking(o: usize, n: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_instances_on_one_database_deliver_a_thousand_fulfillments_exactly_once_in_order() {
+async fn three_instances_on_one_database_deliver_a_thousand_fulfillments_exactly_once() {
     let started = Instant::now();
     let db = TestDb::create().await;
     let adm = AdmSandbox::start(AdmSandboxConfig::new(ADM_KEY))
@@ -114,14 +114,22 @@ async fn three_instances_on_one_database_deliver_a_thousand_fulfillments_exactly
     let accepted = adm.accepted();
     assert_eq!(accepted.len(), ORDERS * PER_ORDER);
     assert_eq!(adm.duplicates(), 0, "each fulfillment exactly once");
+    // Shipments of one order wait for nothing of each other (design section 6), so they may
+    // arrive in any order: each one once, under its own order.
     for o in 0..ORDERS {
-        let sent: Vec<&str> = accepted
+        let mut sent: Vec<&str> = accepted
             .iter()
             .filter(|f| f.order_id == external_id(o))
             .map(|f| f.tracking_number.as_str())
             .collect();
+        sent.sort_unstable();
         let expected: Vec<String> = (0..PER_ORDER).map(|n| tracking(o, n)).collect();
-        assert_eq!(sent, expected, "order {} in order", external_id(o));
+        assert_eq!(
+            sent,
+            expected,
+            "order {}: each shipment once",
+            external_id(o)
+        );
     }
     let (_, dead) = apis[0].get("/v1/deliveries?state=dead").await;
     assert_eq!(dead["deliveries"], json!([]), "none parked");

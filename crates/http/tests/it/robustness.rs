@@ -177,7 +177,7 @@ async fn every_non_health_route_answers_401_with_no_key_and_with_a_wrong_key() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2 * 9, "9 protected operations");
+    assert_eq!(checked, 2 * 11, "11 protected operations");
 }
 
 #[tokio::test]
@@ -198,6 +198,8 @@ async fn the_openapi_document_lists_every_route() {
         format!("POST /v1/orders/{id}/refunds"),
         "GET /v1/deliveries".to_owned(),
         format!("POST /v1/deliveries/{id}/retry"),
+        format!("POST /v1/deliveries/{id}/resolve"),
+        "POST /v1/deliveries/retry".to_owned(),
         "GET /healthz".to_owned(),
         "GET /readyz".to_owned(),
         "GET /metrics".to_owned(),
@@ -268,7 +270,7 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
             }
         }
     }
-    assert_eq!(operations, 13);
+    assert_eq!(operations, 15);
     // Every schema reference points at a defined component.
     let schemas = document["components"]["schemas"].as_object().unwrap();
     for reference in text.match_indices("#/components/schemas/") {
