@@ -11,11 +11,13 @@ use http_body_util::BodyExt;
 use orderbridge::config::DispatchConfig;
 use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_adm::{AdmClient, AdmConfig};
+use orderbridge_domain::health::HealthPolicy;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
+    ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, RetryPolicy,
+    ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -88,7 +90,15 @@ impl Harness {
         );
         let state = AppState {
             service,
-            deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
+            deliveries: DeliveryService::new(store.clone(), clock.clone(), ids.clone()),
+            channels: ChannelService::new(
+                vec![ChannelId::parse("adm").unwrap()],
+                store.clone(),
+                store.clone(),
+                clock.clone(),
+                ids,
+                false,
+            ),
             health: store,
             clock,
             webhooks: Webhooks::new().with(Arc::new(webhook)),
@@ -102,6 +112,7 @@ impl Harness {
             batch_size: 16,
             idle_poll: Duration::from_millis(20),
             policy: fast_policy(),
+            health: HealthPolicy::default(),
         };
         let worker = tokio::spawn(orderbridge::workers::dispatch_loop(
             dispatcher,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
+use orderbridge_domain::health::HealthPolicy;
 use orderbridge_domain::ports::channel::ChannelAccount;
 use orderbridge_domain::ports::clock::{Clock, SystemClock};
 use orderbridge_domain::services::RetryPolicy;
@@ -50,6 +51,8 @@ pub struct DispatchConfig {
     pub idle_poll: Duration,
     /// Backoff and lease.
     pub policy: RetryPolicy,
+    /// How channel health reacts to outcomes.
+    pub health: HealthPolicy,
 }
 
 /// Everything `orderbridge serve` needs.
@@ -225,6 +228,24 @@ fn database(loaded: &Loaded) -> Result<Database> {
     )
 }
 
+fn health(loaded: &Loaded) -> Result<HealthPolicy> {
+    let c = &loaded.settings.channels;
+    let policy = HealthPolicy {
+        backoff_after: count32(loaded, "channels.backoff_after", c.backoff_after, 1)?,
+        backoff_base: secs(loaded, "channels.backoff_base_secs", c.backoff_base_secs, 1)?,
+        backoff_cap: secs(loaded, "channels.backoff_cap_secs", c.backoff_cap_secs, 1)?,
+        probe_every: secs(loaded, "channels.probe_secs", c.probe_secs, 1)?,
+    };
+    if policy.backoff_cap < policy.backoff_base {
+        bail!(
+            "{}: must be at least {}",
+            loaded.origin("channels.backoff_cap_secs"),
+            loaded.origin("channels.backoff_base_secs")
+        );
+    }
+    Ok(policy)
+}
+
 fn dispatch(loaded: &Loaded) -> Result<DispatchConfig> {
     let d = &loaded.settings.dispatch;
     let policy = RetryPolicy {
@@ -243,6 +264,7 @@ fn dispatch(loaded: &Loaded) -> Result<DispatchConfig> {
         );
     }
     Ok(DispatchConfig {
+        health: health(loaded)?,
         concurrency: usize::try_from(at_least(loaded, "dispatch.concurrency", d.concurrency, 1)?)
             .unwrap_or(1),
         batch_size: count32(loaded, "dispatch.batch_size", d.batch_size, 1)?,

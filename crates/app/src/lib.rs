@@ -54,6 +54,7 @@ pub async fn run(
     }
     workers.spawn(workers::outbox_gauges(
         store,
+        parts.channels,
         Duration::from_secs(10),
         stop_rx.clone(),
     ));

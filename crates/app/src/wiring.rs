@@ -11,7 +11,8 @@ use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller, ServiceConfig,
+    ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller,
+    ServiceConfig,
 };
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
@@ -56,6 +57,8 @@ pub struct Parts {
     pub dispatcher: Dispatcher,
     /// One poller per pull channel, with its channel id and interval.
     pub pollers: Vec<(String, Poller, Duration)>,
+    /// The channels' health, for the gauges.
+    pub channels: ChannelService,
 }
 
 /// Wires everything over `store`.
@@ -91,6 +94,7 @@ pub fn build(
             max_update_attempts: config.max_update_attempts,
         },
     );
+    let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = Dispatcher::new(
         store.clone(),
         store.clone(),
@@ -98,16 +102,26 @@ pub fn build(
         clock.clone(),
         ids.clone(),
         config.dispatch.policy,
-    );
+    )
+    .with_health(store.clone(), config.dispatch.health);
     let pollers = pollers(&service, &store, &clock, sources);
     if config.warehouse_keys.is_empty() {
         tracing::warn!(
             "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
         );
     }
+    let channel_health = ChannelService::new(
+        channel_ids,
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        false,
+    );
     let state = AppState {
         service,
-        deliveries: DeliveryService::new(store.clone(), clock.clone(), ids),
+        deliveries: DeliveryService::new(store.clone(), clock.clone(), ids.clone()),
+        channels: channel_health.clone(),
         health: store,
         clock,
         webhooks,
@@ -118,6 +132,7 @@ pub fn build(
         router: orderbridge_http::router(state, &config.api),
         dispatcher,
         pollers,
+        channels: channel_health,
     })
 }
 

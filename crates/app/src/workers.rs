@@ -1,12 +1,17 @@
 //! The background workers: the dispatcher loop (bounded concurrency, leases given back on
 //! shutdown), the pollers of pull channels, and the outbox gauges.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use orderbridge_domain::health::{ChannelState, Transition};
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{DeliveryLog, StoreError};
-use orderbridge_domain::services::{Attempt, Dispatched, Dispatcher, Poller, Ready};
+use orderbridge_domain::services::{
+    Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange, Poller, Ready,
+};
+use orderbridge_domain::values::ChannelId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
@@ -26,16 +31,67 @@ async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> boo
     }
 }
 
-/// Claims due outbox rows and sends them, at most `concurrency` at once, until `stop`; then lets
-/// in-flight sends finish within `grace` and gives back every lease this loop holds.
+/// The send slots of each channel account: at most `per_channel` deliveries of one channel are
+/// claimed and not yet recorded at once, so that a channel whose calls hang holds only its own
+/// slots. A slot is taken when a row is claimed and given back when its outcome is committed.
+#[derive(Debug, Clone)]
+struct Slots {
+    per_channel: usize,
+    channels: Arc<std::sync::Mutex<HashMap<ChannelId, Arc<Semaphore>>>>,
+}
+
+impl Slots {
+    fn new(per_channel: usize) -> Self {
+        Self {
+            per_channel: per_channel.max(1),
+            channels: Arc::default(),
+        }
+    }
+
+    fn of(&self, channel: &ChannelId) -> Arc<Semaphore> {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        channels
+            .entry(channel.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_channel)))
+            .clone()
+    }
+
+    /// The channels with no free slot: the claim skips them.
+    fn full(&self) -> Vec<ChannelId> {
+        let channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        channels
+            .iter()
+            .filter(|(_, slots)| slots.available_permits() == 0)
+            .map(|(channel, _)| channel.clone())
+            .collect()
+    }
+
+    /// A slot of `channel` for a row just claimed: free at once when the claim respected
+    /// [`Slots::full`], else (a batch holding more of one channel than it had free) waited for.
+    async fn take(&self, channel: &ChannelId) -> Option<OwnedSemaphorePermit> {
+        self.of(channel).acquire_owned().await.ok()
+    }
+}
+
+/// Claims due outbox rows and sends them, at most `concurrency` per channel account at once,
+/// until `stop`; then lets in-flight sends finish within `grace` and gives back every lease
+/// this loop holds.
 ///
 /// Three parts work at once so that the database's commits do not serialise the sends: a
-/// claimer keeps a queue of rows claimed ahead, a batch at a time, with their orders loaded;
-/// senders take rows from it as permits free; a recorder commits the outcomes of the sends
-/// that finished meanwhile in one transaction. A send keeps its permit until its outcome is
-/// committed, so that at most `concurrency` deliveries are sent but not yet recorded: the
-/// most a crash can make us send twice. A row that waited in the queue until less than half
-/// its lease was left is not sent: its lease runs out and it is claimed again.
+/// claimer keeps a queue of rows claimed ahead, a batch at a time, with their orders loaded
+/// (skipping channels whose slots are all taken, and first taking the probes of paused
+/// channels that are due); senders take rows from it, each with a slot of its channel; a
+/// recorder commits the outcomes of the sends that finished meanwhile in one transaction and
+/// moves the channels' health. A send keeps its slot until its outcome is committed, so that at
+/// most `concurrency` deliveries per channel are sent but not yet recorded: the most a crash
+/// can make us send twice. A row that waited until less than half its lease was left is not
+/// sent: its lease runs out and it is claimed again.
 pub async fn dispatch_loop(
     dispatcher: Dispatcher,
     config: DispatchConfig,
@@ -44,45 +100,44 @@ pub async fn dispatch_loop(
 ) {
     // One lease token per loop: shutdown releases everything claimed under it.
     let token = Uuid::now_v7();
-    let concurrency = config.concurrency.max(1);
+    let slots = Slots::new(config.concurrency);
     let batch = usize::try_from(config.batch_size)
         .unwrap_or(usize::MAX)
         .max(1);
     let (queue, mut queued) = mpsc::channel::<Ready>(batch.saturating_mul(2));
-    let (finished, to_record) = mpsc::channel::<(Attempt, OwnedSemaphorePermit)>(concurrency);
+    let (finished, to_record) = mpsc::channel::<(Attempt, OwnedSemaphorePermit)>(batch);
     let claimer = tokio::spawn(claim_loop(
         dispatcher.clone(),
         token,
         batch,
         config.idle_poll,
         queue,
+        slots.clone(),
         stop.clone(),
     ));
-    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, concurrency));
-    let permits = Arc::new(Semaphore::new(concurrency));
+    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, batch));
     let mut tasks = JoinSet::new();
     loop {
         while tasks.try_join_next().is_some() {}
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit,
-            () = stopped(&mut stop) => break,
-        };
-        let Ok(permit) = permit else { break };
         let row = tokio::select! {
             row = queued.recv() => row,
             () = stopped(&mut stop) => break,
         };
         let Some(row) = row else { break };
-        if !dispatcher.lease_fresh(&row.claimed) {
-            tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
-            continue;
-        }
         let dispatcher = dispatcher.clone();
         let finished = finished.clone();
+        let slots = slots.clone();
         tasks.spawn(async move {
+            let Some(slot) = slots.take(&row.claimed.delivery.channel).await else {
+                return;
+            };
+            if !dispatcher.lease_fresh(&row.claimed) {
+                tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
+                return;
+            }
             let attempt = dispatcher.attempt_ready(&row).await;
-            // The recorder gives the permit back once the outcome is committed.
-            if finished.send((attempt, permit)).await.is_err() {
+            // The recorder gives the slot back once the outcome is committed.
+            if finished.send((attempt, slot)).await.is_err() {
                 tracing::error!(delivery_id = %row.claimed.delivery.id, "outcome not recorded (the recorder stopped); the row is tried again when its lease runs out");
             }
         });
@@ -115,7 +170,8 @@ pub async fn dispatch_loop(
     }
 }
 
-/// Keeps `queue` topped up: waits until a whole batch fits, claims it, queues it; pauses for
+/// Keeps `queue` topped up: waits until a whole batch fits, claims the due probes of paused
+/// channels and then a batch of rows of channels with a free slot, queues them; pauses for
 /// `idle_poll` when nothing is due. Ends on `stop` or when the queue's receiver is gone.
 async fn claim_loop(
     dispatcher: Dispatcher,
@@ -123,6 +179,7 @@ async fn claim_loop(
     batch: usize,
     idle_poll: Duration,
     queue: mpsc::Sender<Ready>,
+    slots: Slots,
     mut stop: watch::Receiver<bool>,
 ) {
     let batch = batch.min(queue.max_capacity()).max(1);
@@ -135,8 +192,20 @@ async fn claim_loop(
             () = stopped(&mut stop) => break,
         };
         let Ok(room) = room else { break };
+        let full = slots.full();
+        let probes = dispatcher.claim_probes(token, &full).await;
         let limit = u32::try_from(batch).unwrap_or(u32::MAX);
-        let claimed = match dispatcher.claim_ready(token, limit).await {
+        let claimed = match probes {
+            Ok(mut probes) => match dispatcher.claim_ready(token, limit, &full).await {
+                Ok(rows) => {
+                    probes.extend(rows);
+                    Ok(probes)
+                }
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        let claimed = match claimed {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::error!(error = %error, "could not claim outbox rows or load their orders");
@@ -153,15 +222,22 @@ async fn claim_loop(
             }
             continue;
         }
-        for (slot, row) in room.zip(claimed) {
+        let mut rows = claimed.into_iter();
+        for (slot, row) in room.zip(rows.by_ref()) {
             slot.send(row);
+        }
+        // Probes beyond the batch's room (rare): queued as room frees.
+        for row in rows {
+            if queue.send(row).await.is_err() {
+                break;
+            }
         }
     }
 }
 
 /// Records finished attempts, as many as have arrived (up to `limit`) per transaction,
-/// reports each outcome and then gives back their permits; ends once every sender is gone
-/// and the channel is drained.
+/// moves their channels' health, reports each outcome and then gives back their slots; ends
+/// once every sender is gone and the channel is drained.
 async fn record_loop(
     dispatcher: Dispatcher,
     mut finished: mpsc::Receiver<(Attempt, OwnedSemaphorePermit)>,
@@ -176,6 +252,12 @@ async fn record_loop(
                 for (delivery, dispatched) in deliveries.iter().zip(&outcomes) {
                     report(delivery, Ok(dispatched));
                 }
+                match dispatcher.observe(&deliveries, &outcomes).await {
+                    Ok(changes) => changes.iter().for_each(report_health),
+                    Err(error) => {
+                        tracing::error!(error = %error, "could not record channel health; the next outcomes try again");
+                    }
+                }
             }
             Err(error) => {
                 for delivery in &deliveries {
@@ -187,12 +269,33 @@ async fn record_loop(
     }
 }
 
+/// The log line of a channel's change of health.
+fn report_health(change: &HealthChange) {
+    let health = &change.health;
+    let reason = health.reason.as_deref().unwrap_or("");
+    match change.transition {
+        Transition::Paused => {
+            tracing::error!(channel = %health.channel, reason, "channel paused: the marketplace refused our credentials; its deliveries wait and it is probed until it takes them")
+        }
+        Transition::Resumed => {
+            tracing::info!(channel = %health.channel, "channel resumed: the marketplace takes our deliveries again")
+        }
+        Transition::BackingOff => {
+            tracing::warn!(channel = %health.channel, reason, until = ?health.until, "channel backing off after transient failures in a row")
+        }
+        Transition::Recovered => {
+            tracing::info!(channel = %health.channel, "channel recovered from backing off")
+        }
+    }
+}
+
 /// The metric and the log line of one delivery's outcome.
 fn report(delivery: &Delivery, outcome: Result<&Dispatched, &StoreError>) {
     let label = match outcome {
         Ok(Dispatched::Delivered) => "delivered",
         Ok(Dispatched::Retrying(_)) => "retry",
         Ok(Dispatched::Parked(_)) => "parked",
+        Ok(Dispatched::Refused(_)) => "refused",
         Ok(Dispatched::LeaseLost) => "lease_lost",
         Err(_) => "store_error",
     };
@@ -209,6 +312,9 @@ fn report(delivery: &Delivery, outcome: Result<&Dispatched, &StoreError>) {
         }
         Ok(Dispatched::Retrying(at)) => {
             tracing::warn!(order_id = %delivery.order_id, delivery_id = %delivery.id, kind = delivery.kind.name(), channel = %delivery.channel, attempts = delivery.attempts + 1, next_attempt_at = %at, "delivery failed; will retry")
+        }
+        Ok(Dispatched::Refused(reason)) => {
+            tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, channel = %delivery.channel, reason = %reason, "marketplace refused our credentials: the delivery waits while the channel is paused; check the channel's configuration")
         }
         Ok(Dispatched::Parked(error)) if error.starts_with("authentication failed") => {
             tracing::error!(order_id = %delivery.order_id, delivery_id = %delivery.id, channel = %delivery.channel, error = %error, "marketplace refused our credentials: delivery parked; check the channel's configuration")
@@ -274,6 +380,7 @@ pub async fn poll_loop(
 /// Publishes the outbox depth and the age of its oldest row every `every`.
 pub async fn outbox_gauges(
     log: Arc<dyn DeliveryLog>,
+    channels: ChannelService,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -292,8 +399,32 @@ pub async fn outbox_gauges(
             }
             Err(error) => tracing::warn!(error = %error, "could not read outbox stats"),
         }
+        match channels.channels().await {
+            Ok(views) => channel_gauges(&views),
+            Err(error) => tracing::warn!(error = %error, "could not read channel health"),
+        }
         if pause_or_stop(every, &mut stop).await {
             break;
+        }
+    }
+}
+
+/// One gauge per channel and state (1 for the channel's state, 0 for the others), and each
+/// channel's pending and parked deliveries.
+fn channel_gauges(views: &[ChannelView]) {
+    for view in views {
+        let channel = view.health.channel.to_string();
+        for state in ChannelState::ALL {
+            let value = if state == view.health.state { 1.0 } else { 0.0 };
+            metrics::gauge!("orderbridge_channel_state", "channel" => channel.clone(), "state" => state.as_str())
+                .set(value);
+        }
+        #[allow(clippy::cast_precision_loss, reason = "a gauge of a count")]
+        {
+            metrics::gauge!("orderbridge_channel_pending", "channel" => channel.clone())
+                .set(view.stats.pending as f64);
+            metrics::gauge!("orderbridge_channel_parked", "channel" => channel)
+                .set(view.stats.dead as f64);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use orderbridge_domain::health::HealthPolicy;
 use orderbridge_domain::order::{Order, OrderEvent};
 use orderbridge_domain::outbox::DeliveryState;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
@@ -118,6 +119,7 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
         batch_size: 4,
         idle_poll: Duration::from_millis(10),
         policy: RetryPolicy::default(),
+        health: HealthPolicy::default(),
     };
     let (stop, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(dispatch_loop(

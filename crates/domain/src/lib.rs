@@ -15,6 +15,8 @@
 )]
 #![deny(clippy::float_arithmetic)]
 
+pub mod alert;
+pub mod health;
 pub mod order;
 pub mod outbox;
 pub mod ports;

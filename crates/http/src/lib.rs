@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::store::Health;
-use orderbridge_domain::services::{DeliveryService, OrderService};
+use orderbridge_domain::services::{ChannelService, DeliveryService, OrderService};
 
 pub use error::{ApiError, ErrorBody};
 pub use orderbridge_domain::values::{ApiKeys, Secret};
@@ -52,6 +52,8 @@ pub struct AppState {
     pub service: OrderService,
     /// The operators' actions on deliveries.
     pub deliveries: DeliveryService,
+    /// The channels' health and the operators' actions on it.
+    pub channels: ChannelService,
     /// The store's health, for readiness.
     pub health: Arc<dyn Health>,
     /// The clock.

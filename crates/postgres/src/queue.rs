@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::{
     AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, Lease, LeaseError, StoreError,
@@ -15,13 +16,15 @@ use orderbridge_rows::Columns;
 use orderbridge_rows::outbox::{COLUMNS, Outcome, claimed, delivery};
 use uuid::Uuid;
 
+use crate::channels::insert_alerts;
 use crate::row::Row;
 use crate::store::commit;
 use crate::write::{column, insert_events};
 use crate::{Postgres, db};
 
 /// The claim: a row is due when it is pending, its time has come, no live lease holds it, its
-/// channel is not skipped, and every row it waits for is delivered or resolved. `SKIP LOCKED` lets
+/// channel is not skipped nor held back by its health (unless probed: then only that channel),
+/// and every row it waits for is delivered or resolved. `SKIP LOCKED` lets
 /// concurrent claimers pass over rows another claim is taking.
 fn claim_sql() -> String {
     format!(
@@ -30,6 +33,10 @@ fn claim_sql() -> String {
            WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
              AND (o.lease_until IS NULL OR o.lease_until <= $1) \
              AND NOT (o.channel = ANY($2)) \
+             AND (($6::text IS NULL AND NOT EXISTS ( \
+                    SELECT 1 FROM channel_states c WHERE c.channel = o.channel \
+                      AND (c.state = 'paused' OR (c.state = 'backing_off' AND c.until > $1)))) \
+                  OR o.channel = $6) \
              AND NOT EXISTS (SELECT 1 FROM outbox_waits w JOIN outbox p ON p.id = w.waits_for \
                              WHERE w.delivery_id = o.id \
                                AND p.state NOT IN ('delivered', 'resolved')) \
@@ -88,6 +95,7 @@ impl DeliveryQueue for Postgres {
             .bind(i64::from(request.limit))
             .bind(request.token)
             .bind(request.lease_until)
+            .bind(request.probe.as_ref().map(ChannelId::as_str))
             .fetch_all(&mut *tx)
             .await
             .map_err(db("claim outbox rows"))?;
@@ -157,8 +165,14 @@ impl DeliveryQueue for Postgres {
             .fetch_all(&mut *tx)
             .await
             .map_err(db("record delivery attempts"))?;
-        commit(tx).await?;
         let done: HashSet<Uuid> = done.into_iter().collect();
+        let alerts: Vec<&Alert> = completions
+            .iter()
+            .filter(|c| done.contains(&c.lease.delivery.as_uuid()))
+            .filter_map(|c| c.alert.as_ref())
+            .collect();
+        insert_alerts(&mut tx, &alerts).await?;
+        commit(tx).await?;
         Ok(completions
             .iter()
             .map(|c| done.contains(&c.lease.delivery.as_uuid()))

@@ -22,6 +22,7 @@
     )
 )]
 
+pub mod channels;
 mod codec;
 mod columns;
 pub mod keyset;

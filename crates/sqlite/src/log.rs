@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{
-    DeliveryLog, DeliveryQuery, OutboxStats, Requeue, RequeueError, ResolveError, StoreError,
+    ChannelStats, DeliveryLog, DeliveryQuery, OutboxStats, Requeue, RequeueError, ResolveError,
+    StoreError,
 };
 use orderbridge_domain::values::DeliveryId;
+use orderbridge_rows::channels::channel_stats;
 use orderbridge_rows::outbox::{COLUMNS, delivery, refused, stats, unresolvable};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -160,6 +162,21 @@ impl DeliveryLog for Sqlite {
         insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
         commit(tx).await?;
         Ok(delivery)
+    }
+
+    async fn channel_stats(&self) -> Result<Vec<ChannelStats>, StoreError> {
+        sqlx::query(
+            "SELECT channel, count(*) FILTER (WHERE state = 'pending') AS pending, \
+                    count(*) FILTER (WHERE state = 'dead') AS dead, \
+                    min(created_at) FILTER (WHERE state = 'pending') AS oldest \
+             FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel ORDER BY channel",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("outbox stats per channel"))?
+        .into_iter()
+        .map(|row| channel_stats(&Row(row)))
+        .collect()
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {

@@ -13,6 +13,7 @@ use orderbridge_rows::outbox::{COLUMNS, Outcome, claimed, delivery};
 use sqlx::{QueryBuilder, SqliteConnection};
 use uuid::Uuid;
 
+use crate::channels::insert_alerts;
 use crate::codec::{time, time_opt};
 use crate::row::Row;
 use crate::store::commit;
@@ -20,7 +21,8 @@ use crate::write::insert_events;
 use crate::{Sqlite, db};
 
 /// Claims due rows. A row is due when it is pending, its time has come, no live lease holds
-/// it, its channel is not skipped, and every row it waits for is delivered or resolved. Run it in a
+/// it, its channel is not skipped nor held back by its health (unless probed: then only that
+/// channel), and every row it waits for is delivered or resolved. Run it in a
 /// `BEGIN IMMEDIATE` transaction: holding the write lock from the start, no other claim can
 /// pick the same rows between this one's choice and its update.
 async fn claim(
@@ -39,8 +41,21 @@ async fn claim(
         )
         .push_bind(now.clone())
         .push(" AND (o.lease_until IS NULL OR o.lease_until <= ")
-        .push_bind(now)
+        .push_bind(now.clone())
         .push(")");
+    match &request.probe {
+        Some(channel) => {
+            sql.push(" AND o.channel = ").push_bind(channel.as_str());
+        }
+        None => {
+            sql.push(
+                " AND NOT EXISTS (SELECT 1 FROM channel_states c WHERE c.channel = o.channel \
+                   AND (c.state = 'paused' OR (c.state = 'backing_off' AND c.until > ",
+            )
+            .push_bind(now)
+            .push(")))");
+        }
+    }
     if !request.skip_channels.is_empty() {
         sql.push(" AND o.channel NOT IN (");
         let mut list = sql.separated(", ");
@@ -135,6 +150,7 @@ impl DeliveryQueue for Sqlite {
             let order_id = complete(&mut tx, &completion.lease, &completion.result).await?;
             if let Some(order_id) = order_id {
                 insert_events(&mut tx, order_id, std::slice::from_ref(&completion.event)).await?;
+                insert_alerts(&mut tx, completion.alert.as_slice()).await?;
             }
             recorded.push(order_id.is_some());
         }

@@ -3,8 +3,8 @@
 //!
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
-//! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues) and [`poll`] (`PollState`
-//! and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
+//! (`ChannelStates` and `AlertQueue`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -22,6 +22,7 @@
 )]
 
 pub mod actions;
+pub mod channels;
 pub mod concurrency;
 mod fixtures;
 pub mod log;
@@ -79,6 +80,12 @@ macro_rules! store_contract {
             resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest,
             requeue_many_takes_open_rows_only_with_an_event_each,
             deliveries_filter_by_channel_and_creation_time
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; channels:
+            channel_health_is_written_by_compare_and_set,
+            a_held_back_channel_is_not_claimed_unless_probed,
+            alerts_are_queued_with_their_change_and_claimed_under_a_lease,
+            channel_stats_count_pending_and_parked_per_channel
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

@@ -153,6 +153,7 @@ pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn Stor
         token: id(),
         limit: 10,
         skip_channels: Vec::new(),
+        probe: None,
     };
     let claimed = store.claim_due(&request).await.unwrap();
     assert_eq!(claimed.len(), 1);

@@ -18,6 +18,7 @@ pub(crate) fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
         token: id(),
         limit,
         skip_channels: Vec::new(),
+        probe: None,
     }
 }
 
@@ -262,11 +263,13 @@ async fn three_completions(store: &dyn Store) -> ThreeCompletions {
             lease: of(&first).lease,
             result: delivered(11),
             event: event(EventType::Confirmed, 11, "first confirmed"),
+            alert: None,
         },
         Completion {
             lease: forged,
             result: delivered(11),
             event: event(EventType::Confirmed, 11, "forged"),
+            alert: None,
         },
         Completion {
             lease: of(&third).lease,
@@ -275,6 +278,7 @@ async fn three_completions(store: &dyn Store) -> ThreeCompletions {
                 error: "HTTP 503".to_owned(),
             },
             event: event(EventType::DeliveryFailed, 11, "third failed"),
+            alert: None,
         },
     ];
     let deliveries = [

@@ -19,8 +19,8 @@ use orderbridge_domain::settings::{Section, Setting};
 
 use crate::marketplaces::MARKETPLACES;
 pub use sections::{
-    DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection, Root,
-    ShutdownSection, WarehouseSection,
+    ChannelsSection, DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection,
+    Root, ShutdownSection, WarehouseSection,
 };
 
 /// Every setting, typed. `Debug` shows how many accounts each marketplace has, never their
@@ -43,6 +43,8 @@ pub struct Settings {
     pub orders: OrdersSection,
     /// The dispatcher.
     pub dispatch: DispatchSection,
+    /// Channel health.
+    pub channels: ChannelsSection,
     /// Each marketplace's accounts (by its name), each as a JSON object of the settings given
     /// for it; the marketplace's crate reads them.
     pub accounts: BTreeMap<&'static str, Vec<String>>,
@@ -64,6 +66,7 @@ impl std::fmt::Debug for Settings {
             .field("shutdown", &self.shutdown)
             .field("orders", &self.orders)
             .field("dispatch", &self.dispatch)
+            .field("channels", &self.channels)
             .field("accounts", &accounts)
             .finish()
     }
@@ -79,6 +82,7 @@ pub(crate) const SECTIONS: &[(&str, &[Setting])] = &[
     (ShutdownSection::NAME, ShutdownSection::SETTINGS),
     (OrdersSection::NAME, OrdersSection::SETTINGS),
     (DispatchSection::NAME, DispatchSection::SETTINGS),
+    (ChannelsSection::NAME, ChannelsSection::SETTINGS),
 ];
 
 /// The marketplaces' account settings, by the marketplace's name.

@@ -68,7 +68,7 @@ orderbridge_domain::settings_section! {
 orderbridge_domain::settings_section! {
     /// The dispatcher.
     pub struct DispatchSection("dispatch") {
-        /// Deliveries sent at once by this instance; a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice.
+        /// Deliveries sent at once by this instance to each channel account (a channel whose calls hang never takes another's slots); a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice per channel.
         concurrency: u64 = 8,
         /// Outbox rows claimed per query; the dispatcher keeps up to twice this many claimed ahead.
         batch_size: u32 = 32,
@@ -82,5 +82,19 @@ orderbridge_domain::settings_section! {
         max_age_hours: u64 = 72,
         /// How long a claimed row is held before another instance may take it.
         lease_secs: u64 = 60,
+    }
+}
+
+orderbridge_domain::settings_section! {
+    /// Channel health.
+    pub struct ChannelsSection("channels") {
+        /// How often a channel paused because its credentials were refused is probed with one delivery; it resumes by itself when the marketplace takes it.
+        probe_secs: u64 = 60,
+        /// Transient failures in a row (timeouts, 5xx, 429) that make a channel back off as a whole.
+        backoff_after: u32 = 5,
+        /// A channel's first wait when it backs off; doubles while it keeps failing.
+        backoff_base_secs: u64 = 5,
+        /// A channel's longest wait between tries while backing off.
+        backoff_cap_secs: u64 = 300,
     }
 }

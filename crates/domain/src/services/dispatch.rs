@@ -9,14 +9,18 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
+use crate::alert::{Alert, AlertKind};
+use crate::health::{HealthPolicy, Observation};
 use crate::order::{EventType, Order, OrderEvent};
 use crate::outbox::{Delivery, DeliveryKind};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::{Marketplace, Outcome};
 use crate::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, OrderStore, StoreError,
+    AttemptResult, ChannelStates, ClaimRequest, Claimed, Completion, DeliveryQueue, OrderStore,
+    StoreError,
 };
-use crate::values::{ChannelId, EventId, OrderId};
+use crate::services::health::{HealthChange, Watch};
+use crate::values::{AlertId, ChannelId, EventId, OrderId};
 
 /// How retries are spaced and when they stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +72,9 @@ pub enum Dispatched {
     Retrying(DateTime<Utc>),
     /// It failed for good and is parked for an operator.
     Parked(String),
+    /// The marketplace refused the credentials: the row stays pending and the channel is
+    /// paused (with channel health; without it, the row is parked).
+    Refused(String),
     /// The lease ran out before the outcome was recorded; another worker owns the row now.
     LeaseLost,
 }
@@ -104,6 +111,10 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     policy: RetryPolicy,
+    /// Channel health, when kept: refused credentials pause a channel instead of parking rows.
+    watch: Option<Watch>,
+    /// Whether parked deliveries raise alerts.
+    alerting: bool,
 }
 
 fn to_delta(duration: Duration) -> TimeDelta {
@@ -128,14 +139,54 @@ impl Dispatcher {
             clock,
             ids,
             policy,
+            watch: None,
+            alerting: false,
         }
     }
 
-    /// Claims up to `limit` due rows under the lease `token`.
+    /// Keeps channel health in `states`: a refusal of the credentials pauses the channel (its
+    /// rows stay pending), transient failures in a row back it off, a paused channel is probed.
+    #[must_use]
+    pub fn with_health(mut self, states: Arc<dyn ChannelStates>, policy: HealthPolicy) -> Self {
+        self.watch = Some(Watch::new(
+            states,
+            self.clock.clone(),
+            self.ids.clone(),
+            policy,
+        ));
+        self
+    }
+
+    /// Raises alerts (parked deliveries; channels paused and resumed) in the alert queue.
+    #[must_use]
+    pub fn with_alerts(mut self) -> Self {
+        self.alerting = true;
+        if let Some(watch) = self.watch.take() {
+            self.watch = Some(watch.alerting());
+        }
+        self
+    }
+
+    /// Claims up to `limit` due rows under the lease `token`, none of the `skip` channels.
     ///
     /// # Errors
     /// [`StoreError`].
-    pub async fn claim(&self, token: Uuid, limit: u32) -> Result<Vec<Claimed>, StoreError> {
+    pub async fn claim(
+        &self,
+        token: Uuid,
+        limit: u32,
+        skip: &[ChannelId],
+    ) -> Result<Vec<Claimed>, StoreError> {
+        self.claim_with(token, limit, skip, None).await
+    }
+
+    async fn claim_with(
+        &self,
+        token: Uuid,
+        limit: u32,
+        skip: &[ChannelId],
+        probe: Option<ChannelId>,
+    ) -> Result<Vec<Claimed>, StoreError> {
         let now = self.clock.now();
         self.queue
             .claim_due(&ClaimRequest {
@@ -143,9 +194,62 @@ impl Dispatcher {
                 lease_until: now + to_delta(self.policy.lease),
                 token,
                 limit,
-                skip_channels: Vec::new(),
+                skip_channels: skip.to_vec(),
+                probe,
             })
             .await
+    }
+
+    /// Claims one row of each paused channel whose probe is due (taking the probe from other
+    /// instances), with their orders: when the marketplace takes it, the channel resumes.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub async fn claim_probes(
+        &self,
+        token: Uuid,
+        skip: &[ChannelId],
+    ) -> Result<Vec<Ready>, StoreError> {
+        let Some(watch) = &self.watch else {
+            return Ok(Vec::new());
+        };
+        let mut claimed = Vec::new();
+        for channel in watch.take_probes().await? {
+            if skip.contains(&channel) {
+                continue;
+            }
+            claimed.extend(self.claim_with(token, 1, &[], Some(channel)).await?);
+        }
+        self.with_orders(claimed).await
+    }
+
+    /// What the recorded outcomes of `attempts` mean for their channels' health: the changes
+    /// made (none without channel health).
+    ///
+    /// # Errors
+    /// [`StoreError`] when a channel's health cannot be written.
+    pub async fn observe(
+        &self,
+        deliveries: &[Delivery],
+        outcomes: &[Dispatched],
+    ) -> Result<Vec<HealthChange>, StoreError> {
+        let Some(watch) = &self.watch else {
+            return Ok(Vec::new());
+        };
+        let mut seen: BTreeMap<ChannelId, Observation> = BTreeMap::new();
+        for (delivery, outcome) in deliveries.iter().zip(outcomes) {
+            let entry = seen.entry(delivery.channel.clone()).or_default();
+            match outcome {
+                Dispatched::Delivered => entry.delivered += 1,
+                Dispatched::Retrying(_) => {
+                    entry.transient += 1;
+                    entry.last_error.clone_from(&delivery.last_error);
+                }
+                Dispatched::Refused(reason) => entry.refused = Some(reason.clone()),
+                Dispatched::Parked(_) | Dispatched::LeaseLost => {}
+            }
+        }
+        watch.observe(seen).await
     }
 
     /// Gives back the leases of `token` (shutdown).
@@ -186,14 +290,24 @@ impl Dispatcher {
         Ok(self.attempt_with(claimed, order.as_ref()).await)
     }
 
-    /// Claims up to `limit` due rows under the lease `token` and loads their orders, all in
-    /// one go, so that senders need not go to the store each.
+    /// Claims up to `limit` due rows under the lease `token` (none of the `skip` channels) and
+    /// loads their orders, all in one go, so that senders need not go to the store each.
     ///
     /// # Errors
     /// [`StoreError`]; rows claimed before the orders failed to load stay leased until their
     /// lease runs out.
-    pub async fn claim_ready(&self, token: Uuid, limit: u32) -> Result<Vec<Ready>, StoreError> {
-        let claimed = self.claim(token, limit).await?;
+    pub async fn claim_ready(
+        &self,
+        token: Uuid,
+        limit: u32,
+        skip: &[ChannelId],
+    ) -> Result<Vec<Ready>, StoreError> {
+        let claimed = self.claim(token, limit, skip).await?;
+        self.with_orders(claimed).await
+    }
+
+    /// `claimed` with their orders, loaded in one go.
+    async fn with_orders(&self, claimed: Vec<Claimed>) -> Result<Vec<Ready>, StoreError> {
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
@@ -281,11 +395,39 @@ impl Dispatcher {
                 }
             }
             Outcome::Rejected { reason } => self.parked(delivery, format!("rejected: {reason}")),
-            // Credentials are wrong: a configuration problem, parked like a rejection so that
-            // it is visible and can be retried once fixed. The app's worker logs it as an error.
+            // Credentials are wrong: the whole channel is paused and the row stays pending,
+            // due again once the channel resumes. Without channel health, it is parked so
+            // that it is visible and can be retried once fixed.
+            Outcome::AuthFailed { reason } if self.watch.is_some() => {
+                let error = format!("credentials refused: {reason}");
+                (
+                    AttemptResult::Retry {
+                        at: now,
+                        error: error.clone(),
+                    },
+                    EventType::DeliveryFailed,
+                    format!(
+                        "{} to {}: {error}; the channel is paused, the delivery waits",
+                        delivery.kind, delivery.channel
+                    ),
+                    Dispatched::Refused(reason),
+                )
+            }
             Outcome::AuthFailed { reason } => {
                 self.parked(delivery, format!("authentication failed: {reason}"))
             }
+        };
+        let alert = match &dispatched {
+            Dispatched::Parked(error) if self.alerting => Some(Alert {
+                id: AlertId::from_uuid(self.ids.next_id()),
+                kind: AlertKind::DeliveryParked,
+                channel: delivery.channel.clone(),
+                order_id: Some(delivery.order_id),
+                delivery_id: Some(delivery.id),
+                message: format!("{} parked: {error}", delivery.kind),
+                at: now,
+            }),
+            _ => None,
         };
         let event = OrderEvent {
             id: EventId::from_uuid(self.ids.next_id()),
@@ -300,6 +442,7 @@ impl Dispatcher {
                 lease: claimed.lease,
                 result,
                 event,
+                alert,
             },
             dispatched,
         }
@@ -320,7 +463,13 @@ impl Dispatcher {
         let mut deliveries = Vec::with_capacity(attempts.len());
         let mut outcomes = Vec::with_capacity(attempts.len());
         let mut completions = Vec::with_capacity(attempts.len());
-        for attempt in attempts {
+        for mut attempt in attempts {
+            // The deliveries returned carry this attempt's error, for the health observation.
+            if let AttemptResult::Retry { error, .. } | AttemptResult::Dead { error } =
+                &attempt.completion.result
+            {
+                attempt.delivery.last_error = Some(error.clone());
+            }
             deliveries.push(attempt.delivery);
             outcomes.push(attempt.dispatched);
             completions.push(attempt.completion);

@@ -139,7 +139,7 @@ async fn a_delivered_shipment_is_done_and_noted_with_its_reference() {
             remote_ref: Some("2024-04-30T12:00:00Z".to_owned()),
         }),
     );
-    let claimed = dispatcher.claim(Uuid::now_v7(), 10).await.unwrap();
+    let claimed = dispatcher.claim(Uuid::now_v7(), 10, &[]).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(matches!(
         claimed[0].delivery.kind,
@@ -173,7 +173,7 @@ async fn a_passing_failure_is_retried_after_a_growing_delay() {
         }),
     );
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -196,7 +196,7 @@ async fn a_passing_failure_is_retried_after_a_growing_delay() {
     );
     assert!(
         dispatcher
-            .claim(Uuid::now_v7(), 10)
+            .claim(Uuid::now_v7(), 10, &[])
             .await
             .unwrap()
             .is_empty(),
@@ -216,7 +216,7 @@ async fn retry_after_is_honoured() {
         }),
     );
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -240,7 +240,7 @@ async fn a_delivery_failing_past_its_maximum_age_is_parked() {
     );
     setup.clock.advance(TimeDelta::seconds(3_601));
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -266,7 +266,7 @@ async fn a_rejection_is_parked_with_the_marketplace_message() {
         }),
     );
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -291,7 +291,7 @@ async fn an_authentication_failure_is_parked() {
         }),
     );
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -314,7 +314,7 @@ async fn a_channel_without_a_marketplace_parks_its_rows_without_calling_anything
         policy(),
     );
     let claimed = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
@@ -333,12 +333,12 @@ async fn an_outcome_after_the_lease_ran_out_and_was_taken_is_dropped() {
     shipped(&setup).await;
     let dispatcher = dispatcher(&setup, answering(Outcome::Delivered { remote_ref: None }));
     let first = dispatcher
-        .claim(Uuid::now_v7(), 10)
+        .claim(Uuid::now_v7(), 10, &[])
         .await
         .unwrap()
         .remove(0);
     setup.clock.advance(TimeDelta::seconds(31));
-    let second = dispatcher.claim(Uuid::now_v7(), 10).await.unwrap();
+    let second = dispatcher.claim(Uuid::now_v7(), 10, &[]).await.unwrap();
     assert_eq!(second.len(), 1, "the lease ran out");
     assert_eq!(
         dispatcher.dispatch(&first).await.unwrap(),

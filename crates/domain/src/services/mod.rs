@@ -4,12 +4,14 @@
 mod channels;
 mod deliveries;
 mod dispatch;
+mod health;
 mod orders;
 mod poll;
 
 pub use channels::Channels;
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
+pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
     RefundRecorded, ServiceConfig,

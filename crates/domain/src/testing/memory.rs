@@ -8,18 +8,23 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::health::ChannelHealth;
 use crate::order::{Order, OrderEvent, Version};
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
 
 #[path = "memory_outbox.rs"]
 mod outbox;
 use crate::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, DeliveryLog, DeliveryQuery, DeliveryQueue, Health,
-    InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery, OrderStore, OutboxStats,
-    PollState, Requeue, RequeueError, ResolveError, SaveError, StoreError,
+    AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
+    DeliveryQueue, Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery,
+    OrderStore, OutboxStats, PollState, Requeue, RequeueError, ResolveError, SaveError, StoreError,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
-use outbox::{Row, open_at, queue, released};
+use outbox::{Row, open_at, queue, record, released};
+
+#[path = "memory_channels.rs"]
+mod channels;
+use channels::{AlertRow, held_back};
 
 #[derive(Debug, Default)]
 struct State {
@@ -28,6 +33,8 @@ struct State {
     /// In the order queued.
     outbox: Vec<Row>,
     cursors: HashMap<ChannelId, String>,
+    channels: HashMap<ChannelId, ChannelHealth>,
+    alerts: Vec<AlertRow>,
     poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
 }
 
@@ -164,6 +171,10 @@ impl DeliveryQueue for MemoryStore {
                 && row.delivery.next_attempt_at <= request.now
                 && row.lease.is_none_or(|(_, until)| until <= request.now)
                 && !request.skip_channels.contains(&row.delivery.channel)
+                && match &request.probe {
+                    Some(channel) => row.delivery.channel == *channel,
+                    None => !held_back(&state, &row.delivery.channel, request.now),
+                }
                 && released(&state, row)
             {
                 due.push(index);
@@ -200,36 +211,23 @@ impl DeliveryQueue for MemoryStore {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError> {
+        record(&mut *self.state()?, lease, result, event)
+    }
+
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
         let mut state = self.state()?;
-        let Some(row) = state
-            .outbox
-            .iter_mut()
-            .find(|r| r.delivery.id == lease.delivery)
-            .filter(|r| r.lease.is_some_and(|(token, _)| token == lease.token))
-        else {
-            return Err(LeaseError::Lost(lease.delivery));
-        };
-        let delivery = &mut row.delivery;
-        row.lease = None;
-        delivery.attempts = delivery.attempts.saturating_add(1);
-        match result {
-            AttemptResult::Delivered { remote_ref, at } => {
-                delivery.state = DeliveryState::Delivered;
-                delivery.remote_ref.clone_from(remote_ref);
-                delivery.delivered_at = Some(*at);
-            }
-            AttemptResult::Retry { at, error } => {
-                delivery.next_attempt_at = *at;
-                delivery.last_error = Some(error.clone());
-            }
-            AttemptResult::Dead { error } => {
-                delivery.state = DeliveryState::Dead;
-                delivery.last_error = Some(error.clone());
+        let mut recorded = Vec::with_capacity(completions.len());
+        for c in completions {
+            match record(&mut state, &c.lease, &c.result, &c.event) {
+                Ok(()) => {
+                    state.alerts.extend(c.alert.iter().map(AlertRow::new));
+                    recorded.push(true);
+                }
+                Err(LeaseError::Lost(_)) => recorded.push(false),
+                Err(LeaseError::Store(error)) => return Err(error),
             }
         }
-        let order = delivery.order_id;
-        append_event(&mut state, order, event);
-        Ok(())
+        Ok(recorded)
     }
 
     async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
@@ -373,6 +371,36 @@ impl DeliveryLog for MemoryStore {
                 .count() as u64,
             oldest_pending: pending.map(|r| r.delivery.created_at).min(),
         })
+    }
+
+    async fn channel_stats(&self) -> Result<Vec<ChannelStats>, StoreError> {
+        let state = self.state()?;
+        let mut stats: BTreeMap<ChannelId, ChannelStats> = BTreeMap::new();
+        for row in &state.outbox {
+            let d = &row.delivery;
+            if !matches!(d.state, DeliveryState::Pending | DeliveryState::Dead) {
+                continue;
+            }
+            let entry = stats
+                .entry(d.channel.clone())
+                .or_insert_with(|| ChannelStats {
+                    channel: d.channel.clone(),
+                    pending: 0,
+                    dead: 0,
+                    oldest_pending: None,
+                });
+            if d.state == DeliveryState::Pending {
+                entry.pending += 1;
+                entry.oldest_pending = Some(
+                    entry
+                        .oldest_pending
+                        .map_or(d.created_at, |t| t.min(d.created_at)),
+                );
+            } else {
+                entry.dead += 1;
+            }
+        }
+        Ok(stats.into_values().collect())
     }
 }
 

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::order::OrderEvent;
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
+use crate::ports::store::{AttemptResult, Lease, LeaseError};
 use crate::values::DeliveryId;
 
 use super::State;
@@ -105,4 +107,42 @@ pub(super) fn released(state: &State, row: &Row) -> bool {
             .find(|r| r.delivery.id == *id)
             .is_none_or(|r| r.delivery.state.releases_waiters())
     })
+}
+
+/// Records an attempt's outcome on the row `lease` holds, as `DeliveryQueue::complete` does.
+pub(super) fn record(
+    state: &mut State,
+    lease: &Lease,
+    result: &AttemptResult,
+    event: &OrderEvent,
+) -> Result<(), LeaseError> {
+    let Some(row) = state
+        .outbox
+        .iter_mut()
+        .find(|r| r.delivery.id == lease.delivery)
+        .filter(|r| r.lease.is_some_and(|(token, _)| token == lease.token))
+    else {
+        return Err(LeaseError::Lost(lease.delivery));
+    };
+    let delivery = &mut row.delivery;
+    row.lease = None;
+    delivery.attempts = delivery.attempts.saturating_add(1);
+    match result {
+        AttemptResult::Delivered { remote_ref, at } => {
+            delivery.state = DeliveryState::Delivered;
+            delivery.remote_ref.clone_from(remote_ref);
+            delivery.delivered_at = Some(*at);
+        }
+        AttemptResult::Retry { at, error } => {
+            delivery.next_attempt_at = *at;
+            delivery.last_error = Some(error.clone());
+        }
+        AttemptResult::Dead { error } => {
+            delivery.state = DeliveryState::Dead;
+            delivery.last_error = Some(error.clone());
+        }
+    }
+    let order = delivery.order_id;
+    super::append_event(state, order, event);
+    Ok(())
 }

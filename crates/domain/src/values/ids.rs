@@ -75,6 +75,10 @@ uuid_id!(
     /// orderbridge's id for a queued delivery to a marketplace (an outbox row).
     DeliveryId
 );
+uuid_id!(
+    /// orderbridge's id for an alert to operators.
+    AlertId
+);
 
 bounded_text!(
     /// The marketplace's id for an order: ADM's `id`, FeedAMP's `id`. Kept as text end to end

@@ -10,8 +10,8 @@ mod tracking;
 
 pub use contact::{Address, CountryCode, Email};
 pub use ids::{
-    CancellationId, ChannelId, DeliveryId, EventId, ExternalOrderId, FulfillmentId, LineNo,
-    OrderId, RefundId,
+    AlertId, CancellationId, ChannelId, DeliveryId, EventId, ExternalOrderId, FulfillmentId,
+    LineNo, OrderId, RefundId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use quantity::Quantity;

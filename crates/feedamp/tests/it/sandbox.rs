@@ -115,7 +115,7 @@ impl Feed {
         let token = Uuid::now_v7();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let claimed = self.dispatcher.claim(token, 50).await.unwrap();
+            let claimed = self.dispatcher.claim(token, 50, &[]).await.unwrap();
             for row in &claimed {
                 self.dispatcher.dispatch(row).await.unwrap();
             }

@@ -4,6 +4,7 @@
 //! RFC 3339 UTC; fields with a fixed set of values are enums.
 
 mod change;
+mod channel;
 mod delivery;
 pub(crate) mod enums;
 pub(crate) mod fields;
@@ -16,6 +17,7 @@ pub use change::{
     CancellationRecordedOut, FulfillmentRecordedOut, RefundRecordedOut, cancellation, fulfillment,
     refund,
 };
+pub use channel::{ChannelOut, ChannelsOut, PauseIn, channel};
 pub use delivery::{DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn, delivery};
 pub use health::HealthOut;
 pub use order::{OrderDetailOut, OrderPageOut, order, order_detail, order_units};

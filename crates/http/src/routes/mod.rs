@@ -1,5 +1,6 @@
 //! The router: every route with its OpenAPI description, and the layers around them.
 
+mod channels;
 mod deliveries;
 mod ops;
 mod orders;
@@ -32,6 +33,9 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
         .routes(routes!(deliveries::retry_delivery))
         .routes(routes!(deliveries::retry_deliveries))
         .routes(routes!(deliveries::resolve_delivery))
+        .routes(routes!(channels::list_channels))
+        .routes(routes!(channels::pause_channel))
+        .routes(routes!(channels::resume_channel))
         .route_layer(axum::middleware::from_fn_with_state(
             warehouse_keys,
             auth::require_warehouse_key,

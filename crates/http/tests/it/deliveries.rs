@@ -47,6 +47,7 @@ async fn parked(store: &Arc<MemoryStore>, orders: &[&str]) -> (axum::Router, Vec
         token: Uuid::now_v7(),
         limit: 100,
         skip_channels: vec![],
+        probe: None,
     };
     for claimed in store.claim_due(&claim).await.unwrap() {
         let event = OrderEvent {

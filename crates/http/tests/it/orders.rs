@@ -467,6 +467,7 @@ async fn a_parked_delivery_shows_the_marketplace_message_and_is_retried_through_
         token: Uuid::now_v7(),
         limit: 10,
         skip_channels: vec![],
+        probe: None,
     };
     let claimed = store.claim_due(&claim).await.unwrap().remove(0);
     let event = OrderEvent {

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_domain::ports::store::{Health, OrderStore};
-use orderbridge_domain::services::{DeliveryService, OrderService, ServiceConfig};
+use orderbridge_domain::services::{ChannelService, DeliveryService, OrderService, ServiceConfig};
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -91,6 +91,17 @@ pub fn app_with(options: Options) -> Router {
         ids.clone(),
         ServiceConfig::default(),
     );
+    let channels = ChannelService::new(
+        vec![
+            ChannelId::parse("adm").unwrap(),
+            ChannelId::parse("feedamp").unwrap(),
+        ],
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        false,
+    );
     let deliveries = DeliveryService::new(store, clock.clone(), ids);
     let adm = AdmWebhook::new(
         WebhookSettings {
@@ -108,6 +119,7 @@ pub fn app_with(options: Options) -> Router {
     let state = AppState {
         service,
         deliveries,
+        channels,
         health,
         clock,
         webhooks: Webhooks::new().with(Arc::new(adm)),

@@ -47,6 +47,7 @@ async fn concurrency_two_dispatchers_claim_1000_due_rows_each_exactly_once(
                 token: Uuid::now_v7(),
                 limit: 25,
                 skip_channels: Vec::new(),
+                probe: None,
             };
             let batch = store.claim_due(&request).await.unwrap();
             if batch.is_empty() {

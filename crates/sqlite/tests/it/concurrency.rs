@@ -36,6 +36,7 @@ async fn dispatch(store: Arc<Sqlite>, started: Arc<AtomicUsize>) -> Vec<Delivery
             token: Uuid::now_v7(),
             limit: 7,
             skip_channels: Vec::new(),
+            probe: None,
         };
         let batch = store.claim_due(&request).await.unwrap();
         if batch.is_empty() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use orderbridge_domain::services::DeliveryService;
+use orderbridge_domain::services::{ChannelService, DeliveryService};
 use orderbridge_domain::testing::SequentialIds;
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Webhooks};
 use serde_json::{Value, json};
@@ -23,6 +23,14 @@ fn router(f: &Fixture) -> axum::Router {
             f.store.clone(),
             f.clock.clone(),
             Arc::new(SequentialIds::default()),
+        ),
+        channels: ChannelService::new(
+            vec![f.account.channel().clone()],
+            f.store.clone(),
+            f.store.clone(),
+            f.clock.clone(),
+            Arc::new(SequentialIds::default()),
+            false,
         ),
         health: f.store.clone(),
         clock: f.clock.clone(),

@@ -1,22 +1,27 @@
 //! The storage ports, one per capability: [`OrderStore`] (orders and their history),
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
-//! side), [`PollState`] (pull channels' cursors and leases) and [`Health`]. One store type
+//! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
+//! [`AlertQueue`] (alerts to operators) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
+mod channels;
 mod health;
 mod orders;
 mod outbox;
 mod poll;
 
+pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use health::Health;
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
 pub use outbox::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError,
+    AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
+    DeliveryQueue, Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError,
 };
 pub use poll::PollState;
 
+#[cfg(feature = "mocks")]
+pub use channels::{MockAlertQueue, MockChannelStates};
 #[cfg(feature = "mocks")]
 pub use health::MockHealth;
 #[cfg(feature = "mocks")]
@@ -62,6 +67,12 @@ impl StoreError {
 /// Every storage port at once: what a store adapter implements and what the composition root
 /// opens. Implemented for every type that implements the ports; a `&dyn Store` or
 /// `Arc<dyn Store>` coerces to any one of them.
-pub trait Store: OrderStore + DeliveryQueue + DeliveryLog + PollState + Health {}
+pub trait Store:
+    OrderStore + DeliveryQueue + DeliveryLog + PollState + ChannelStates + AlertQueue + Health
+{
+}
 
-impl<T> Store for T where T: OrderStore + DeliveryQueue + DeliveryLog + PollState + Health {}
+impl<T> Store for T where
+    T: OrderStore + DeliveryQueue + DeliveryLog + PollState + ChannelStates + AlertQueue + Health
+{
+}

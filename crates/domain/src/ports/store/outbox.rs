@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
+use crate::alert::Alert;
 use crate::order::OrderEvent;
 use crate::outbox::{Delivery, DeliveryState};
 use crate::values::{ChannelId, DeliveryId, OrderId};
@@ -82,8 +83,11 @@ pub struct ClaimRequest {
     pub token: Uuid,
     /// At most this many rows.
     pub limit: u32,
-    /// Skip rows of these channels (paused after an authentication failure).
+    /// Skip rows of these channels (their senders are all busy).
     pub skip_channels: Vec<ChannelId>,
+    /// Claim only this channel's rows, whatever its health says (a probe of a paused
+    /// channel). Without it, rows of channels whose health holds them back are not claimed.
+    pub probe: Option<ChannelId>,
 }
 
 /// A claimed delivery and the lease that lets its claimer record the outcome.
@@ -115,6 +119,8 @@ pub struct Completion {
     pub result: AttemptResult,
     /// The history entry to append to the delivery's order.
     pub event: OrderEvent,
+    /// An alert to queue with it (a parked delivery).
+    pub alert: Option<Alert>,
 }
 
 /// What became of a delivery attempt.
@@ -176,11 +182,10 @@ pub struct OutboxStats {
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait DeliveryQueue: Send + Sync + std::fmt::Debug {
-    /// Claims due deliveries: pending, `next_attempt_at <= now`, not under a live lease, and
-    /// the oldest undelivered (pending or dead) row of their order, so that one order's
-    /// deliveries go out in the order they were queued and a parked row holds back the rows
-    /// behind it. Safe when several workers claim at once: no row is claimed twice while its
-    /// lease lives.
+    /// Claims due deliveries: pending, `next_attempt_at <= now`, not under a live lease, every
+    /// row they wait for delivered or resolved, their channel neither skipped nor held back
+    /// by its health at `now` (unless the request probes it), oldest due first. Safe when
+    /// several workers claim at once: no row is claimed twice while its lease lives.
     ///
     /// # Errors
     /// [`StoreError`] only for storage failures.
@@ -203,27 +208,13 @@ pub trait DeliveryQueue: Send + Sync + std::fmt::Debug {
     /// transactions as the store allows: a dispatcher with many deliveries in flight pays for
     /// one durable commit per batch instead of one per delivery. Returns, in the order given,
     /// `true` for each completion recorded and `false` for each whose lease was no longer held
-    /// (nothing written for that one; the others are still recorded).
-    ///
-    /// The default records them one by one with [`DeliveryQueue::complete`].
+    /// (nothing written for that one; the others are still recorded). The alerts of the
+    /// completions recorded are queued in the same transaction.
     ///
     /// # Errors
     /// [`StoreError`] when the store fails; completions not recorded stay leased until their
     /// lease runs out, and their rows are then tried again.
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let mut recorded = Vec::with_capacity(completions.len());
-        for completion in completions {
-            match self
-                .complete(&completion.lease, &completion.result, &completion.event)
-                .await
-            {
-                Ok(()) => recorded.push(true),
-                Err(LeaseError::Lost(_)) => recorded.push(false),
-                Err(LeaseError::Store(error)) => return Err(error),
-            }
-        }
-        Ok(recorded)
-    }
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError>;
 
     /// Gives back every lease held with `token` without counting an attempt (shutdown).
     /// Returns how many were released.
@@ -293,4 +284,23 @@ pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError`] only for storage failures.
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+
+    /// Queue depth and age per channel (channels with no pending or parked row are absent).
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn channel_stats(&self) -> Result<Vec<ChannelStats>, StoreError>;
+}
+
+/// Queue depth and age of one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelStats {
+    /// The channel account.
+    pub channel: ChannelId,
+    /// Its pending rows.
+    pub pending: u64,
+    /// Its parked rows.
+    pub dead: u64,
+    /// When its oldest pending row was queued.
+    pub oldest_pending: Option<DateTime<Utc>>,
 }

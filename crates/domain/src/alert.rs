@@ -1,0 +1,86 @@
+//! Alerts to operators (design section 11): what went wrong, for whom, queued in the same
+//! transaction as the change that caused it and sent by the dispatcher to the alerts webhook, so
+//! that an alert is never lost and never blocks a marketplace.
+
+use chrono::{DateTime, Utc};
+
+use crate::values::{AlertId, ChannelId, DeliveryId, InvalidValue, OrderId};
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertKind {
+    /// A delivery was parked for an operator.
+    DeliveryParked,
+    /// A channel was paused (credentials refused, or by an operator).
+    ChannelPaused,
+    /// A paused channel resumed.
+    ChannelResumed,
+}
+
+impl AlertKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [
+        Self::DeliveryParked,
+        Self::ChannelPaused,
+        Self::ChannelResumed,
+    ];
+
+    /// The snake-case name used in storage and in the alert's JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DeliveryParked => "delivery_parked",
+            Self::ChannelPaused => "channel_paused",
+            Self::ChannelResumed => "channel_resumed",
+        }
+    }
+
+    /// Parses a name written by [`AlertKind::as_str`].
+    ///
+    /// # Errors
+    /// [`InvalidValue::Malformed`] otherwise.
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or(InvalidValue::Malformed {
+                what: "alert kind",
+                expected: "a known alert kind",
+            })
+    }
+}
+
+/// One alert. `message` never holds customer personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Its id; the alerts webhook's `webhook-id`, the same on every attempt.
+    pub id: AlertId,
+    /// What it is about.
+    pub kind: AlertKind,
+    /// The channel account concerned.
+    pub channel: ChannelId,
+    /// The order concerned, where there is one.
+    pub order_id: Option<OrderId>,
+    /// The delivery concerned, where there is one.
+    pub delivery_id: Option<DeliveryId>,
+    /// What happened, in a sentence.
+    pub message: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+impl Alert {
+    /// A one-line summary for chat tools (Slack's `text`).
+    #[must_use]
+    pub fn text(&self) -> String {
+        let title = match self.kind {
+            AlertKind::DeliveryParked => "Delivery parked",
+            AlertKind::ChannelPaused => "Channel paused",
+            AlertKind::ChannelResumed => "Channel resumed",
+        };
+        format!(
+            "[orderbridge] {title} on {}: {}",
+            self.channel, self.message
+        )
+    }
+}
