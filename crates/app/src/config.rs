@@ -78,6 +78,17 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// Every marketplace account, as its crate built it from its settings.
     pub accounts: Vec<ChannelAccount>,
+    /// Where alerts go, when anywhere.
+    pub alerts: Option<AlertsConfig>,
+}
+
+/// The alerts webhook.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    /// Its http(s) URL.
+    pub url: String,
+    /// The Standard Webhooks signing secret.
+    pub signing_secret: Option<Secret>,
 }
 
 fn at_least(loaded: &Loaded, key: &str, value: u64, min: u64) -> Result<u64> {
@@ -192,6 +203,7 @@ impl Config {
             )?,
             dispatch: dispatch(loaded)?,
             accounts: accounts(loaded)?,
+            alerts: alerts(loaded)?,
         };
         Ok(config)
     }
@@ -226,6 +238,37 @@ fn database(loaded: &Loaded) -> Result<Database> {
             None => Database::Sqlite(section.sqlite_path.clone()),
         },
     )
+}
+
+fn alerts(loaded: &Loaded) -> Result<Option<AlertsConfig>> {
+    let section = &loaded.settings.alerts;
+    let url = section
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let secret = section
+        .signing_secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
+    let Some(url) = url else {
+        if secret.is_some() {
+            bail!(
+                "{}: is set but {} is not: where should signed alerts go?",
+                loaded.origin("alerts.signing_secret"),
+                loaded.origin("alerts.webhook_url")
+            );
+        }
+        return Ok(None);
+    };
+    // Checked here so that a bad URL or secret stops start-up naming the setting.
+    orderbridge_alerts::WebhookAlerts::new(url, secret.as_ref(), Duration::from_secs(10))
+        .map_err(|e| anyhow::anyhow!("{} ({})", e, loaded.origin("alerts.webhook_url")))?;
+    Ok(Some(AlertsConfig {
+        url: url.to_owned(),
+        signing_secret: secret,
+    }))
 }
 
 fn health(loaded: &Loaded) -> Result<HealthPolicy> {

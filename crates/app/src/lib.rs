@@ -52,6 +52,13 @@ pub async fn run(
             stop_rx.clone(),
         ));
     }
+    if let Some(alerts) = parts.alerts {
+        workers.spawn(workers::alert_loop(
+            alerts,
+            config.dispatch.idle_poll,
+            stop_rx.clone(),
+        ));
+    }
     workers.spawn(workers::outbox_gauges(
         store,
         parts.channels,

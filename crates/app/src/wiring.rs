@@ -11,8 +11,8 @@ use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Poller,
-    ServiceConfig,
+    AlertSender, ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService,
+    Poller, ServiceConfig,
 };
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
@@ -59,6 +59,8 @@ pub struct Parts {
     pub pollers: Vec<(String, Poller, Duration)>,
     /// The channels' health, for the gauges.
     pub channels: ChannelService,
+    /// The sender of alerts, when an alerts webhook is set.
+    pub alerts: Option<AlertSender>,
 }
 
 /// Wires everything over `store`.
@@ -104,6 +106,7 @@ pub fn build(
         config.dispatch.policy,
     )
     .with_health(store.clone(), config.dispatch.health);
+    let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
     let pollers = pollers(&service, &store, &clock, sources);
     if config.warehouse_keys.is_empty() {
         tracing::warn!(
@@ -116,7 +119,7 @@ pub fn build(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        false,
+        alerts.is_some(),
     );
     let state = AppState {
         service,
@@ -133,7 +136,33 @@ pub fn build(
         dispatcher,
         pollers,
         channels: channel_health,
+        alerts,
     })
+}
+
+/// With an alerts webhook: the dispatcher raising alerts, and the sender of the alert queue.
+fn alerting(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    dispatcher: Dispatcher,
+) -> Result<(Dispatcher, Option<AlertSender>)> {
+    let Some(alerts) = &config.alerts else {
+        return Ok((dispatcher, None));
+    };
+    let sink = orderbridge_alerts::WebhookAlerts::new(
+        &alerts.url,
+        alerts.signing_secret.as_ref(),
+        Duration::from_secs(10),
+    )
+    .context("alerts.webhook_url")?;
+    let sender = AlertSender::new(
+        store.clone(),
+        Arc::new(sink),
+        clock.clone(),
+        config.dispatch.policy,
+    );
+    Ok((dispatcher.with_alerts(), Some(sender)))
 }
 
 /// One poller per polled account, all with one identity per process for their leases (a lease

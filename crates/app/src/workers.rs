@@ -9,7 +9,8 @@ use orderbridge_domain::health::{ChannelState, Transition};
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{DeliveryLog, StoreError};
 use orderbridge_domain::services::{
-    Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange, Poller, Ready,
+    AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange,
+    Poller, Ready,
 };
 use orderbridge_domain::values::ChannelId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
@@ -373,6 +374,44 @@ pub async fn poll_loop(
         Ok(false) => {}
         Err(error) => {
             tracing::warn!(channel = %channel, error = %error, "could not give back the poller lease; it runs out on its own")
+        }
+    }
+}
+
+/// Sends queued alerts until `stop`, pausing for `idle` when none is due (and after a store
+/// failure).
+pub async fn alert_loop(sender: AlertSender, idle: Duration, mut stop: watch::Receiver<bool>) {
+    let token = Uuid::now_v7();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let pause = match sender.send_due(token, 16).await {
+            Ok(sent) => {
+                if sent.delivered > 0 {
+                    tracing::info!(delivered = sent.delivered, "alerts sent");
+                }
+                if sent.retrying > 0 {
+                    tracing::warn!(
+                        retrying = sent.retrying,
+                        "alerts webhook failed; alerts will be sent again"
+                    );
+                }
+                if sent.parked > 0 {
+                    tracing::error!(
+                        parked = sent.parked,
+                        "alerts webhook refused alerts for good; they are kept but not sent"
+                    );
+                }
+                sent.delivered + sent.retrying + sent.parked == 0
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "could not claim or record alerts");
+                true
+            }
+        };
+        if pause && pause_or_stop(idle, &mut stop).await {
+            break;
         }
     }
 }

@@ -115,47 +115,7 @@ pub async fn alerts_are_queued_with_their_change_and_claimed_under_a_lease(store
     );
     let none = store.claim_alerts(at(5), at(35), id(), 10).await.unwrap();
     assert!(none.is_empty(), "a write that loses queues no alert");
-    let raised = alert(AlertKind::ChannelPaused, "feedamp", 2);
-    assert!(
-        store
-            .put_channel_state(&paused("feedamp", 0), std::slice::from_ref(&raised))
-            .await
-            .unwrap()
-    );
-    let order = insert(
-        store,
-        create(sample("adm", "A-1"), 0),
-        &[DeliveryKind::Confirm, DeliveryKind::Confirm],
-    )
-    .await;
-    let rows = claim(store, 10).await;
-    let parked = Alert {
-        order_id: Some(order.id()),
-        delivery_id: Some(rows[0].delivery.id),
-        ..alert(AlertKind::DeliveryParked, "adm", 3)
-    };
-    let mut forged = rows[1].lease;
-    forged.token = id();
-    let recorded = store
-        .complete_many(&[
-            Completion {
-                lease: rows[0].lease,
-                result: AttemptResult::Dead {
-                    error: "422".to_owned(),
-                },
-                event: event(EventType::DeliveryFailed, 3, "parked"),
-                alert: Some(parked.clone()),
-            },
-            Completion {
-                lease: forged,
-                result: delivered(3),
-                event: event(EventType::Delivered, 3, "forged"),
-                alert: Some(alert(AlertKind::DeliveryParked, "adm", 3)),
-            },
-        ])
-        .await
-        .unwrap();
-    assert_eq!(recorded, [true, false]);
+    let (raised, parked) = raise_two(store).await;
     let token = id();
     let claimed = store.claim_alerts(at(10), at(40), token, 10).await.unwrap();
     let got: Vec<Alert> = claimed.iter().map(|q| q.alert.clone()).collect();
@@ -212,6 +172,53 @@ pub async fn alerts_are_queued_with_their_change_and_claimed_under_a_lease(store
         "the delivered alert is done; the retried one is due"
     );
     assert_eq!((again[0].alert.id, again[0].attempts), (got[1].id, 1));
+}
+
+/// Queues a channel's alert with its health and a parked delivery's alert with its outcome
+/// (and one with an outcome whose lease was lost, which must not be queued); returns the two.
+async fn raise_two(store: &dyn Store) -> (Alert, Alert) {
+    let raised = alert(AlertKind::ChannelPaused, "feedamp", 2);
+    assert!(
+        store
+            .put_channel_state(&paused("feedamp", 0), std::slice::from_ref(&raised))
+            .await
+            .unwrap()
+    );
+    let order = insert(
+        store,
+        create(sample("adm", "A-1"), 0),
+        &[DeliveryKind::Confirm, DeliveryKind::Confirm],
+    )
+    .await;
+    let rows = claim(store, 10).await;
+    let parked = Alert {
+        order_id: Some(order.id()),
+        delivery_id: Some(rows[0].delivery.id),
+        ..alert(AlertKind::DeliveryParked, "adm", 3)
+    };
+    let mut forged = rows[1].lease;
+    forged.token = id();
+    let recorded = store
+        .complete_many(&[
+            Completion {
+                lease: rows[0].lease,
+                result: AttemptResult::Dead {
+                    error: "422".to_owned(),
+                },
+                event: event(EventType::DeliveryFailed, 3, "parked"),
+                alert: Some(parked.clone()),
+            },
+            Completion {
+                lease: forged,
+                result: delivered(3),
+                event: event(EventType::Delivered, 3, "forged"),
+                alert: Some(alert(AlertKind::DeliveryParked, "adm", 3)),
+            },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(recorded, [true, false]);
+    (raised, parked)
 }
 
 pub async fn channel_stats_count_pending_and_parked_per_channel(store: &dyn Store) {

@@ -40,6 +40,8 @@ const INTERNAL_RULES: &[(&str, Allowed)] = &[
     ),
     ("orderbridge-adm", Allowed::Only(&[DOMAIN])),
     ("orderbridge-feedamp", Allowed::Only(&[DOMAIN])),
+    // The alerts webhook: an outbound adapter of the domain's `AlertSink` port.
+    ("orderbridge-alerts", Allowed::Only(&[DOMAIN])),
     // The worked example of docs/adding-a-marketplace.md: an adapter like any other.
     ("orderbridge-example-marketplace", Allowed::Only(&[DOMAIN])),
     // The row mapping both stores share: domain records to rows and back, without SQL.

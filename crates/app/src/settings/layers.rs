@@ -9,9 +9,9 @@ use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 
 use super::{
-    ChannelsSection, DatabaseSection, DispatchSection, HttpSection, Kinds, LogSection,
-    OrdersSection, Root, SECTIONS, Settings, ShutdownSection, WarehouseSection, accounts_of,
-    env_name, key,
+    AlertsSection, ChannelsSection, DatabaseSection, DispatchSection, HttpSection, Kinds,
+    LogSection, OrdersSection, Root, SECTIONS, Settings, ShutdownSection, WarehouseSection,
+    accounts_of, env_name, key,
 };
 use crate::marketplaces::MARKETPLACES;
 use orderbridge_domain::settings::{Section, Setting, SettingKind};
@@ -436,6 +436,7 @@ impl Given {
             orders: read::<OrdersSection>(sections.remove("orders"), "orders", &origin)?,
             dispatch: read::<DispatchSection>(sections.remove("dispatch"), "dispatch", &origin)?,
             channels: read::<ChannelsSection>(sections.remove("channels"), "channels", &origin)?,
+            alerts: read::<AlertsSection>(sections.remove("alerts"), "alerts", &origin)?,
             accounts: std::mem::take(&mut self.accounts)
                 .into_iter()
                 .map(|(name, tables)| (name, tables.iter().map(json).collect()))

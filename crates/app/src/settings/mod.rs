@@ -19,8 +19,8 @@ use orderbridge_domain::settings::{Section, Setting};
 
 use crate::marketplaces::MARKETPLACES;
 pub use sections::{
-    ChannelsSection, DatabaseSection, DispatchSection, HttpSection, LogSection, OrdersSection,
-    Root, ShutdownSection, WarehouseSection,
+    AlertsSection, ChannelsSection, DatabaseSection, DispatchSection, HttpSection, LogSection,
+    OrdersSection, Root, ShutdownSection, WarehouseSection,
 };
 
 /// Every setting, typed. `Debug` shows how many accounts each marketplace has, never their
@@ -45,6 +45,8 @@ pub struct Settings {
     pub dispatch: DispatchSection,
     /// Channel health.
     pub channels: ChannelsSection,
+    /// Alerts to operators.
+    pub alerts: AlertsSection,
     /// Each marketplace's accounts (by its name), each as a JSON object of the settings given
     /// for it; the marketplace's crate reads them.
     pub accounts: BTreeMap<&'static str, Vec<String>>,
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Settings {
             .field("orders", &self.orders)
             .field("dispatch", &self.dispatch)
             .field("channels", &self.channels)
+            .field("alerts", &self.alerts)
             .field("accounts", &accounts)
             .finish()
     }
@@ -83,6 +86,7 @@ pub(crate) const SECTIONS: &[(&str, &[Setting])] = &[
     (OrdersSection::NAME, OrdersSection::SETTINGS),
     (DispatchSection::NAME, DispatchSection::SETTINGS),
     (ChannelsSection::NAME, ChannelsSection::SETTINGS),
+    (AlertsSection::NAME, AlertsSection::SETTINGS),
 ];
 
 /// The marketplaces' account settings, by the marketplace's name.

@@ -98,3 +98,13 @@ orderbridge_domain::settings_section! {
         backoff_cap_secs: u64 = 300,
     }
 }
+
+orderbridge_domain::settings_section! {
+    /// Alerts to operators.
+    pub struct AlertsSection("alerts") {
+        /// An http(s) URL that receives alerts as JSON `{kind, channel, order_id, delivery_id, message, at, text}` (delivery parked, channel paused, channel resumed), sent through a durable queue and retried. Unset: no alerts.
+        webhook_url: Option<String> = unset,
+        /// Signs each alert with the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); `whsec_<base64>` or any text. Unset: unsigned.
+        signing_secret: Option<String> = unset (secret),
+    }
+}

@@ -20,48 +20,9 @@ use crate::ports::store::{
     StoreError,
 };
 use crate::services::health::{HealthChange, Watch};
+pub use crate::services::retry::RetryPolicy;
+use crate::services::retry::send_kind;
 use crate::values::{AlertId, ChannelId, EventId, OrderId};
-
-/// How retries are spaced and when they stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// The first retry's delay; each further one doubles it.
-    pub base: Duration,
-    /// The longest delay between attempts.
-    pub cap: Duration,
-    /// A delivery still failing this long after it was queued is parked.
-    pub max_age: Duration,
-    /// How long a claim holds a row.
-    pub lease: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            base: Duration::from_secs(5),
-            cap: Duration::from_secs(15 * 60),
-            max_age: Duration::from_secs(3 * 24 * 3600),
-            lease: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The delay before the attempt after `attempts` failed ones: exponential from `base`,
-    /// capped, with jitter in its upper half drawn from `seed` so that rows failing together
-    /// spread out. A marketplace's `Retry-After` is honoured instead, within `[1 s, cap]`.
-    #[must_use]
-    pub fn delay(&self, attempts: u32, retry_after: Option<Duration>, seed: u64) -> Duration {
-        if let Some(after) = retry_after {
-            return after.clamp(Duration::from_secs(1), self.cap.max(Duration::from_secs(1)));
-        }
-        let exponent = attempts.saturating_sub(1).min(30);
-        let full = self.base.saturating_mul(1u32 << exponent).min(self.cap);
-        let half = full / 2;
-        let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX).max(1);
-        half + Duration::from_millis(seed % spread)
-    }
-}
 
 /// What happened to one claimed delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,8 +303,48 @@ impl Dispatcher {
         let delivery = &claimed.delivery;
         let outcome = self.send(delivery, order).await;
         let now = self.clock.now();
+        let (result, kind, detail, dispatched) = self.decide(delivery, outcome, now);
+        let alert = match &dispatched {
+            Dispatched::Parked(error) if self.alerting => Some(Alert {
+                id: AlertId::from_uuid(self.ids.next_id()),
+                kind: AlertKind::DeliveryParked,
+                channel: delivery.channel.clone(),
+                order_id: Some(delivery.order_id),
+                delivery_id: Some(delivery.id),
+                message: format!("{} parked: {error}", delivery.kind),
+                at: now,
+            }),
+            _ => None,
+        };
+        let event = OrderEvent {
+            id: EventId::from_uuid(self.ids.next_id()),
+            at: now,
+            kind,
+            subject: Some(delivery.id.as_uuid()),
+            detail,
+        };
+        Attempt {
+            delivery: delivery.clone(),
+            completion: Completion {
+                lease: claimed.lease,
+                result,
+                event,
+                alert,
+            },
+            dispatched,
+        }
+    }
+
+    /// What an attempt's outcome means: the row's new state, the history entry's type and
+    /// text, and what became of the delivery.
+    fn decide(
+        &self,
+        delivery: &Delivery,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> (AttemptResult, EventType, String, Dispatched) {
         let attempts = delivery.attempts.saturating_add(1);
-        let (result, kind, detail, dispatched) = match outcome {
+        match outcome {
             Outcome::Delivered { remote_ref } => {
                 let kind = if delivery.kind == DeliveryKind::Confirm {
                     EventType::Confirmed
@@ -416,35 +417,6 @@ impl Dispatcher {
             Outcome::AuthFailed { reason } => {
                 self.parked(delivery, format!("authentication failed: {reason}"))
             }
-        };
-        let alert = match &dispatched {
-            Dispatched::Parked(error) if self.alerting => Some(Alert {
-                id: AlertId::from_uuid(self.ids.next_id()),
-                kind: AlertKind::DeliveryParked,
-                channel: delivery.channel.clone(),
-                order_id: Some(delivery.order_id),
-                delivery_id: Some(delivery.id),
-                message: format!("{} parked: {error}", delivery.kind),
-                at: now,
-            }),
-            _ => None,
-        };
-        let event = OrderEvent {
-            id: EventId::from_uuid(self.ids.next_id()),
-            at: now,
-            kind,
-            subject: Some(delivery.id.as_uuid()),
-            detail,
-        };
-        Attempt {
-            delivery: delivery.clone(),
-            completion: Completion {
-                lease: claimed.lease,
-                result,
-                event,
-                alert,
-            },
-            dispatched,
         }
     }
 
@@ -525,28 +497,5 @@ impl Dispatcher {
             };
         };
         send_kind(marketplace.as_ref(), order, delivery.kind).await
-    }
-}
-
-/// The call for one kind of delivery.
-async fn send_kind(marketplace: &dyn Marketplace, order: &Order, kind: DeliveryKind) -> Outcome {
-    let missing = |what: &str| Outcome::Rejected {
-        reason: format!("{what} is not on order {}", order.id()),
-    };
-    match kind {
-        DeliveryKind::Confirm => marketplace.confirm(order).await,
-        DeliveryKind::Fulfillment(id) => match order.fulfillment(id) {
-            Some(f) => marketplace.send_fulfillment(order, f).await,
-            None => missing("the fulfillment"),
-        },
-        DeliveryKind::OrderFulfillment => marketplace.send_order_fulfillment(order).await,
-        DeliveryKind::Cancellation(id) => match order.cancellation(id) {
-            Some(c) => marketplace.send_cancellation(order, c).await,
-            None => missing("the cancellation"),
-        },
-        DeliveryKind::Refund { refund, line } => match order.refund_by_id(refund) {
-            Some(r) => marketplace.send_refund(order, r, line).await,
-            None => missing("the refund"),
-        },
     }
 }

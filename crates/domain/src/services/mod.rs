@@ -1,13 +1,16 @@
 //! Use-case services: the operations the adapters call. They load, apply a rule, queue what the
 //! outbox policy asks for, and save, retrying on version conflicts.
 
+mod alerts;
 mod channels;
 mod deliveries;
 mod dispatch;
 mod health;
 mod orders;
 mod poll;
+mod retry;
 
+pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};

@@ -54,8 +54,9 @@ pub struct ChannelOut {
     pub id: String,
     /// Its health.
     pub state: ChannelState,
-    /// Why it is backing off or paused.
-    pub reason: Option<String>,
+    /// Why it is backing off or paused (free text; `reason` names fixed values elsewhere in
+    /// this API).
+    pub state_reason: Option<String>,
     /// Who paused it.
     pub paused_by: Option<PausedBy>,
     /// Since when it is in this state.
@@ -82,9 +83,9 @@ pub struct ChannelsOut {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseIn {
-    /// Why, shown with the channel (default: "paused by an operator").
+    /// Why, shown with the channel as its `state_reason` (default: "paused by an operator").
     #[schema(min_length = 1, max_length = 500)]
-    pub reason: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A channel as the API shows it, at `now`.
@@ -94,7 +95,7 @@ pub fn channel(view: &ChannelView, now: DateTime<Utc>) -> ChannelOut {
     ChannelOut {
         id: health.channel.to_string(),
         state: health.state.into(),
-        reason: health.reason.clone(),
+        state_reason: health.reason.clone(),
         paused_by: health.paused_by.map(Into::into),
         since: health.since,
         until: health.until,

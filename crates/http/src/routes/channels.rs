@@ -24,7 +24,8 @@ impl From<ChannelActionError> for ApiError {
 }
 
 fn channel_id(raw: &str) -> Result<ChannelId, ApiError> {
-    ChannelId::parse(raw).map_err(|e| ApiError::bad_request("Invalid Request", format!("id: {e}")))
+    ChannelId::parse(raw)
+        .map_err(|e| ApiError::bad_request("Invalid Request", format!("channel: {e}")))
 }
 
 /// Every configured channel account: health (`active`, `backing_off`, `paused` with reason and
@@ -46,8 +47,8 @@ pub(crate) async fn list_channels(
 
 /// Pauses a channel account by hand: its deliveries wait (never parked for it) until an
 /// operator resumes it. Pausing a paused channel changes nothing.
-#[utoipa::path(post, path = "/v1/channels/{id}/pause", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "The channel account's id")),
+#[utoipa::path(post, path = "/v1/channels/{channel}/pause", tag = "warehouse", security(("warehouse_key" = [])),
+    params(("channel" = String, Path, description = "The channel account's id")),
     request_body = PauseIn,
     responses(
         (status = 200, description = "Paused", body = ChannelOut),
@@ -57,12 +58,12 @@ pub(crate) async fn list_channels(
     ))]
 pub(crate) async fn pause_channel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(channel): Path<String>,
     JsonBody(body): JsonBody<PauseIn>,
 ) -> Result<Json<ChannelOut>, ApiError> {
-    let id = channel_id(&id)?;
-    let reason = match body.reason.as_deref() {
-        Some(reason) => note("reason", reason, 500)?,
+    let id = channel_id(&channel)?;
+    let reason = match body.note.as_deref() {
+        Some(text) => note("note", text, 500)?,
         None => "paused by an operator".to_owned(),
     };
     state.channels.pause(&id, &reason).await?;
@@ -72,8 +73,8 @@ pub(crate) async fn pause_channel(
 
 /// Resumes a paused or backing-off channel account at once: its due deliveries go out.
 /// Resuming an active channel changes nothing.
-#[utoipa::path(post, path = "/v1/channels/{id}/resume", tag = "warehouse", security(("warehouse_key" = [])),
-    params(("id" = String, Path, description = "The channel account's id")),
+#[utoipa::path(post, path = "/v1/channels/{channel}/resume", tag = "warehouse", security(("warehouse_key" = [])),
+    params(("channel" = String, Path, description = "The channel account's id")),
     responses(
         (status = 200, description = "Active", body = ChannelOut),
         (status = 400, description = "A bad id", body = ErrorBody),
@@ -82,9 +83,9 @@ pub(crate) async fn pause_channel(
     ))]
 pub(crate) async fn resume_channel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(channel): Path<String>,
 ) -> Result<Json<ChannelOut>, ApiError> {
-    let id = channel_id(&id)?;
+    let id = channel_id(&channel)?;
     state.channels.resume(&id).await?;
     tracing::info!(channel = %id, "channel resumed by an operator");
     one(&state, &id).await

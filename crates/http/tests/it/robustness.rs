@@ -177,7 +177,7 @@ async fn every_non_health_route_answers_401_with_no_key_and_with_a_wrong_key() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2 * 11, "11 protected operations");
+    assert_eq!(checked, 2 * 14, "14 protected operations");
 }
 
 #[tokio::test]
@@ -200,6 +200,9 @@ async fn the_openapi_document_lists_every_route() {
         format!("POST /v1/deliveries/{id}/retry"),
         format!("POST /v1/deliveries/{id}/resolve"),
         "POST /v1/deliveries/retry".to_owned(),
+        "GET /v1/channels".to_owned(),
+        "POST /v1/channels/adm/pause".to_owned(),
+        "POST /v1/channels/adm/resume".to_owned(),
         "GET /healthz".to_owned(),
         "GET /readyz".to_owned(),
         "GET /metrics".to_owned(),
@@ -270,7 +273,7 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
             }
         }
     }
-    assert_eq!(operations, 15);
+    assert_eq!(operations, 18);
     // Every schema reference points at a defined component.
     let schemas = document["components"]["schemas"].as_object().unwrap();
     for reference in text.match_indices("#/components/schemas/") {
