@@ -329,3 +329,7 @@ impl ChannelService {
             .unwrap_or_else(|| ChannelHealth::active(channel.clone(), now)))
     }
 }
+
+#[cfg(test)]
+#[path = "health_tests.rs"]
+mod tests;

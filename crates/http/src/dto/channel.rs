@@ -51,7 +51,7 @@ impl From<health::PausedBy> for PausedBy {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ChannelOut {
     /// The channel account's id.
-    pub id: String,
+    pub channel: String,
     /// Its health.
     pub state: ChannelState,
     /// Why it is backing off or paused (free text; `reason` names fixed values elsewhere in
@@ -93,7 +93,7 @@ pub struct PauseIn {
 pub fn channel(view: &ChannelView, now: DateTime<Utc>) -> ChannelOut {
     let health = &view.health;
     ChannelOut {
-        id: health.channel.to_string(),
+        channel: health.channel.to_string(),
         state: health.state.into(),
         state_reason: health.reason.clone(),
         paused_by: health.paused_by.map(Into::into),
