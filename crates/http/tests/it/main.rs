@@ -1,5 +1,6 @@
 //! The HTTP API driven in process: every route, every status, the exact bodies.
 
+mod channels;
 mod deliveries;
 mod openapi_contract;
 mod orders;
