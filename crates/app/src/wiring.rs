@@ -78,6 +78,7 @@ pub fn build(
     let mut marketplaces = Marketplaces::new();
     let mut webhooks = Webhooks::new();
     let mut sources = Vec::new();
+    let owner = uuid::Uuid::now_v7();
     for account in &config.accounts {
         channels = channels.with(account.channel().clone(), account.capabilities());
         marketplaces.insert(account.channel().clone(), account.marketplace().clone());
@@ -97,17 +98,9 @@ pub fn build(
         },
     );
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        store.clone(),
-        marketplaces,
-        clock.clone(),
-        ids.clone(),
-        config.dispatch.policy,
-    )
-    .with_health(store.clone(), config.dispatch.health);
+    let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
-    let pollers = pollers(&service, &store, &clock, sources);
+    let pollers = pollers(&service, &store, &clock, owner, sources);
     if config.warehouse_keys.is_empty() {
         tracing::warn!(
             "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
@@ -138,6 +131,38 @@ pub fn build(
         channels: channel_health,
         alerts,
     })
+}
+
+/// The dispatcher over `store`, with channel health, and each pull channel sent to only by the
+/// instance polling it (`owner`, the identity of this process's pollers).
+fn dispatcher(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    marketplaces: Marketplaces,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+    owner: uuid::Uuid,
+    sources: &[Polled],
+) -> Dispatcher {
+    Dispatcher::new(
+        store.clone(),
+        store.clone(),
+        marketplaces,
+        clock.clone(),
+        ids.clone(),
+        config.dispatch.policy,
+    )
+    .with_health(store.clone(), config.dispatch.health)
+    // A pull channel's calls all come from the instance polling it, so that its rate limit
+    // (kept per process) holds across instances: one identity for the pollers and the sends.
+    .with_exclusive_senders(
+        store.clone(),
+        owner,
+        sources
+            .iter()
+            .map(|p| (p.source.channel().clone(), p.lease))
+            .collect(),
+    )
 }
 
 /// With an alerts webhook: the dispatcher raising alerts, and the sender of the alert queue.
@@ -171,9 +196,9 @@ fn pollers(
     service: &OrderService,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
+    owner: uuid::Uuid,
     sources: Vec<Polled>,
 ) -> Vec<(String, Poller, Duration)> {
-    let owner = uuid::Uuid::now_v7();
     sources
         .into_iter()
         .map(|polled| {

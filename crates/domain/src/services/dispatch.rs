@@ -10,16 +10,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::alert::{Alert, AlertKind};
-use crate::health::{HealthPolicy, Observation};
 use crate::order::{EventType, Order, OrderEvent};
 use crate::outbox::{Delivery, DeliveryKind};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::{Marketplace, Outcome};
 use crate::ports::store::{
-    AttemptResult, ChannelStates, ClaimRequest, Claimed, Completion, DeliveryQueue, OrderStore,
-    StoreError,
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, OrderStore, StoreError,
 };
-use crate::services::health::{HealthChange, Watch};
+use crate::services::health::Watch;
 pub use crate::services::retry::RetryPolicy;
 use crate::services::retry::send_kind;
 use crate::values::{AlertId, ChannelId, EventId, OrderId};
@@ -60,6 +58,10 @@ pub struct Attempt {
     pub dispatched: Dispatched,
 }
 
+#[path = "dispatch_channels.rs"]
+mod channels;
+use channels::Exclusive;
+
 /// The marketplace adapter of each channel.
 pub type Marketplaces = BTreeMap<ChannelId, Arc<dyn Marketplace>>;
 
@@ -76,6 +78,8 @@ pub struct Dispatcher {
     watch: Option<Watch>,
     /// Whether parked deliveries raise alerts.
     alerting: bool,
+    /// Channels one instance at a time sends to: the one holding the channel's poll lease.
+    exclusive: Option<Exclusive>,
 }
 
 fn to_delta(duration: Duration) -> TimeDelta {
@@ -102,30 +106,8 @@ impl Dispatcher {
             policy,
             watch: None,
             alerting: false,
+            exclusive: None,
         }
-    }
-
-    /// Keeps channel health in `states`: a refusal of the credentials pauses the channel (its
-    /// rows stay pending), transient failures in a row back it off, a paused channel is probed.
-    #[must_use]
-    pub fn with_health(mut self, states: Arc<dyn ChannelStates>, policy: HealthPolicy) -> Self {
-        self.watch = Some(Watch::new(
-            states,
-            self.clock.clone(),
-            self.ids.clone(),
-            policy,
-        ));
-        self
-    }
-
-    /// Raises alerts (parked deliveries; channels paused and resumed) in the alert queue.
-    #[must_use]
-    pub fn with_alerts(mut self) -> Self {
-        self.alerting = true;
-        if let Some(watch) = self.watch.take() {
-            self.watch = Some(watch.alerting());
-        }
-        self
     }
 
     /// Claims up to `limit` due rows under the lease `token`, none of the `skip` channels.
@@ -148,6 +130,10 @@ impl Dispatcher {
         skip: &[ChannelId],
         probe: Option<ChannelId>,
     ) -> Result<Vec<Claimed>, StoreError> {
+        let skip = self.not_ours(skip).await?;
+        if probe.as_ref().is_some_and(|p| skip.contains(p)) {
+            return Ok(Vec::new());
+        }
         let now = self.clock.now();
         self.queue
             .claim_due(&ClaimRequest {
@@ -155,62 +141,10 @@ impl Dispatcher {
                 lease_until: now + to_delta(self.policy.lease),
                 token,
                 limit,
-                skip_channels: skip.to_vec(),
+                skip_channels: skip,
                 probe,
             })
             .await
-    }
-
-    /// Claims one row of each paused channel whose probe is due (taking the probe from other
-    /// instances), with their orders: when the marketplace takes it, the channel resumes.
-    ///
-    /// # Errors
-    /// [`StoreError`].
-    pub async fn claim_probes(
-        &self,
-        token: Uuid,
-        skip: &[ChannelId],
-    ) -> Result<Vec<Ready>, StoreError> {
-        let Some(watch) = &self.watch else {
-            return Ok(Vec::new());
-        };
-        let mut claimed = Vec::new();
-        for channel in watch.take_probes().await? {
-            if skip.contains(&channel) {
-                continue;
-            }
-            claimed.extend(self.claim_with(token, 1, &[], Some(channel)).await?);
-        }
-        self.with_orders(claimed).await
-    }
-
-    /// What the recorded outcomes of `attempts` mean for their channels' health: the changes
-    /// made (none without channel health).
-    ///
-    /// # Errors
-    /// [`StoreError`] when a channel's health cannot be written.
-    pub async fn observe(
-        &self,
-        deliveries: &[Delivery],
-        outcomes: &[Dispatched],
-    ) -> Result<Vec<HealthChange>, StoreError> {
-        let Some(watch) = &self.watch else {
-            return Ok(Vec::new());
-        };
-        let mut seen: BTreeMap<ChannelId, Observation> = BTreeMap::new();
-        for (delivery, outcome) in deliveries.iter().zip(outcomes) {
-            let entry = seen.entry(delivery.channel.clone()).or_default();
-            match outcome {
-                Dispatched::Delivered => entry.delivered += 1,
-                Dispatched::Retrying(_) => {
-                    entry.transient += 1;
-                    entry.last_error.clone_from(&delivery.last_error);
-                }
-                Dispatched::Refused(reason) => entry.refused = Some(reason.clone()),
-                Dispatched::Parked(_) | Dispatched::LeaseLost => {}
-            }
-        }
-        watch.observe(seen).await
     }
 
     /// Gives back the leases of `token` (shutdown).
