@@ -62,6 +62,35 @@ pub struct Attempt {
 mod channels;
 use channels::Exclusive;
 
+/// A delivered attempt: the row done with the marketplace's reference, and its history entry.
+fn delivered(
+    delivery: &Delivery,
+    remote_ref: Option<String>,
+    now: DateTime<Utc>,
+) -> (AttemptResult, EventType, String, Dispatched) {
+    let kind = if delivery.kind == DeliveryKind::Confirm {
+        EventType::Confirmed
+    } else {
+        EventType::Delivered
+    };
+    let reference = remote_ref
+        .as_deref()
+        .map(|r| format!(" (reference {r})"))
+        .unwrap_or_default();
+    (
+        AttemptResult::Delivered {
+            remote_ref,
+            at: now,
+        },
+        kind,
+        format!(
+            "{} delivered to {}{reference}",
+            delivery.kind, delivery.channel
+        ),
+        Dispatched::Delivered,
+    )
+}
+
 /// The marketplace adapter of each channel.
 pub type Marketplaces = BTreeMap<ChannelId, Arc<dyn Marketplace>>;
 
@@ -279,29 +308,7 @@ impl Dispatcher {
     ) -> (AttemptResult, EventType, String, Dispatched) {
         let attempts = delivery.attempts.saturating_add(1);
         match outcome {
-            Outcome::Delivered { remote_ref } => {
-                let kind = if delivery.kind == DeliveryKind::Confirm {
-                    EventType::Confirmed
-                } else {
-                    EventType::Delivered
-                };
-                let reference = remote_ref
-                    .as_deref()
-                    .map(|r| format!(" (reference {r})"))
-                    .unwrap_or_default();
-                (
-                    AttemptResult::Delivered {
-                        remote_ref,
-                        at: now,
-                    },
-                    kind,
-                    format!(
-                        "{} delivered to {}{reference}",
-                        delivery.kind, delivery.channel
-                    ),
-                    Dispatched::Delivered,
-                )
-            }
+            Outcome::Delivered { remote_ref } => delivered(delivery, remote_ref, now),
             Outcome::Retry {
                 reason,
                 retry_after,
