@@ -20,6 +20,10 @@
 //! - otherwise `200 {"order_id": <as sent>, "status": "created", "tracking_number",
 //!   "created_at": <now, RFC 3339 UTC>}`, and the fulfillment is recorded.
 //!
+//! An injected `401` answers the body above; an injected `403` (a `forbidden` fault, or
+//! credentials refused with `403`) answers `{"error": "Forbidden Request", "message": "The key
+//! provided is not allowed to make this request."}`, worded like it (ADM documents no `403`).
+//!
 //! Repeats are accepted (ADM documents no idempotency): [`AdmSandbox::duplicates`] counts
 //! fulfillments accepted again for the same order and tracking number.
 //!

@@ -19,7 +19,8 @@ use crate::adm::auth::authorized_by;
 use crate::adm::control;
 use crate::adm::store::{FulfilledLine, ReceivedFulfillment, Store};
 use crate::adm::wire::{
-    self, FulfillmentRequest, Rejection, SERVER_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED, rfc3339,
+    self, FORBIDDEN, FulfillmentRequest, Rejection, SERVER_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED,
+    rfc3339,
 };
 use crate::kit::faults::{Fault, FaultInjector};
 use crate::kit::log::RequestBook;
@@ -66,12 +67,9 @@ async fn fulfill(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let planned = app.faults.take();
-    let mut log = app.log.arriving(&method, &uri, planned);
+    let mut log = app.log.arriving(&method, &uri);
+    let planned = app.faults.admit(&app.stop, &mut log).await;
     let received_at = log.entry().map_or_else(Utc::now, |entry| entry.received_at);
-    if let Some(delay) = planned.delay {
-        app.stop.sleep(delay).await;
-    }
     let (response, order_id) = match planned.fault {
         Some(Fault::DropConnection) => {
             tracing::debug!("sandbox ADM drops a connection without answering");
@@ -182,6 +180,7 @@ fn order_id_of(body: &[u8]) -> Option<String> {
 fn fault_text(fault: Option<Fault>) -> wire::ErrorText {
     match fault {
         Some(Fault::Unauthorized) => UNAUTHORIZED,
+        Some(Fault::Forbidden) => FORBIDDEN,
         Some(Fault::TooManyRequests { .. }) => TOO_MANY_REQUESTS,
         _ => SERVER_ERROR,
     }
@@ -191,6 +190,7 @@ fn fault_response(fault: Fault) -> Response {
     let text = fault_text(Some(fault));
     match fault {
         Fault::Unauthorized => json_error(StatusCode::UNAUTHORIZED, text.error, text.message),
+        Fault::Forbidden => json_error(StatusCode::FORBIDDEN, text.error, text.message),
         Fault::TooManyRequests { retry_after_secs } => {
             let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, text.error, text.message);
             response
