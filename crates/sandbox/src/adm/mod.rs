@@ -24,18 +24,30 @@
 //! credentials refused with `403`) answers `{"error": "Forbidden Request", "message": "The key
 //! provided is not allowed to make this request."}`, worded like it (ADM documents no `403`).
 //!
-//! Repeats are accepted (ADM documents no idempotency): [`AdmSandbox::duplicates`] counts
-//! fulfillments accepted again for the same order and tracking number.
+//! **`Idempotency-Key`** (ADM documents none; the sandbox honours one so that a client's
+//! re-sends can be checked): a request whose key was seen before, once past the faults and
+//! the key check, gets the first request's answer again, same status and body, and records
+//! nothing (its log entry is marked `replayed`). Only answers from the order check on are
+//! recorded (`200`, and the `400`/`404` of the order check), so a request refused earlier
+//! (a fault, `401`, `415`, a body check) leaves its key free for a corrected re-send. The
+//! last `keep_records` keys are remembered. Every log entry records its key.
+//!
+//! Repeats without a key (or with another key) are accepted (ADM documents no idempotency):
+//! [`AdmSandbox::duplicates`] counts fulfillments accepted again for the same order and
+//! tracking number.
 //!
 //! Files: the set both fakes have (see the crate docs), plus `sender.rs`, which posts ADM's
 //! `orders/create` webhooks: ADM pushes its orders while FeedAMP's are fetched from its feed,
-//! so the fake FeedAMP has no counterpart.
+//! so the fake FeedAMP has no counterpart; and `replays.rs`, the answers recorded per
+//! `Idempotency-Key`: FeedAMP's calls need none (its whole-order PUT replaces what it held,
+//! its refunds carry stable numbers), so the fake FeedAMP only logs the key.
 
 mod auth;
 mod config;
 mod control;
 mod generator;
 mod order;
+mod replays;
 mod routes;
 mod sender;
 mod store;
@@ -102,6 +114,7 @@ impl AdmSandbox {
                 accept_unknown_orders: AtomicBool::new(config.accept_unknown_orders),
                 reject_unknown_fields: config.reject_unknown_fields,
                 store: store::Store::new(config.keep_records),
+                replays: replays::Replays::new(config.keep_records),
                 log: RequestBook::new(config.keep_records),
                 faults: FaultInjector::new(),
                 stop,
@@ -191,7 +204,7 @@ impl AdmSandbox {
         self.app.store.wait_for_accepted(n, timeout).await
     }
 
-    /// Forgets registered orders, records, counters and faults.
+    /// Forgets registered orders, records, counters, recorded answers and faults.
     pub fn reset(&self) {
         self.app.reset();
     }

@@ -1,6 +1,6 @@
-//! The fake ADM's HTTP routes: Create Fulfillment with faults applied and logged, the
-//! answers to unknown paths and wrong methods, and the control paths of `control.rs` and of
-//! the fault plan merged in.
+//! The fake ADM's HTTP routes: Create Fulfillment with faults applied and logged and its
+//! answers replayed per `Idempotency-Key` (`replays.rs`), the answers to unknown paths and
+//! wrong methods, and the control paths of `control.rs` and of the fault plan merged in.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::adm::auth::authorized_by;
 use crate::adm::control;
+use crate::adm::replays::Replays;
 use crate::adm::store::{FulfilledLine, ReceivedFulfillment, Store};
 use crate::adm::wire::{
     self, FORBIDDEN, FulfillmentRequest, Rejection, SERVER_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED,
@@ -24,7 +25,7 @@ use crate::adm::wire::{
 };
 use crate::kit::faults::{Fault, FaultInjector};
 use crate::kit::log::RequestBook;
-use crate::kit::server::{Connection, is_json, json_error};
+use crate::kit::server::{Connection, idempotency_key, is_json, json_error};
 use crate::kit::start::StopSignal;
 
 /// Everything the handlers share.
@@ -35,15 +36,17 @@ pub(crate) struct AdmApp {
     pub(crate) accept_unknown_orders: AtomicBool,
     pub(crate) reject_unknown_fields: bool,
     pub(crate) store: Store,
+    pub(crate) replays: Replays<Handled>,
     pub(crate) log: RequestBook,
     pub(crate) faults: FaultInjector,
     pub(crate) stop: StopSignal,
 }
 
 impl AdmApp {
-    /// Forgets registered orders, records, counters, the log and faults.
+    /// Forgets registered orders, records, counters, recorded answers, the log and faults.
     pub(crate) fn reset(&self) {
         self.store.reset();
+        self.replays.clear();
         self.log.clear();
         self.faults.clear();
     }
@@ -59,6 +62,10 @@ pub(crate) fn router(app: Arc<AdmApp>, fulfillment_path: &str) -> Router {
         .merge(faults)
 }
 
+/// How a request that passed the faults was answered: the `200` body and the order id, or
+/// the refusal. What [`Replays`] records per key.
+pub(crate) type Handled = Result<(Value, String), Rejection>;
+
 async fn fulfill(
     State(app): State<Arc<AdmApp>>,
     ConnectInfo(connection): ConnectInfo<Connection>,
@@ -68,6 +75,10 @@ async fn fulfill(
     body: Bytes,
 ) -> Response {
     let mut log = app.log.arriving(&method, &uri);
+    let key = idempotency_key(&headers);
+    if let Some(entry) = log.entry() {
+        entry.idempotency_key.clone_from(&key);
+    }
     let planned = app.faults.admit(&app.stop, &mut log).await;
     let received_at = log.entry().map_or_else(Utc::now, |entry| entry.received_at);
     let (response, order_id) = match planned.fault {
@@ -81,17 +92,25 @@ async fn fulfill(
             return StatusCode::OK.into_response();
         }
         Some(fault) => (fault_response(fault), order_id_of(&body)),
-        None => match handle(&app, &headers, &body, received_at) {
-            Ok((response, order_id)) => (response, Some(order_id)),
-            Err(rejection) => {
-                let error = rejection.error.to_owned();
-                let response = json_error(rejection.status, rejection.error, &rejection.message);
-                if let Some(entry) = log.entry() {
-                    entry.error = Some(error);
-                }
-                (response, order_id_of(&body))
+        None => {
+            let (handled, replayed) = app.replays.once(key.as_deref(), || {
+                handle(&app, &headers, &body, received_at)
+            });
+            if let Some(entry) = log.entry() {
+                entry.replayed = replayed;
             }
-        },
+            match handled {
+                Ok((answer, order_id)) => (axum::Json(answer).into_response(), Some(order_id)),
+                Err(rejection) => {
+                    let response =
+                        json_error(rejection.status, rejection.error, &rejection.message);
+                    if let Some(entry) = log.entry() {
+                        entry.error = Some(rejection.error.to_owned());
+                    }
+                    (response, order_id_of(&body))
+                }
+            }
+        }
     };
     if let Some(entry) = log.entry() {
         entry.status = Some(response.status().as_u16());
@@ -103,27 +122,37 @@ async fn fulfill(
     response
 }
 
-/// Auth, body checks, the order check and the `200` answer of seed 002.
+/// Auth, body checks, the order check and the `200` answer of seed 002; with whether to
+/// record the answer for its `Idempotency-Key` (only once the request reached the store).
 fn handle(
     app: &AdmApp,
     headers: &HeaderMap,
     body: &[u8],
     received_at: DateTime<Utc>,
-) -> Result<(Response, String), Rejection> {
+) -> (Handled, bool) {
     let Some(key_header) = authorized_by(app, headers) else {
-        return Err(Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED));
+        return (
+            Err(Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED)),
+            false,
+        );
     };
     if !is_json(headers) {
-        return Err(Rejection {
+        let rejection = Rejection {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             error: "Unsupported Media Type",
             message: "Content-Type must be application/json".to_owned(),
-        });
+        };
+        return (Err(rejection), false);
     }
-    let request = wire::parse_fulfillment(body, app.reject_unknown_fields)?;
+    let request = match wire::parse_fulfillment(body, app.reject_unknown_fields) {
+        Ok(request) => request,
+        Err(rejection) => return (Err(rejection), false),
+    };
     let received = received(&request, headers, key_header, body, received_at);
     let accept_unknown = app.accept_unknown_orders.load(Ordering::Relaxed);
-    app.store.accept(&request, accept_unknown, received)?;
+    if let Err(rejection) = app.store.accept(&request, accept_unknown, received) {
+        return (Err(rejection), true);
+    }
     tracing::debug!(
         order_id = %request.order_id,
         tracking = %request.tracking_number,
@@ -135,7 +164,7 @@ fn handle(
         "tracking_number": request.tracking_number,
         "created_at": rfc3339(received_at),
     });
-    Ok((axum::Json(answer).into_response(), request.order_id))
+    (Ok((answer, request.order_id)), true)
 }
 
 fn received(

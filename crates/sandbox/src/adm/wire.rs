@@ -243,6 +243,8 @@ pub(crate) fn request_json(entry: &RequestLog) -> Value {
         "hung": entry.hung,
         "error": entry.error,
         "order_id": entry.order_id,
+        "idempotency_key": entry.idempotency_key,
+        "replayed": entry.replayed,
     })
 }
 

@@ -99,6 +99,12 @@
 //! with the amounts' exact text kept ([`FeedampSandbox::refunds`]). Refunds are taken whatever
 //! the order's state: the documents say a refund follows fulfilment but name no check.
 //!
+//! # `Idempotency-Key`
+//! Not in FeedAMP's documents, and not needed by its calls (the whole-order PUT replaces what
+//! the order held, refunds carry stable `cp_refund_number`s): the fake FeedAMP handles every
+//! request afresh and only records the header in each request log entry, so that a test can
+//! see a client's re-sends.
+//!
 //! # Everything else
 //! Unknown paths `404`, wrong methods `405`: logged, never faulted. The control paths under
 //! `/_sandbox/` ([`CONTROL_ORDERS_PATH`], [`EXPIRE_TOKENS_PATH`], [`REQUESTS_PATH`],

@@ -22,7 +22,7 @@ use crate::feedamp::wire::query::{cursor, encode_cursor, flag, limit, query};
 use crate::feedamp::wire::{ApiError, error_response, fulfil, refund};
 use crate::kit::faults::{Fault, FaultInjector};
 use crate::kit::log::RequestBook;
-use crate::kit::server::{Connection, is_json};
+use crate::kit::server::{Connection, idempotency_key, is_json};
 use crate::kit::start::StopSignal;
 
 /// The token route: `GET` with HTTP Basic.
@@ -179,6 +179,7 @@ async fn call(request: Request, body: Bytes, endpoint: Endpoint) -> Response {
     let mut log = app.log.arriving(&method, &uri);
     if let Some(entry) = log.entry() {
         entry.order_id = endpoint.order_id().map(str::to_owned);
+        entry.idempotency_key = idempotency_key(&headers);
     }
     let planned = faults.admit(&app.stop, &mut log).await;
     let result = match planned.fault {

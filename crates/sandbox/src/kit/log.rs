@@ -42,6 +42,12 @@ pub struct RequestLog {
     /// The order the request was about, when it named one (the path's id for FeedAMP, the
     /// body's usable `order_id` for ADM).
     pub order_id: Option<String>,
+    /// The `Idempotency-Key` header sent, if any: entries sharing one are attempts of one
+    /// delivery, so a test can count re-sends.
+    pub idempotency_key: Option<String>,
+    /// Whether the answer was the one recorded for an `Idempotency-Key` seen before, rather
+    /// than a fresh handling (the fake ADM only).
+    pub replayed: bool,
 }
 
 impl RequestLog {
@@ -61,6 +67,8 @@ impl RequestLog {
             "hung": self.hung,
             "error": self.error,
             "order_id": self.order_id,
+            "idempotency_key": self.idempotency_key,
+            "replayed": self.replayed,
         })
     }
 }
@@ -128,6 +136,8 @@ impl RequestBook {
             hung: false,
             error: None,
             order_id: None,
+            idempotency_key: None,
+            replayed: false,
         }
     }
 

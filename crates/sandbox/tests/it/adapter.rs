@@ -1,6 +1,7 @@
 //! The ADM adapter against the sandbox: generated orders go through the adapter's webhook
 //! parser, and its `AdmClient` delivers shipments to the fake ADM, which checks them on its
-//! own reading of seed 002. Each fault must come out as the outcome the design names.
+//! own reading of seed 002. Each fault must come out as the outcome the design names, and
+//! every attempt of one delivery carries its id as `Idempotency-Key`.
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use orderbridge_sandbox::{AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, Gener
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::support::{KEY, sandbox_with};
+use crate::support::{KEY, sandbox_with, wait_for_held};
 
 /// The id of delivery `n`.
 fn delivery(n: u128) -> DeliveryId {
@@ -177,11 +178,56 @@ async fn each_fault_comes_out_as_the_outcome_the_design_names() {
         .send_fulfillment(&order, &shipment, delivery(1))
         .await;
     assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
+    // A re-send of the same delivery gets the first answer and records nothing.
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
+    assert_eq!(sandbox.accepted_count(), 1);
     // Everything is shipped now: ADM refuses another delivery of it for good.
     let outcome = client
         .send_fulfillment(&order, &shipment, delivery(2))
         .await;
     assert!(matches!(outcome, Outcome::Rejected { .. }), "{outcome:?}");
+    let keys: Vec<Option<String>> = sandbox
+        .requests()
+        .into_iter()
+        .map(|entry| entry.idempotency_key)
+        .collect();
+    let first = Some(delivery(1).to_string());
+    let mut expected = vec![first; 7];
+    expected.push(Some(delivery(2).to_string()));
+    assert_eq!(keys, expected, "every attempt of delivery 1 carried its id");
+}
+
+#[tokio::test]
+async fn a_hung_attempt_times_out_and_the_retry_after_release_is_delivered_once() {
+    let sandbox = strict_sandbox().await;
+    let client = client(&sandbox);
+    let generated = AdmOrderGenerator::new(24).next_order();
+    sandbox.register_order(&generated.id, &generated.line_refs());
+    let mut order = order(&generated);
+    let shipment = ship_all(&mut order, "1ZHANG");
+    sandbox.faults().hang();
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(
+        matches!(outcome, Outcome::Retry { .. }),
+        "hung: {outcome:?}"
+    );
+    // The client gave up: the server drops the held request once it sees the connection go.
+    wait_for_held(sandbox.faults(), 0).await;
+    sandbox.faults().release();
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
+    assert_eq!(sandbox.accepted_count(), 1);
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log[0].hung && log[0].status.is_none(), "{:?}", log[0]);
+    assert_eq!(log[0].idempotency_key, log[1].idempotency_key);
 }
 
 #[tokio::test]

@@ -15,5 +15,6 @@ mod feedamp_tokens;
 mod feedamp_writes;
 mod fulfillments;
 mod generator;
+mod idempotency;
 mod sender;
 mod support;
