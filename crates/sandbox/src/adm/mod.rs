@@ -25,12 +25,12 @@
 //! provided is not allowed to make this request."}`, worded like it (ADM documents no `403`).
 //!
 //! **`Idempotency-Key`** (ADM documents none; the sandbox honours one so that a client's
-//! re-sends can be checked): a request whose key was seen before, once past the faults and
-//! the key check, gets the first request's answer again, same status and body, and records
-//! nothing (its log entry is marked `replayed`). Only answers from the order check on are
-//! recorded (`200`, and the `400`/`404` of the order check), so a request refused earlier
-//! (a fault, `401`, `415`, a body check) leaves its key free for a corrected re-send. The
-//! last `keep_records` keys are remembered. Every log entry records its key.
+//! re-sends can be checked): a request whose key was seen on an accepted fulfillment, once
+//! past the faults and the API key check, gets that first answer again, same status and body, and records nothing
+//! (its log entry is marked `replayed`). Only accepted fulfillments are recorded: a refused
+//! request (a fault, `401`, `415`, a body check, the order check) changed nothing, so it
+//! leaves its key free and a re-send after the cause is fixed is handled afresh. The last
+//! `keep_records` keys are remembered. Every log entry records its key.
 //!
 //! Repeats without a key (or with another key) are accepted (ADM documents no idempotency):
 //! [`AdmSandbox::duplicates`] counts fulfillments accepted again for the same order and

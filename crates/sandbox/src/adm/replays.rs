@@ -1,10 +1,12 @@
-//! The fake ADM's answers recorded per `Idempotency-Key`: a Create Fulfillment request whose
-//! key was seen before gets the first request's answer again and changes nothing.
+//! The fake ADM's answers recorded per `Idempotency-Key`: a Create Fulfillment request (with
+//! the right API key) whose key was seen on an accepted fulfillment gets that answer again and
+//! records nothing.
 //!
-//! Only requests that reached the store are recorded (accepted, or refused by the order
-//! check); a request refused before it (a fault, the key check, the media type, the body
-//! checks) records nothing, so a corrected re-send with the same key is handled afresh. The
-//! last `keep` keys are remembered (the oldest forgotten first), like the other records.
+//! Only accepted fulfillments are recorded. A refused request (a fault, the key check, the
+//! media type, the body or the order check) changed nothing at ADM, so a re-send with the same
+//! key is handled afresh: an operator who fixes the cause and retries the parked delivery gets
+//! it through. The last `keep` keys are remembered (the oldest forgotten first), like the
+//! other records.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};

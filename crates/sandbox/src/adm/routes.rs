@@ -63,7 +63,7 @@ pub(crate) fn router(app: Arc<AdmApp>, fulfillment_path: &str) -> Router {
 }
 
 /// How a request that passed the faults was answered: the `200` body and the order id, or
-/// the refusal. What [`Replays`] records per key.
+/// the refusal. [`Replays`] records the `200`s per key.
 pub(crate) type Handled = Result<(Value, String), Rejection>;
 
 async fn fulfill(
@@ -93,9 +93,7 @@ async fn fulfill(
         }
         Some(fault) => (fault_response(fault), order_id_of(&body)),
         None => {
-            let (handled, replayed) = app.replays.once(key.as_deref(), || {
-                handle(&app, &headers, &body, received_at)
-            });
+            let (handled, replayed) = answer(&app, &headers, &body, received_at, key.as_deref());
             if let Some(entry) = log.entry() {
                 entry.replayed = replayed;
             }
@@ -122,37 +120,46 @@ async fn fulfill(
     response
 }
 
-/// Auth, body checks, the order check and the `200` answer of seed 002; with whether to
-/// record the answer for its `Idempotency-Key` (only once the request reached the store).
-fn handle(
+/// The API key check, then the answer recorded for `idempotency_key` (and true) or a fresh
+/// handling (and false). Only an accepted fulfillment is recorded: a refusal changed nothing.
+fn answer(
     app: &AdmApp,
     headers: &HeaderMap,
     body: &[u8],
     received_at: DateTime<Utc>,
+    idempotency_key: Option<&str>,
 ) -> (Handled, bool) {
     let Some(key_header) = authorized_by(app, headers) else {
-        return (
-            Err(Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED)),
-            false,
-        );
+        let refused = Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
+        return (Err(refused), false);
     };
+    app.replays.once(idempotency_key, || {
+        let handled = handle(app, headers, key_header, body, received_at);
+        let accepted = handled.is_ok();
+        (handled, accepted)
+    })
+}
+
+/// Body checks, the order check and the `200` answer of seed 002, for a request whose API key
+/// came in `key_header`.
+fn handle(
+    app: &AdmApp,
+    headers: &HeaderMap,
+    key_header: String,
+    body: &[u8],
+    received_at: DateTime<Utc>,
+) -> Handled {
     if !is_json(headers) {
-        let rejection = Rejection {
+        return Err(Rejection {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             error: "Unsupported Media Type",
             message: "Content-Type must be application/json".to_owned(),
-        };
-        return (Err(rejection), false);
+        });
     }
-    let request = match wire::parse_fulfillment(body, app.reject_unknown_fields) {
-        Ok(request) => request,
-        Err(rejection) => return (Err(rejection), false),
-    };
+    let request = wire::parse_fulfillment(body, app.reject_unknown_fields)?;
     let received = received(&request, headers, key_header, body, received_at);
     let accept_unknown = app.accept_unknown_orders.load(Ordering::Relaxed);
-    if let Err(rejection) = app.store.accept(&request, accept_unknown, received) {
-        return (Err(rejection), true);
-    }
+    app.store.accept(&request, accept_unknown, received)?;
     tracing::debug!(
         order_id = %request.order_id,
         tracking = %request.tracking_number,
@@ -164,7 +171,7 @@ fn handle(
         "tracking_number": request.tracking_number,
         "created_at": rfc3339(received_at),
     });
-    (Ok((answer, request.order_id)), true)
+    Ok((answer, request.order_id))
 }
 
 fn received(

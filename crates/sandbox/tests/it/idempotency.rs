@@ -61,36 +61,56 @@ async fn a_re_sent_key_gets_the_first_answer_and_records_no_second_fulfillment()
 }
 
 #[tokio::test]
-async fn the_order_checks_refusal_is_replayed_and_earlier_refusals_leave_the_key_free() {
+async fn a_refusal_leaves_the_key_free_so_a_re_send_after_the_fix_is_accepted() {
     let sandbox = sandbox_with(AdmSandboxConfig::new(KEY).with_accept_unknown_orders(false)).await;
     let url = sandbox.fulfillment_url();
-    let order = body(json!(77), &[("A", 1)], "1ZREPLAY");
+    let order = body(json!(77), &[("A", 2)], "1ZREPLAY");
+    // The order check refuses, twice: nothing was recorded, so nothing is replayed.
     assert_eq!(
         fulfill_with(&url, KEY, FIRST, &order).await.status,
         StatusCode::NOT_FOUND
     );
     sandbox.register_order("77", &[("A", 1)]);
-    let replayed = fulfill_with(&url, KEY, FIRST, &order).await;
-    assert_eq!(replayed.status, StatusCode::NOT_FOUND, "the first answer");
-    assert_eq!(sandbox.accepted_count(), 0);
-
-    // A wrong API key, an injected fault and a bad body record nothing for the key.
+    let too_many = fulfill_with(&url, KEY, FIRST, &order).await;
     assert_eq!(
-        fulfill_with(&url, "wrong", SECOND, &order).await.status,
+        too_many.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        too_many.text
+    );
+    // A wrong API key, an injected fault and a bad body record nothing either.
+    assert_eq!(
+        fulfill_with(&url, "wrong", FIRST, &order).await.status,
         StatusCode::UNAUTHORIZED
     );
     sandbox.faults().fail_next(1);
     assert_eq!(
-        fulfill_with(&url, KEY, SECOND, &order).await.status,
+        fulfill_with(&url, KEY, FIRST, &order).await.status,
         StatusCode::INTERNAL_SERVER_ERROR
     );
-    let bad = fulfill_with(&url, KEY, SECOND, &json!({"order_id": 77})).await;
+    let bad = fulfill_with(&url, KEY, FIRST, &json!({"order_id": 77})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let accepted = fulfill_with(&url, KEY, SECOND, &order).await;
+    assert_eq!(sandbox.accepted_count(), 0);
+
+    // The cause is fixed at ADM: the same delivery goes through, once.
+    sandbox.register_order("77", &[("A", 2)]);
+    let accepted = fulfill_with(&url, KEY, FIRST, &order).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    assert_eq!(
+        fulfill_with(&url, KEY, FIRST, &order).await.text,
+        accepted.text
+    );
+    // A wrong API key with a recorded key is refused, not answered from the record.
+    assert_eq!(
+        fulfill_with(&url, "wrong", FIRST, &order).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(sandbox.accepted_count(), 1);
     let replayed: Vec<bool> = sandbox.requests().iter().map(|e| e.replayed).collect();
-    assert_eq!(replayed, [false, true, false, false, false, false]);
+    assert_eq!(
+        replayed,
+        [false, false, false, false, false, false, true, false]
+    );
 }
 
 #[tokio::test]
