@@ -1,8 +1,11 @@
 //! A crash (issue 7 §4): while a driver ingests 500 ADM orders through the webhook and ships
 //! each one it got a 200 for, the process is killed with SIGKILL; a new one starts on the same
 //! PostgreSQL database and the driver carries on, resending what got no answer. Nothing
-//! acknowledged may be lost; duplicates at ADM are counted: at most one per kill, with one
-//! delivery in flight at a time.
+//! acknowledged may be lost. Every attempt of a delivery carries its id as `Idempotency-Key`
+//! and the sandbox ADM honours it, so no fulfillment may be recorded twice at ADM. A send the
+//! killed process made but never recorded is still sent again (ADM answers it from its
+//! record): those duplicate requests are counted from ADM's request log, at most one per
+//! kill, with one delivery in flight at a time.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
 use orderbridge_sandbox::{
-    AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, GeneratedOrder, SendError, WebhookSender,
+    AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, GeneratedOrder, RequestLog, SendError,
+    WebhookSender,
 };
 use reqwest::Method;
 use serde_json::Value;
@@ -223,6 +227,31 @@ async fn drive(
     }
 }
 
+/// The ids of every delivered delivery, over all pages.
+async fn delivered_ids(api: &Api) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/v1/deliveries?state=delivered&limit=500".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str("&cursor=");
+            path.push_str(c);
+        }
+        let (status, page) = api.get(&path).await;
+        assert_eq!(status, 200, "GET {path}: {page}");
+        let listed = page["deliveries"].as_array().cloned().unwrap_or_default();
+        ids.extend(
+            listed
+                .iter()
+                .filter_map(|d| d["id"].as_str().map(str::to_owned)),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
 async fn pending_deliveries(api: &Api) -> usize {
     let (status, page) = api.get("/v1/deliveries?state=pending&limit=500").await;
     assert_eq!(status, 200, "{page}");
@@ -230,15 +259,16 @@ async fn pending_deliveries(api: &Api) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_killed_mid_run_loses_nothing_acknowledged_and_sends_at_most_one_duplicate() {
+async fn a_killed_process_loses_nothing_acknowledged_records_none_twice_and_resends_at_most_one() {
     let started = Instant::now();
     let db = TestDb::create().await;
     let adm = AdmSandbox::start(AdmSandboxConfig::new(ADM_KEY))
         .await
         .unwrap();
     // One delivery in flight at a time: a kill can then catch at most one fulfillment sent to
-    // ADM but not yet recorded as delivered, which the next process sends again. (With
-    // `dispatch.concurrency` N, up to N can be caught; at the default 8 runs saw 0 to 3.)
+    // ADM but not yet recorded as delivered, which the next process sends again (with the same
+    // Idempotency-Key, so ADM records it once). (With `dispatch.concurrency` N, up to N can be
+    // caught; at the default 8 runs saw 0 to 3.)
     let launch = with_adm(Launch::new(), &adm)
         .env("DATABASE_URL", db.url())
         .env("ORDERBRIDGE_DISPATCH_CONCURRENCY", "1");
@@ -331,27 +361,61 @@ async fn a_process_killed_mid_run_loses_nothing_acknowledged_and_sends_at_most_o
     let (_, dead) = api.get("/v1/deliveries?state=dead").await;
     assert_eq!(dead["deliveries"], Value::Array(Vec::new()), "none parked");
 
-    let duplicates = adm.duplicates();
+    // ADM's request log: every attempt carries its delivery's id, and the ids are exactly the
+    // deliveries delivered. Attempts beyond each delivery's first are re-sends; a re-send ADM
+    // answered from its record is a duplicate sent (the first attempt had reached ADM).
+    let attempts: Vec<RequestLog> = adm
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/fulfillments")
+        .collect();
+    let unkeyed = attempts
+        .iter()
+        .filter(|r| r.idempotency_key.is_none())
+        .count();
+    assert_eq!(unkeyed, 0, "every attempt carries Idempotency-Key");
+    let keys: BTreeSet<String> = attempts
+        .iter()
+        .filter_map(|r| r.idempotency_key.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        delivered_ids(&api).await,
+        "the keys are the delivered deliveries' ids"
+    );
+    let resends = attempts.len() - keys.len();
+    let duplicates_sent = attempts.iter().filter(|r| r.replayed).count();
+    let recorded_twice = adm.duplicates();
     eprintln!(
         "crash test: {ORDERS} orders by {DRIVERS} drivers in {driven:.1?}, all delivered by \
-         {settled_at:.1?}; killed after {done_at_kill} orders done and {accepted_at_kill} fulfillments at ADM; refused calls {}, unanswered \
-         (resent) {}, 409 on resend {}, 200 replay on resend {}, 5xx {}; ADM accepted {}, \
-         duplicates {duplicates}",
+         {settled_at:.1?}; killed after {done_at_kill} orders done and {accepted_at_kill} \
+         fulfillments at ADM; refused calls {}, unanswered (resent) {}, 409 on resend {}, 200 \
+         replay on resend {}, 5xx {}; ADM got {} fulfillment requests for {} deliveries: {resends} \
+         re-sends, {duplicates_sent} answered from ADM's record; ADM recorded {}, twice \
+         {recorded_twice}",
         tally.refused.load(Ordering::Relaxed),
         tally.unknown.load(Ordering::Relaxed),
         tally.conflicts_on_resend.load(Ordering::Relaxed),
         tally.replays_on_resend.load(Ordering::Relaxed),
         tally.server_errors.load(Ordering::Relaxed),
+        attempts.len(),
+        keys.len(),
         adm.accepted_count(),
     );
     assert_eq!(
+        recorded_twice, 0,
+        "a fulfillment was recorded twice at ADM despite its Idempotency-Key ({resends} \
+         re-sends, {duplicates_sent} answered from the record)"
+    );
+    assert_eq!(
         adm.accepted_count(),
-        u64::try_from(ORDERS).unwrap() + duplicates,
-        "ADM got each fulfillment, plus the duplicates"
+        u64::try_from(ORDERS).unwrap(),
+        "ADM recorded each fulfillment once ({resends} re-sends)"
     );
     assert!(
-        duplicates <= 1,
-        "{duplicates} duplicates after one kill (at most 1 expected)"
+        duplicates_sent <= 1,
+        "{duplicates_sent} duplicate requests sent after one kill (at most 1 expected; \
+         {resends} re-sends in all)"
     );
     drop(second);
     db.drop_now().await;

@@ -1,5 +1,7 @@
 //! `AdmClient`: the `Marketplace` port for ADM. It sends one Create Fulfillment call per
-//! shipment; ADM has no endpoint for confirmations, cancellations or refunds.
+//! shipment, with the delivery's id as `Idempotency-Key` (the same on every attempt, so that an
+//! ADM honouring it can drop a re-send; ADM documents no idempotency); ADM has no endpoint for
+//! confirmations, cancellations or refunds.
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -7,6 +9,7 @@ use orderbridge_domain::order::{Fulfillment, Order};
 use orderbridge_domain::ports::marketplace::{
     CancellationSupport, Capabilities, FulfillmentMode, Marketplace, Outcome, RefundSupport,
 };
+use orderbridge_domain::values::DeliveryId;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::config::{AdmConfig, AdmConfigError};
@@ -15,6 +18,9 @@ use crate::model::fulfillment_body;
 
 /// The most of a response body read: ADM's bodies are a few hundred bytes.
 const MAX_RESPONSE_BODY: usize = 64 * 1024;
+
+/// The header carrying the delivery's id on every attempt.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The ADM adapter of the [`Marketplace`] port.
 #[derive(Clone)]
@@ -89,13 +95,20 @@ impl AdmClient {
         })
     }
 
-    /// POSTs one Create Fulfillment call and classifies the answer.
-    async fn post_fulfillment(&self, order: &Order, fulfillment: &Fulfillment) -> Outcome {
+    /// POSTs one Create Fulfillment call with `key` as its idempotency key and classifies
+    /// the answer.
+    async fn post_fulfillment(
+        &self,
+        order: &Order,
+        fulfillment: &Fulfillment,
+        key: DeliveryId,
+    ) -> Outcome {
         let body = fulfillment_body(order, fulfillment);
         let sent = self
             .http
             .post(self.fulfillment_url.clone())
             .header(self.auth_header.clone(), self.auth_value.clone())
+            .header(IDEMPOTENCY_KEY, key.to_string())
             .json(&body)
             .send()
             .await;
@@ -140,8 +153,13 @@ impl Marketplace for AdmClient {
         }
     }
 
-    async fn send_fulfillment(&self, order: &Order, fulfillment: &Fulfillment) -> Outcome {
-        let outcome = self.post_fulfillment(order, fulfillment).await;
+    async fn send_fulfillment(
+        &self,
+        order: &Order,
+        fulfillment: &Fulfillment,
+        key: DeliveryId,
+    ) -> Outcome {
+        let outcome = self.post_fulfillment(order, fulfillment, key).await;
         let order_id = order.external_id().as_str();
         let tracking = fulfillment.tracking_number().as_str();
         match &outcome {

@@ -22,6 +22,8 @@
 //!   carrier. Those are recorded in orderbridge and not sent.
 //! - ADM documents no rate limit, no idempotency key and no `Retry-After`; a repeated call may
 //!   create a second fulfillment record at ADM. `Retry-After` is honoured if ADM sends one.
+//!   Every attempt still carries the delivery's id as `Idempotency-Key`, the same on each
+//!   re-send, so that an ADM honouring it can drop the repeat.
 //! - The documents name no authentication scheme beyond "API credentials": the key travels as
 //!   `Authorization: Bearer <key>` or in a configured header.
 

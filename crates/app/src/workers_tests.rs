@@ -19,7 +19,7 @@ use orderbridge_domain::services::{
     Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::testing::{MemoryStore, feedamp_capabilities, new_order, test_channels};
-use orderbridge_domain::values::ChannelId;
+use orderbridge_domain::values::{ChannelId, DeliveryId};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -65,7 +65,7 @@ impl Marketplace for Counting {
     fn capabilities(&self) -> Capabilities {
         feedamp_capabilities()
     }
-    async fn confirm(&self, _order: &Order) -> Outcome {
+    async fn confirm(&self, _order: &Order, _key: DeliveryId) -> Outcome {
         self.0.fetch_add(1, Ordering::SeqCst);
         Outcome::Delivered { remote_ref: None }
     }

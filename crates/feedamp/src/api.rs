@@ -1,7 +1,9 @@
 //! The transport every FeedAMP call goes through: one HTTP client, the shared request spacing,
-//! the cached token with its refresh on 401 (see `auth.rs`), and the three authentication
-//! headers (`token`, `client`, HTTP Basic) on every data call.
+//! the cached token with its refresh on 401 (see `auth.rs`), the three authentication
+//! headers (`token`, `client`, HTTP Basic) on every data call, and `Idempotency-Key` on the
+//! marketplace calls that carry one (never on the token call).
 
+use orderbridge_domain::values::DeliveryId;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 
@@ -18,13 +20,17 @@ const MAX_RESPONSE_BODY: usize = 32 * 1024 * 1024;
 const TOKEN_HEADER: HeaderName = HeaderName::from_static("token");
 /// The header carrying the client (account) id.
 const CLIENT_HEADER: HeaderName = HeaderName::from_static("client");
+/// The header carrying the delivery's id on every attempt of a marketplace call.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
-/// One data call: method, full URL and optional JSON body.
+/// One data call: method, full URL, optional JSON body, and for a delivery's call its id as
+/// the idempotency key (the same on the repeat after a token refresh and on every retry).
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) body: Option<Vec<u8>>,
+    pub(crate) idempotency_key: Option<DeliveryId>,
 }
 
 /// Everything one FeedAMP account's calls share.
@@ -126,6 +132,10 @@ impl Api {
             .basic_auth(&self.username, Some(self.password.expose()))
             .header(TOKEN_HEADER, token.clone())
             .header(CLIENT_HEADER, self.client_header.clone());
+        let request = match call.idempotency_key {
+            Some(key) => request.header(IDEMPOTENCY_KEY, key.to_string()),
+            None => request,
+        };
         let request = match &call.body {
             Some(body) => request
                 .header(CONTENT_TYPE, "application/json")

@@ -1,6 +1,7 @@
 //! `FeedampClient`: one FeedAMP account. It implements the `Marketplace` port here (confirm,
-//! whole-order fulfil, one-line refunds) and the `OrderSource` port in `source.rs`; clones
-//! share one token cache and one request spacing.
+//! whole-order fulfil, one-line refunds, each with the delivery's id as `Idempotency-Key`) and
+//! the `OrderSource` port in `source.rs`; clones share one token cache and one request
+//! spacing.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use orderbridge_domain::order::{Order, Refund};
 use orderbridge_domain::ports::marketplace::{
     CancellationSupport, Capabilities, FulfillmentMode, Marketplace, Outcome, RefundSupport,
 };
-use orderbridge_domain::values::{ChannelId, ExternalOrderId, LineNo};
+use orderbridge_domain::values::{ChannelId, DeliveryId, ExternalOrderId, LineNo};
 use reqwest::{Method, StatusCode, Url};
 
 use crate::api::{Api, Call};
@@ -95,8 +96,15 @@ impl FeedampClient {
         }
     }
 
-    /// Sends one refund line; see [`Marketplace::send_refund`].
-    async fn post_refund(&self, order: &Order, refund: &Refund, line: Option<LineNo>) -> Outcome {
+    /// Sends one refund line as an attempt of delivery `key`; see
+    /// [`Marketplace::send_refund`].
+    async fn post_refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        line: Option<LineNo>,
+        key: DeliveryId,
+    ) -> Outcome {
         // FeedAMP takes one line per call; a refund of a single line may leave it unnamed.
         let line = match (line, refund.lines()) {
             (Some(line), _) => line,
@@ -116,6 +124,7 @@ impl FeedampClient {
                     method: Method::POST,
                     url: self.order_url(order.external_id(), "refund")?,
                     body: Some(body),
+                    idempotency_key: Some(key),
                 })
             });
         let call = match call {
@@ -189,13 +198,14 @@ impl Marketplace for FeedampClient {
 
     /// `PUT /api/v1/orders/{id}/confirm` with no body; the remote reference is the
     /// `cp_order_number` FeedAMP answers with, if any.
-    async fn confirm(&self, order: &Order) -> Outcome {
+    async fn confirm(&self, order: &Order, key: DeliveryId) -> Outcome {
         let outcome = match self.order_url(order.external_id(), "confirm") {
             Ok(url) => {
                 let call = Call {
                     method: Method::PUT,
                     url,
                     body: None,
+                    idempotency_key: Some(key),
                 };
                 self.deliver(call, |reply| {
                     text_at(&response_json(&reply.body), &["order", "cp_order_number"])
@@ -212,7 +222,7 @@ impl Marketplace for FeedampClient {
     /// from the order as it is now (a retry sends the same full state; FeedAMP replaces what
     /// it held). FeedAMP locks the order once every unit is accounted for, so a later change
     /// is refused and parked.
-    async fn send_order_fulfillment(&self, order: &Order) -> Outcome {
+    async fn send_order_fulfillment(&self, order: &Order, key: DeliveryId) -> Outcome {
         let call = fulfil_body(order, self.inner.default_carrier.as_deref())
             .and_then(|body| serde_json::to_vec(&body).map_err(|e| e.to_string()))
             .map_err(CallError::rejected)
@@ -221,6 +231,7 @@ impl Marketplace for FeedampClient {
                     method: Method::PUT,
                     url: self.order_url(order.external_id(), "fulfill")?,
                     body: Some(body),
+                    idempotency_key: Some(key),
                 })
             });
         let outcome = match call {
@@ -234,8 +245,14 @@ impl Marketplace for FeedampClient {
     /// `POST /api/v1/orders/{id}/refund` for one line, under the refund's stable number for
     /// that line. `201` (or any 2xx) is delivered with FeedAMP's refund `id`; a refusal saying
     /// the number is a duplicate is delivered too (the line reached FeedAMP before).
-    async fn send_refund(&self, order: &Order, refund: &Refund, line: Option<LineNo>) -> Outcome {
-        let outcome = self.post_refund(order, refund, line).await;
+    async fn send_refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        line: Option<LineNo>,
+        key: DeliveryId,
+    ) -> Outcome {
+        let outcome = self.post_refund(order, refund, line, key).await;
         log_outcome("refund", order, &outcome);
         outcome
     }

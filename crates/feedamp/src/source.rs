@@ -53,6 +53,7 @@ impl OrderSource for FeedampClient {
             method: Method::GET,
             url: self.page_url(cursor.as_deref()),
             body: None,
+            idempotency_key: None,
         };
         let api = &self.inner.api;
         let reply = api.call(&call).await.map_err(|e| e.into_source_error())?;

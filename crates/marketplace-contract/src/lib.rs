@@ -12,7 +12,9 @@
 //!
 //! Each check points the adapter at a fresh [`MockServer`] whose every other route answers the
 //! status under test, then calls each declared operation on an order that has a shipment, a
-//! cancellation and a refund. `docs/adding-a-marketplace.md` walks through it.
+//! cancellation and a refund. One check also requires every declared call to carry the
+//! delivery's id as `Idempotency-Key`, the same on each attempt of one delivery.
+//! `docs/adding-a-marketplace.md` walks through it.
 
 #![allow(
     clippy::unwrap_used,
@@ -33,8 +35,8 @@ use orderbridge_domain::ports::marketplace::{
     CancellationSupport, FulfillmentMode, Marketplace, Outcome, RefundSupport,
 };
 use orderbridge_domain::values::{
-    CancellationId, Carrier, ChannelId, Currency, EventId, ExternalOrderId, FulfillmentId, LineNo,
-    Money, OrderId, Quantity, RefundId, Sku, TrackingNumber, TrackingUrl,
+    CancellationId, Carrier, ChannelId, Currency, DeliveryId, EventId, ExternalOrderId,
+    FulfillmentId, LineNo, Money, OrderId, Quantity, RefundId, Sku, TrackingNumber, TrackingUrl,
 };
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -100,6 +102,11 @@ fn at() -> DateTime<Utc> {
 
 fn id() -> Uuid {
     Uuid::now_v7()
+}
+
+/// A fresh delivery id, as the key of one delivery.
+fn key() -> DeliveryId {
+    DeliveryId::from_uuid(id())
 }
 
 /// A complete order of `channel`: two units of A shipped in one package, one unit of B
@@ -209,25 +216,30 @@ fn refund_sample(order: &mut Order) {
         .unwrap();
 }
 
-/// Makes one call on the sample order.
-pub async fn call(adapter: &dyn Marketplace, order: &Order, which: Call) -> Outcome {
+/// Makes one call on the sample order, as an attempt of the delivery `key`.
+pub async fn call(
+    adapter: &dyn Marketplace,
+    order: &Order,
+    which: Call,
+    key: DeliveryId,
+) -> Outcome {
     match which {
-        Call::Confirm => adapter.confirm(order).await,
+        Call::Confirm => adapter.confirm(order, key).await,
         Call::Fulfillment => {
             adapter
-                .send_fulfillment(order, &order.fulfillments()[0])
+                .send_fulfillment(order, &order.fulfillments()[0], key)
                 .await
         }
-        Call::OrderFulfillment => adapter.send_order_fulfillment(order).await,
+        Call::OrderFulfillment => adapter.send_order_fulfillment(order, key).await,
         Call::Cancellation => {
             adapter
-                .send_cancellation(order, &order.cancellations()[0])
+                .send_cancellation(order, &order.cancellations()[0], key)
                 .await
         }
         Call::Refund => {
             let refund = &order.refunds()[0];
             adapter
-                .send_refund(order, refund, Some(refund.lines()[0].line))
+                .send_refund(order, refund, Some(refund.lines()[0].line), key)
                 .await
         }
     }
@@ -258,7 +270,7 @@ async fn classify(
     let calls = declared(adapter.as_ref());
     assert!(!calls.is_empty(), "the adapter declares no call at all");
     for which in calls {
-        let outcome = call(adapter.as_ref(), &order, which).await;
+        let outcome = call(adapter.as_ref(), &order, which, key()).await;
         assert!(
             expected(&outcome),
             "{which:?} answered {what}: got {outcome:?}"
@@ -298,7 +310,7 @@ pub async fn capabilities_match_what_is_served(subject: &impl Subject) {
     let declared = declared(adapter.as_ref());
     for which in ALL_CALLS {
         let before = server.received_requests().await.map_or(0, |r| r.len());
-        let outcome = call(adapter.as_ref(), &order, which).await;
+        let outcome = call(adapter.as_ref(), &order, which, key()).await;
         let after = server.received_requests().await.map_or(0, |r| r.len());
         if declared.contains(&which) {
             assert!(after > before, "{which:?} is declared but sent nothing");
@@ -369,11 +381,50 @@ pub async fn timeouts_and_refused_connections_are_retried(subject: &impl Subject
     let adapter = subject.adapter(&format!("http://{closed}"), Duration::from_millis(500));
     let order = sample_order(subject.channel());
     for which in declared(adapter.as_ref()) {
-        let outcome = call(adapter.as_ref(), &order, which).await;
+        let outcome = call(adapter.as_ref(), &order, which, key()).await;
         assert!(
             matches!(outcome, Outcome::Retry { .. }),
             "{which:?} with no server: {outcome:?}"
         );
+    }
+}
+
+/// Every declared call sends `Idempotency-Key: <the delivery's id>`: the same on every attempt
+/// of one delivery (each retried after a `503`), another for another delivery. Requests the
+/// subject's own mocks answer (a token route) are not counted.
+pub async fn attempts_carry_the_delivery_id_as_idempotency_key(subject: &impl Subject) {
+    let server = MockServer::start().await;
+    subject.prepare(&server).await;
+    let calls = Mock::given(any())
+        .respond_with(json_error(503))
+        .with_priority(u8::MAX)
+        .mount_as_scoped(&server)
+        .await;
+    let adapter = subject.adapter(&server.uri(), Duration::from_millis(500));
+    let order = sample_order(subject.channel());
+    for which in declared(adapter.as_ref()) {
+        let (first, second) = (key(), key());
+        for attempt in [first, first, second] {
+            let before = calls.received_requests().await.len();
+            let outcome = call(adapter.as_ref(), &order, which, attempt).await;
+            assert!(
+                matches!(outcome, Outcome::Retry { .. }),
+                "{which:?}: {outcome:?}"
+            );
+            let sent: Vec<Option<String>> = calls.received_requests().await[before..]
+                .iter()
+                .map(|request| {
+                    let value = request.headers.get("idempotency-key")?;
+                    value.to_str().ok().map(str::to_owned)
+                })
+                .collect();
+            assert!(!sent.is_empty(), "{which:?} sent nothing");
+            let expected = Some(attempt.to_string());
+            assert!(
+                sent.iter().all(|key| *key == expected),
+                "{which:?} as an attempt of delivery {attempt}: Idempotency-Key {sent:?}"
+            );
+        }
     }
 }
 
@@ -387,7 +438,8 @@ macro_rules! marketplace_contract {
             client_errors_are_rejected,
             auth_errors_are_auth_failures,
             passing_failures_are_retried,
-            timeouts_and_refused_connections_are_retried
+            timeouts_and_refused_connections_are_retried,
+            attempts_carry_the_delivery_id_as_idempotency_key
         );
     };
     (@each $subject:expr; $($name:ident),*) => {

@@ -37,7 +37,7 @@ pub use adm::{
     ReceivedFulfillment, RequestLog, SendError, StartError, WebhookReply, WebhookSender,
     send_order,
 };
-pub use faults::{Fault, FaultInjector, FaultPlan, PendingFaults};
+pub use faults::{Fault, FaultInjector, FaultPlan, PendingFaults, Refusal};
 pub use feedamp::{
     AddOrderError, FeedampOrderGenerator, FeedampRequestLog, FeedampSandbox, FeedampSandboxConfig,
     OrderState, SandboxLine, SandboxOrder, StartError as FeedampStartError,

@@ -40,7 +40,9 @@ adm OPTIONS:
 
     Control paths (no key): POST /_sandbox/faults with a JSON fault plan, e.g.
     {\"server_errors\": 3, \"drop_connections\": 1, \"too_many_requests\": 2,
-     \"retry_after_secs\": 5, \"unauthorized\": 1, \"delay_ms\": 2000, \"delay_requests\": 1};
+     \"retry_after_secs\": 5, \"unauthorized\": 1, \"forbidden\": 1, \"delay_ms\": 2000,
+     \"delay_requests\": 1}; modes until set off: {\"refuse_credentials\": 401 | 403 | null},
+    {\"hang\": true | false};
     GET/DELETE /_sandbox/faults; POST /_sandbox/orders {\"id\", \"line_items\": [{\"sku\",
     \"quantity\"}]}; GET /_sandbox/fulfillments; GET /_sandbox/requests; POST /_sandbox/reset.
 

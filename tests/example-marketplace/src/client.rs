@@ -1,5 +1,6 @@
 //! [`BazaarClient`]: the domain's `Marketplace` port for Bazaar. One `POST {base}/shipments`
-//! per package; every answer classified into an [`Outcome`].
+//! per package, with the delivery's id as `Idempotency-Key` (the same on every attempt); every
+//! answer classified into an [`Outcome`].
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use orderbridge_domain::ports::marketplace::{
     clip_reason, retry_after,
 };
 use orderbridge_domain::settings::SettingError;
+use orderbridge_domain::values::DeliveryId;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde_json::{Value, json};
@@ -72,11 +74,12 @@ impl BazaarClient {
         })
     }
 
-    async fn post(&self, body: &Value) -> Outcome {
+    async fn post(&self, body: &Value, key: DeliveryId) -> Outcome {
         let sent = self
             .http
             .post(self.shipments_url.clone())
             .header(AUTHORIZATION, self.auth.clone())
+            .header("Idempotency-Key", key.to_string())
             .json(body)
             .send()
             .await;
@@ -172,8 +175,13 @@ impl Marketplace for BazaarClient {
         }
     }
 
-    async fn send_fulfillment(&self, order: &Order, fulfillment: &Fulfillment) -> Outcome {
-        let outcome = self.post(&shipment_body(order, fulfillment)).await;
+    async fn send_fulfillment(
+        &self,
+        order: &Order,
+        fulfillment: &Fulfillment,
+        key: DeliveryId,
+    ) -> Outcome {
+        let outcome = self.post(&shipment_body(order, fulfillment), key).await;
         let order_id = order.external_id().as_str();
         let tracking = fulfillment.tracking_number().as_str();
         match &outcome {

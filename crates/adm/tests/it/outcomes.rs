@@ -9,7 +9,7 @@ use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{KEY, adm_error, client, config, outcome_for, seed_shipment};
+use crate::support::{KEY, adm_error, client, config, key, outcome_for, seed_shipment};
 
 #[tokio::test]
 async fn a_400_is_rejected_with_adms_error_and_message() {
@@ -150,7 +150,7 @@ async fn a_redirect_is_not_followed_but_rejected() {
         .await;
     let (order, fulfillment) = seed_shipment();
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(
         outcome,
@@ -170,7 +170,9 @@ async fn an_answer_slower_than_the_request_timeout_is_retried() {
     let (order, fulfillment) = seed_shipment();
     let config = config(&server).with_request_timeout(Duration::from_millis(200));
     let started = std::time::Instant::now();
-    let outcome = client(config).send_fulfillment(&order, &fulfillment).await;
+    let outcome = client(config)
+        .send_fulfillment(&order, &fulfillment, key())
+        .await;
     assert!(
         matches!(outcome, Outcome::Retry { ref reason, .. } if reason.contains("in time")),
         "{outcome:?}"
@@ -187,7 +189,9 @@ async fn a_closed_port_is_retried() {
     let config = AdmConfig::new(format!("http://127.0.0.1:{port}"), Secret::new(KEY))
         .with_connect_timeout(Duration::from_secs(2));
     let (order, fulfillment) = seed_shipment();
-    let outcome = client(config).send_fulfillment(&order, &fulfillment).await;
+    let outcome = client(config)
+        .send_fulfillment(&order, &fulfillment, key())
+        .await;
     let Outcome::Retry {
         reason,
         retry_after: None,
@@ -205,6 +209,8 @@ async fn an_unknown_host_is_retried() {
         .with_connect_timeout(Duration::from_secs(2))
         .with_request_timeout(Duration::from_secs(5));
     let (order, fulfillment) = seed_shipment();
-    let outcome = client(config).send_fulfillment(&order, &fulfillment).await;
+    let outcome = client(config)
+        .send_fulfillment(&order, &fulfillment, key())
+        .await;
     assert!(matches!(outcome, Outcome::Retry { .. }), "{outcome:?}");
 }

@@ -1,12 +1,14 @@
-//! The Create Fulfillment request: seed 002's flat body, the key header, the order id as an
-//! integer or a string, the tracking URL and units summed per SKU.
+//! The Create Fulfillment request: seed 002's flat body, the key header, the idempotency key,
+//! the order id as an integer or a string, the tracking URL and units summed per SKU.
 
 use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
+use orderbridge_domain::values::DeliveryId;
 use serde_json::json;
+use uuid::Uuid;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{KEY, TRACKING, client, config, order, seed_shipment, ship};
+use crate::support::{KEY, TRACKING, client, config, key, order, seed_shipment, ship};
 
 #[tokio::test]
 async fn the_request_is_seed_002s_flat_body_with_a_bearer_key() {
@@ -15,6 +17,7 @@ async fn the_request_is_seed_002s_flat_body_with_a_bearer_key() {
         .and(path("/fulfillments"))
         .and(header("authorization", format!("Bearer {KEY}").as_str()))
         .and(header("content-type", "application/json"))
+        .and(header("idempotency-key", key().to_string().as_str()))
         .and(body_json(json!({
             "order_id": 987_654_321,
             "line_items": [{"sku": "ABC-123", "quantity": 3}],
@@ -31,7 +34,7 @@ async fn the_request_is_seed_002s_flat_body_with_a_bearer_key() {
         .await;
     let (order, fulfillment) = seed_shipment();
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(
         outcome,
@@ -61,7 +64,9 @@ async fn the_key_goes_in_the_configured_header_and_nowhere_else() {
     let config = config(&server)
         .with_api_key_header("X-ADM-Key")
         .with_fulfillment_path("/v2/fulfillments");
-    let outcome = client(config).send_fulfillment(&order, &fulfillment).await;
+    let outcome = client(config)
+        .send_fulfillment(&order, &fulfillment, key())
+        .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
     let requests = server.received_requests().await.unwrap_or_default();
     let headers = requests
@@ -92,7 +97,7 @@ async fn an_id_that_is_not_all_digits_is_sent_as_a_string_with_the_tracking_url(
         Some("https://www.ups.com/track?tracknum=1ZE356F8YW01937117"),
     );
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
 }
@@ -113,7 +118,7 @@ async fn an_id_beyond_u64_is_sent_as_a_string() {
     let mut order = order(&json!("123456789012345678901234"), &[("SKU-1", 1)]);
     let fulfillment = ship(&mut order, &[("SKU-1", 1)], None);
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
 }
@@ -139,7 +144,7 @@ async fn units_are_summed_per_sku_in_the_order_skus_first_appear() {
     let fulfillment = ship(&mut order, &[("B", 1), ("A", 4), ("B", 1)], None);
     assert_eq!(fulfillment.lines().len(), 3);
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
 }
@@ -154,7 +159,7 @@ async fn the_tracking_url_is_left_out_when_unknown() {
         .await;
     let (order, fulfillment) = seed_shipment();
     let outcome = client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
     let requests = server.received_requests().await.unwrap_or_default();
@@ -164,4 +169,39 @@ async fn the_tracking_url_is_left_out_when_unknown() {
         .unwrap_or_default();
     assert!(body.get("tracking_url").is_none(), "{body}");
     assert!(body.get("carrier").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn every_attempt_of_a_delivery_sends_its_id_as_the_idempotency_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let (order, fulfillment) = seed_shipment();
+    let client = client(config(&server));
+    let retried = client.send_fulfillment(&order, &fulfillment, key()).await;
+    assert!(matches!(retried, Outcome::Retry { .. }), "{retried:?}");
+    let delivered = client.send_fulfillment(&order, &fulfillment, key()).await;
+    assert_eq!(delivered, Outcome::Delivered { remote_ref: None });
+    let other = DeliveryId::from_uuid(Uuid::from_u128(7));
+    client.send_fulfillment(&order, &fulfillment, other).await;
+    let requests = server.received_requests().await.unwrap_or_default();
+    let keys: Vec<&str> = requests
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("idempotency-key")
+                .map_or("", |v| v.to_str().unwrap_or(""))
+        })
+        .collect();
+    let (first, second) = (key().to_string(), other.to_string());
+    assert_eq!(keys, [first.as_str(), first.as_str(), second.as_str()]);
+    assert_eq!(Uuid::parse_str(&first).ok(), Some(key().as_uuid()));
 }

@@ -8,7 +8,7 @@ use orderbridge_domain::ports::marketplace::{
 };
 use wiremock::MockServer;
 
-use crate::support::{KEY, client, config, seed_shipment};
+use crate::support::{KEY, client, config, key, seed_shipment};
 
 #[test]
 fn adm_confirms_nothing_and_takes_one_call_per_shipment() {
@@ -27,11 +27,11 @@ async fn calls_adm_does_not_have_are_rejected_without_a_request() {
     let (order, _) = seed_shipment();
     let client = client(config(&server));
     assert!(matches!(
-        client.confirm(&order).await,
+        client.confirm(&order, key()).await,
         Outcome::Rejected { .. }
     ));
     assert!(matches!(
-        client.send_order_fulfillment(&order).await,
+        client.send_order_fulfillment(&order, key()).await,
         Outcome::Rejected { .. }
     ));
     assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));

@@ -7,8 +7,8 @@ use orderbridge_adm::{AdmClient, AdmConfig, Secret};
 use orderbridge_domain::order::{Fulfillment, FulfillmentRequest, Order};
 use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
 use orderbridge_domain::values::{
-    ChannelId, Currency, EventId, FulfillmentId, OrderId, Quantity, Sku, TrackingNumber,
-    TrackingUrl,
+    ChannelId, Currency, DeliveryId, EventId, FulfillmentId, OrderId, Quantity, Sku,
+    TrackingNumber, TrackingUrl,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -18,6 +18,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub const KEY: &str = "adm-test-key-4f9a";
 pub const TRACKING: &str = "1ZE356F8YW01937117";
 const SEED: &str = include_str!("../fixtures/orders_create.json");
+
+/// The delivery id the tests send as the idempotency key.
+pub fn key() -> DeliveryId {
+    DeliveryId::from_uuid(Uuid::from_u128(0x0190_f00d))
+}
 
 pub fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_714_478_400, 0).unwrap_or_default()
@@ -108,7 +113,7 @@ pub async fn outcome_for(response: ResponseTemplate) -> Outcome {
         .await;
     let (order, fulfillment) = seed_shipment();
     client(config(&server))
-        .send_fulfillment(&order, &fulfillment)
+        .send_fulfillment(&order, &fulfillment, key())
         .await
 }
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::order::{Cancellation, Fulfillment, Order, Refund};
-use crate::values::LineNo;
+use crate::values::{DeliveryId, LineNo};
 
 /// How a channel takes shipments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,9 @@ impl Outcome {
 /// state, so that a retried call sends what is true now. Implementations classify every
 /// failure into an [`Outcome`] and never panic; they carry their own timeouts and rate limits.
 ///
+/// Every call takes `key` last: the delivery's id, the same on every attempt of one delivery,
+/// sent as `Idempotency-Key` so that a marketplace honouring it can drop a re-send.
+///
 /// The default bodies answer [`Outcome::Rejected`] for calls the channel does not declare in
 /// its [`Capabilities`].
 #[cfg_attr(feature = "mocks", mockall::automock)]
@@ -106,34 +109,57 @@ pub trait Marketplace: Send + Sync + std::fmt::Debug {
     /// What this channel can do.
     fn capabilities(&self) -> Capabilities;
 
-    /// Tells the marketplace orderbridge has the order.
-    async fn confirm(&self, order: &Order) -> Outcome {
-        let _ = order;
+    /// Tells the marketplace orderbridge has the order. `key` is the delivery's id, sent as
+    /// `Idempotency-Key` so that a marketplace honouring it can drop a re-send.
+    async fn confirm(&self, order: &Order, key: DeliveryId) -> Outcome {
+        let _ = (order, key);
         Outcome::unsupported("confirmations")
     }
 
-    /// Sends one shipment (per-shipment channels).
-    async fn send_fulfillment(&self, order: &Order, fulfillment: &Fulfillment) -> Outcome {
-        let _ = (order, fulfillment);
+    /// Sends one shipment (per-shipment channels). `key` is the delivery's id, sent as
+    /// `Idempotency-Key` so that a marketplace honouring it can drop a re-send.
+    async fn send_fulfillment(
+        &self,
+        order: &Order,
+        fulfillment: &Fulfillment,
+        key: DeliveryId,
+    ) -> Outcome {
+        let _ = (order, fulfillment, key);
         Outcome::unsupported("per-shipment fulfillments")
     }
 
     /// Sends every shipment and cancellation of a complete order in one call (whole-order
-    /// channels). Built from the order's state at call time, so a retry is harmless.
-    async fn send_order_fulfillment(&self, order: &Order) -> Outcome {
-        let _ = order;
+    /// channels). Built from the order's state at call time, so a retry is harmless. `key` is
+    /// the delivery's id, sent as `Idempotency-Key` so that a marketplace honouring it can drop
+    /// a re-send.
+    async fn send_order_fulfillment(&self, order: &Order, key: DeliveryId) -> Outcome {
+        let _ = (order, key);
         Outcome::unsupported("whole-order fulfillments")
     }
 
-    /// Sends one cancellation (channels with a cancellation endpoint).
-    async fn send_cancellation(&self, order: &Order, cancellation: &Cancellation) -> Outcome {
-        let _ = (order, cancellation);
+    /// Sends one cancellation (channels with a cancellation endpoint). `key` is the delivery's
+    /// id, sent as `Idempotency-Key` so that a marketplace honouring it can drop a re-send.
+    async fn send_cancellation(
+        &self,
+        order: &Order,
+        cancellation: &Cancellation,
+        key: DeliveryId,
+    ) -> Outcome {
+        let _ = (order, cancellation, key);
         Outcome::unsupported("cancellations")
     }
 
     /// Sends a refund; `line` names the refund line for channels that take one line per call.
-    async fn send_refund(&self, order: &Order, refund: &Refund, line: Option<LineNo>) -> Outcome {
-        let _ = (order, refund, line);
+    /// `key` is the delivery's id, sent as `Idempotency-Key` so that a marketplace honouring it
+    /// can drop a re-send.
+    async fn send_refund(
+        &self,
+        order: &Order,
+        refund: &Refund,
+        line: Option<LineNo>,
+        key: DeliveryId,
+    ) -> Outcome {
+        let _ = (order, refund, line, key);
         Outcome::unsupported("refunds")
     }
 }

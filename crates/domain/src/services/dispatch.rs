@@ -437,6 +437,6 @@ impl Dispatcher {
                 reason: format!("order {} no longer exists", delivery.order_id),
             };
         };
-        send_kind(marketplace.as_ref(), order, delivery.kind).await
+        send_kind(marketplace.as_ref(), order, delivery.kind, delivery.id).await
     }
 }

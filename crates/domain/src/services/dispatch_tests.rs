@@ -96,7 +96,7 @@ fn answering(outcome: Outcome) -> MockMarketplace {
     marketplace
         .expect_send_fulfillment()
         .times(1)
-        .returning(move |_, _| outcome.clone());
+        .returning(move |_, _, _| outcome.clone());
     marketplace
 }
 
@@ -382,4 +382,53 @@ fn backoff_doubles_up_to_the_cap_with_jitter_in_its_upper_half() {
         policy.delay(3, Some(Duration::ZERO), 1),
         Duration::from_secs(1)
     );
+}
+
+#[tokio::test]
+async fn every_attempt_of_a_delivery_sends_its_id_as_the_key() {
+    let setup = setup();
+    shipped(&setup).await;
+    let keys = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&keys);
+    let mut answers = vec![
+        Outcome::Delivered { remote_ref: None },
+        Outcome::Retry {
+            reason: "HTTP 503".to_owned(),
+            retry_after: None,
+        },
+    ];
+    let mut marketplace = MockMarketplace::new();
+    marketplace
+        .expect_capabilities()
+        .return_const(adm_capabilities());
+    marketplace
+        .expect_send_fulfillment()
+        .times(2)
+        .returning(move |_, _, key| {
+            seen.lock().unwrap().push(key);
+            answers.pop().unwrap()
+        });
+    let dispatcher = dispatcher(&setup, marketplace);
+    let first = dispatcher
+        .claim(Uuid::now_v7(), 10, &[])
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(matches!(
+        dispatcher.dispatch(&first).await.unwrap(),
+        Dispatched::Retrying(_)
+    ));
+    setup.clock.advance(TimeDelta::seconds(11));
+    let second = dispatcher
+        .claim(Uuid::now_v7(), 10, &[])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        dispatcher.dispatch(&second).await.unwrap(),
+        Dispatched::Delivered
+    );
+    let id = first.delivery.id;
+    assert_eq!(second.delivery.id, id, "the same delivery, attempted twice");
+    assert_eq!(*keys.lock().unwrap(), [id, id]);
 }

@@ -61,7 +61,7 @@ fn setup() -> Setup {
     let shared = answer.clone();
     marketplace
         .expect_send_fulfillment()
-        .returning(move |_, _| shared.lock().unwrap().clone());
+        .returning(move |_, _, _| shared.lock().unwrap().clone());
     let mut marketplaces = Marketplaces::new();
     marketplaces.insert(ChannelId::parse("adm").unwrap(), Arc::new(marketplace));
     let dispatcher = Dispatcher::new(

@@ -47,28 +47,30 @@ impl RetryPolicy {
     }
 }
 
-/// The call for one kind of delivery.
+/// The call for one kind of delivery; `key` (the delivery's id) goes with it as its
+/// idempotency key.
 pub(crate) async fn send_kind(
     marketplace: &dyn Marketplace,
     order: &Order,
     kind: DeliveryKind,
+    key: crate::values::DeliveryId,
 ) -> Outcome {
     let missing = |what: &str| Outcome::Rejected {
         reason: format!("{what} is not on order {}", order.id()),
     };
     match kind {
-        DeliveryKind::Confirm => marketplace.confirm(order).await,
+        DeliveryKind::Confirm => marketplace.confirm(order, key).await,
         DeliveryKind::Fulfillment(id) => match order.fulfillment(id) {
-            Some(f) => marketplace.send_fulfillment(order, f).await,
+            Some(f) => marketplace.send_fulfillment(order, f, key).await,
             None => missing("the fulfillment"),
         },
-        DeliveryKind::OrderFulfillment => marketplace.send_order_fulfillment(order).await,
+        DeliveryKind::OrderFulfillment => marketplace.send_order_fulfillment(order, key).await,
         DeliveryKind::Cancellation(id) => match order.cancellation(id) {
-            Some(c) => marketplace.send_cancellation(order, c).await,
+            Some(c) => marketplace.send_cancellation(order, c, key).await,
             None => missing("the cancellation"),
         },
         DeliveryKind::Refund { refund, line } => match order.refund_by_id(refund) {
-            Some(r) => marketplace.send_refund(order, r, line).await,
+            Some(r) => marketplace.send_refund(order, r, line, key).await,
             None => missing("the refund"),
         },
     }

@@ -9,7 +9,8 @@ use wiremock::matchers::{basic_auth, header, method, path};
 use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 use crate::support::{
-    CLIENT_ID, PASSWORD, TOKEN_PATH, USER, client, config, count, order, order_path, token_route,
+    CLIENT_ID, PASSWORD, TOKEN_PATH, USER, client, config, count, key, order, order_path,
+    token_route,
 };
 
 #[tokio::test]
@@ -25,13 +26,13 @@ async fn the_token_is_fetched_once_and_reused_by_every_call() {
     let order = order(&[("1", "SKU-A", 1)]);
     for _ in 0..3 {
         assert_eq!(
-            client.confirm(&order).await,
+            client.confirm(&order, key()).await,
             Outcome::Delivered { remote_ref: None }
         );
     }
     let clone = client.clone();
     assert_eq!(
-        clone.confirm(&order).await,
+        clone.confirm(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
     assert_eq!(count(&server, TOKEN_PATH).await, 1);
@@ -53,10 +54,10 @@ async fn every_data_call_carries_basic_auth_the_token_and_the_client_id() {
         .await;
     let client = client(config(&server));
     let order = order(&[("1", "SKU-A", 1)]);
-    client.confirm(&order).await;
+    client.confirm(&order, key()).await;
     let page = client.fetch_page(None).await;
     assert!(page.is_ok(), "{page:?}");
-    client.send_order_fulfillment(&order).await;
+    client.send_order_fulfillment(&order, key()).await;
 
     let requests = server.received_requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 4, "{requests:?}");
@@ -67,8 +68,17 @@ async fn every_data_call_carries_basic_auth_the_token_and_the_client_id() {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let key = key().to_string();
     for request in &requests {
         assert!(basic.matches(request), "{}: no Basic auth", request.url);
+        // Only the marketplace calls (the PUTs here) carry the delivery's id.
+        let expected_key = (request.method.as_str() == "PUT").then_some(key.as_str());
+        assert_eq!(
+            header_of(request, "idempotency-key").as_deref(),
+            expected_key,
+            "{}",
+            request.url
+        );
         if request.url.path() == TOKEN_PATH {
             assert_eq!(header_of(request, "token"), None);
         } else {
@@ -118,7 +128,7 @@ async fn a_401_fetches_a_new_token_once_and_the_call_is_repeated() {
     let server = server_that_expires_the_first_token().await;
     let client = client(config(&server));
     let order = order(&[("1", "SKU-A", 1)]);
-    let outcome = client.confirm(&order).await;
+    let outcome = client.confirm(&order, key()).await;
     assert_eq!(
         outcome,
         Outcome::Delivered {
@@ -127,8 +137,24 @@ async fn a_401_fetches_a_new_token_once_and_the_call_is_repeated() {
     );
     assert_eq!(count(&server, TOKEN_PATH).await, 2);
     assert_eq!(count(&server, &order_path("confirm")).await, 2);
+    let keys: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == order_path("confirm"))
+        .map(|r| {
+            let value = r.headers.get("idempotency-key");
+            value.and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [key().to_string(), key().to_string()],
+        "the repeat with the new token is the same delivery"
+    );
     // The new token is cached: no further token call.
-    client.confirm(&order).await;
+    client.confirm(&order, key()).await;
     assert_eq!(count(&server, TOKEN_PATH).await, 2);
 }
 
@@ -139,7 +165,7 @@ async fn eight_concurrent_calls_refused_at_once_cause_a_single_token_fetch() {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { client.confirm(&order(&[("1", "SKU-A", 1)])).await })
+            tokio::spawn(async move { client.confirm(&order(&[("1", "SKU-A", 1)]), key()).await })
         })
         .collect();
     for task in tasks {
@@ -163,7 +189,7 @@ async fn a_second_401_is_an_auth_failure_after_exactly_one_renewal() {
         .mount(&server)
         .await;
     let client = client(config(&server));
-    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)])).await;
+    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)]), key()).await;
     assert!(
         matches!(&outcome, Outcome::AuthFailed { reason } if reason.starts_with("401 Unauthorized")),
         "{outcome:?}"
@@ -180,7 +206,7 @@ async fn a_401_on_the_token_route_is_an_auth_failure_without_a_data_call() {
         .mount(&server)
         .await;
     let client = client(config(&server));
-    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)])).await;
+    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)]), key()).await;
     assert!(
         matches!(&outcome, Outcome::AuthFailed { reason } if reason.contains("username or password")),
         "{outcome:?}"
@@ -207,7 +233,7 @@ async fn a_403_is_an_auth_failure_naming_the_client_id() {
         .mount(&server)
         .await;
     let client = client(config(&server));
-    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)])).await;
+    let outcome = client.confirm(&order(&[("1", "SKU-A", 1)]), key()).await;
     assert!(
         matches!(&outcome, Outcome::AuthFailed { reason }
             if reason.starts_with("403 Forbidden") && reason.contains("client id 4711")),
@@ -230,7 +256,7 @@ async fn a_403_on_the_token_route_is_an_auth_failure_too() {
         .mount(&server)
         .await;
     let outcome = client(config(&server))
-        .confirm(&order(&[("1", "SKU-A", 1)]))
+        .confirm(&order(&[("1", "SKU-A", 1)]), key())
         .await;
     assert!(
         matches!(&outcome, Outcome::AuthFailed { reason } if reason.contains("client id 4711")),
@@ -246,7 +272,7 @@ async fn a_failing_token_route_is_retried_later() {
         .mount(&server)
         .await;
     let outcome = client(config(&server))
-        .confirm(&order(&[("1", "SKU-A", 1)]))
+        .confirm(&order(&[("1", "SKU-A", 1)]), key())
         .await;
     assert!(
         matches!(outcome, Outcome::Retry { retry_after: Some(wait), .. } if wait.as_secs() == 9),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{at, client, config, count, event, order, order_path, token_route};
+use crate::support::{at, client, config, count, event, key, order, order_path, token_route};
 
 fn units(lines: &[(&str, u32)]) -> Vec<(Sku, Quantity)> {
     lines
@@ -169,7 +169,7 @@ async fn confirm_puts_to_the_orders_confirm_path_without_a_body() {
         .mount(&server)
         .await;
     let outcome = client(config(&server))
-        .confirm(&order(&[("1", "SKU-A", 1)]))
+        .confirm(&order(&[("1", "SKU-A", 1)]), key())
         .await;
     assert_eq!(
         outcome,
@@ -194,12 +194,12 @@ async fn the_fulfil_body_holds_every_line_with_its_shipments_and_cancellations()
     let client = client(config(&server));
     let order = shipped_order();
     assert_eq!(
-        client.send_order_fulfillment(&order).await,
+        client.send_order_fulfillment(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
     // A retry sends the same full state.
     assert_eq!(
-        client.send_order_fulfillment(&order).await,
+        client.send_order_fulfillment(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
     let requests = server.received_requests().await.unwrap_or_default();
@@ -248,7 +248,7 @@ async fn a_line_without_a_feedamp_number_goes_by_its_position_and_a_missing_carr
     cancel(&mut order, 20, CancelReason::Fraud, &[("SKU-A", 1)]);
     let client = client(config(&server).with_default_carrier("Royal Mail"));
     assert_eq!(
-        client.send_order_fulfillment(&order).await,
+        client.send_order_fulfillment(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
 }
@@ -267,7 +267,9 @@ async fn a_shipment_without_any_carrier_is_parked_without_calling_feedamp() {
         "2024-06-15T10:30:00Z",
         &[("SKU-A", 1)],
     );
-    let outcome = client(config(&server)).send_order_fulfillment(&order).await;
+    let outcome = client(config(&server))
+        .send_order_fulfillment(&order, key())
+        .await;
     assert!(
         matches!(&outcome, Outcome::Rejected { reason } if reason.contains("NOCARRIER1") && reason.contains("default_carrier")),
         "{outcome:?}"
@@ -297,6 +299,6 @@ async fn an_order_id_is_one_path_segment() {
         ..record
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    let outcome = client(config(&server)).confirm(&order).await;
+    let outcome = client(config(&server)).confirm(&order, key()).await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
 }

@@ -8,7 +8,9 @@ use orderbridge_feedamp::{FeedampConfig, Secret};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TOKEN_PATH, channel, client, config, count, order, order_path, token_route};
+use crate::support::{
+    TOKEN_PATH, channel, client, config, count, key, order, order_path, token_route,
+};
 
 /// Confirms an order against a FeedAMP answering `response` to the confirm call.
 async fn outcome_for(response: ResponseTemplate) -> (Outcome, MockServer) {
@@ -20,7 +22,7 @@ async fn outcome_for(response: ResponseTemplate) -> (Outcome, MockServer) {
         .mount(&server)
         .await;
     let outcome = client(config(&server).with_request_timeout(Duration::from_millis(500)))
-        .confirm(&order(&[("1", "SKU-A", 1)]))
+        .confirm(&order(&[("1", "SKU-A", 1)]), key())
         .await;
     (outcome, server)
 }
@@ -117,7 +119,9 @@ async fn a_refused_connection_is_retried() {
         Secret::new("p"),
         "1",
     );
-    let outcome = client(config).confirm(&order(&[("1", "SKU-A", 1)])).await;
+    let outcome = client(config)
+        .confirm(&order(&[("1", "SKU-A", 1)]), key())
+        .await;
     assert!(
         matches!(&outcome, Outcome::Retry { reason, .. } if reason.contains("connect")),
         "{outcome:?}"

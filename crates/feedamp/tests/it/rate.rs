@@ -7,7 +7,7 @@ use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TOKEN_PATH, client, config, count, order, token_route};
+use crate::support::{TOKEN_PATH, client, config, count, key, order, token_route};
 
 #[tokio::test]
 async fn five_calls_at_two_per_second_take_at_least_two_seconds() {
@@ -22,15 +22,15 @@ async fn five_calls_at_two_per_second_take_at_least_two_seconds() {
     let started = Instant::now();
     // One token call and four confirmations, two of them from a clone, two concurrently.
     assert_eq!(
-        client.confirm(&order).await,
+        client.confirm(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
     assert_eq!(
-        client.confirm(&order).await,
+        client.confirm(&order, key()).await,
         Outcome::Delivered { remote_ref: None }
     );
     let clone = client.clone();
-    let (a, b) = tokio::join!(client.confirm(&order), clone.confirm(&order));
+    let (a, b) = tokio::join!(client.confirm(&order, key()), clone.confirm(&order, key()));
     assert_eq!(
         (a, b),
         (

@@ -1,5 +1,6 @@
-//! One-line refunds: the inferred `refund_info` body with exact money, a refund number that is
-//! the same on every retry, and a duplicate refusal counted as delivered.
+//! One-line refunds: the inferred `refund_info` body with exact money, a refund number and an
+//! idempotency key that are the same on every retry, and a duplicate refusal counted as
+//! delivered.
 
 use orderbridge_domain::order::{Order, Refund, RefundLineRequest, RefundReason, RefundRequest};
 use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
@@ -9,7 +10,7 @@ use uuid::Uuid;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{at, client, config, count, dec, event, order, order_path, token_route};
+use crate::support::{at, client, config, count, dec, event, key, order, order_path, token_route};
 
 fn line(n: u32) -> LineNo {
     LineNo::new(n).unwrap_or_else(|e| panic!("{e}"))
@@ -82,7 +83,9 @@ async fn a_refund_line_is_posted_with_its_stable_number_and_exact_amount() {
     let client = client(config(&server));
     let (order, refund) = refunded();
     for _ in 0..2 {
-        let outcome = client.send_refund(&order, &refund, Some(line(2))).await;
+        let outcome = client
+            .send_refund(&order, &refund, Some(line(2)), key())
+            .await;
         assert_eq!(
             outcome,
             Outcome::Delivered {
@@ -96,6 +99,18 @@ async fn a_refund_line_is_posted_with_its_stable_number_and_exact_amount() {
         bodies[0], bodies[1],
         "the same body, refund number included, on a retry"
     );
+    let keys: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == order_path("refund"))
+        .map(|r| {
+            let value = r.headers.get("idempotency-key");
+            value.and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+        })
+        .collect();
+    assert_eq!(keys, [key().to_string(), key().to_string()]);
     let number = refund.number_for_line(line(2));
     assert_eq!(number, format!("{}-2", Uuid::from_u128(0xabc).simple()));
     let sent: Value = serde_json::from_str(&bodies[0]).unwrap_or(Value::Null);
@@ -133,7 +148,9 @@ async fn each_line_of_a_refund_has_its_own_number_and_keeps_its_amounts_scale() 
     .await;
     let client = client(config(&server));
     let (order, refund) = refunded();
-    let outcome = client.send_refund(&order, &refund, Some(line(1))).await;
+    let outcome = client
+        .send_refund(&order, &refund, Some(line(1)), key())
+        .await;
     assert_eq!(
         outcome,
         Outcome::Delivered {
@@ -170,7 +187,7 @@ async fn a_duplicate_refund_number_refusal_means_the_line_was_delivered() {
     .await;
     let (order, refund) = refunded();
     let outcome = client(config(&server))
-        .send_refund(&order, &refund, Some(line(2)))
+        .send_refund(&order, &refund, Some(line(2)), key())
         .await;
     assert_eq!(outcome, Outcome::Delivered { remote_ref: None });
 }
@@ -186,7 +203,7 @@ async fn another_refusal_is_rejected_with_feedamps_text() {
     .await;
     let (order, refund) = refunded();
     let outcome = client(config(&server))
-        .send_refund(&order, &refund, Some(line(2)))
+        .send_refund(&order, &refund, Some(line(2)), key())
         .await;
     assert_eq!(
         outcome,
@@ -203,9 +220,11 @@ async fn a_refund_without_a_line_is_refused_unless_it_has_only_one() {
     refund_route(&server, ResponseTemplate::new(201)).await;
     let client = client(config(&server));
     let (order, refund) = refunded();
-    let outcome = client.send_refund(&order, &refund, None).await;
+    let outcome = client.send_refund(&order, &refund, None, key()).await;
     assert!(matches!(outcome, Outcome::Rejected { .. }), "{outcome:?}");
-    let outcome = client.send_refund(&order, &refund, Some(line(3))).await;
+    let outcome = client
+        .send_refund(&order, &refund, Some(line(3)), key())
+        .await;
     assert!(matches!(outcome, Outcome::Rejected { .. }), "{outcome:?}");
     assert_eq!(count(&server, &order_path("refund")).await, 0);
 }
@@ -239,7 +258,7 @@ async fn a_refund_of_a_single_line_may_leave_the_line_unnamed() {
         .cloned()
         .unwrap_or_else(|| panic!("no refund"));
     let outcome = client(config(&server))
-        .send_refund(&order, &refund, None)
+        .send_refund(&order, &refund, None, key())
         .await;
     assert_eq!(
         outcome,

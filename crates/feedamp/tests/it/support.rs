@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{NewLine, NewOrder, Order, Totals};
 use orderbridge_domain::values::{
-    ChannelId, Currency, EventId, ExternalOrderId, OrderId, Quantity, Sku,
+    ChannelId, Currency, DeliveryId, EventId, ExternalOrderId, OrderId, Quantity, Sku,
 };
 use orderbridge_feedamp::{FeedampClient, FeedampConfig, Secret};
 use rust_decimal::Decimal;
@@ -113,6 +113,11 @@ pub fn order(lines: &[(&str, &str, u32)]) -> Order {
         at("2024-06-14T09:01:00Z"),
     )
     .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The delivery id the tests send as the idempotency key.
+pub fn key() -> DeliveryId {
+    DeliveryId::from_uuid(Uuid::from_u128(0xfeed_0001))
 }
 
 pub fn event(n: u128) -> EventId {

@@ -23,7 +23,7 @@ pub const ORDERS_PATH: &str = "/_sandbox/orders";
 pub const FULFILLMENTS_PATH: &str = "/_sandbox/fulfillments";
 /// Lists the request log: `{"requests": [..]}`.
 pub const REQUESTS_PATH: &str = "/_sandbox/requests";
-/// Forgets orders, records and faults.
+/// Forgets orders, records, recorded answers and faults.
 pub const RESET_PATH: &str = "/_sandbox/reset";
 
 pub(crate) fn routes() -> Router<Arc<AdmApp>> {

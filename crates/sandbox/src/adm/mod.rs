@@ -20,18 +20,34 @@
 //! - otherwise `200 {"order_id": <as sent>, "status": "created", "tracking_number",
 //!   "created_at": <now, RFC 3339 UTC>}`, and the fulfillment is recorded.
 //!
-//! Repeats are accepted (ADM documents no idempotency): [`AdmSandbox::duplicates`] counts
-//! fulfillments accepted again for the same order and tracking number.
+//! An injected `401` answers the body above; an injected `403` (a `forbidden` fault, or
+//! credentials refused with `403`) answers `{"error": "Forbidden Request", "message": "The key
+//! provided is not allowed to make this request."}`, worded like it (ADM documents no `403`).
+//!
+//! **`Idempotency-Key`** (ADM documents none; the sandbox honours one so that a client's
+//! re-sends can be checked): a request whose key was seen on an accepted fulfillment, once
+//! past the faults and the API key check, gets that first answer again, same status and body, and records nothing
+//! (its log entry is marked `replayed`). Only accepted fulfillments are recorded: a refused
+//! request (a fault, `401`, `415`, a body check, the order check) changed nothing, so it
+//! leaves its key free and a re-send after the cause is fixed is handled afresh. The last
+//! `keep_records` keys are remembered. Every log entry records its key.
+//!
+//! Repeats without a key (or with another key) are accepted (ADM documents no idempotency):
+//! [`AdmSandbox::duplicates`] counts fulfillments accepted again for the same order and
+//! tracking number.
 //!
 //! Files: the set both fakes have (see the crate docs), plus `sender.rs`, which posts ADM's
 //! `orders/create` webhooks: ADM pushes its orders while FeedAMP's are fetched from its feed,
-//! so the fake FeedAMP has no counterpart.
+//! so the fake FeedAMP has no counterpart; and `replays.rs`, the answers recorded per
+//! `Idempotency-Key`: FeedAMP's calls need none (its whole-order PUT replaces what it held,
+//! its refunds carry stable numbers), so the fake FeedAMP only logs the key.
 
 mod auth;
 mod config;
 mod control;
 mod generator;
 mod order;
+mod replays;
 mod routes;
 mod sender;
 mod store;
@@ -98,6 +114,7 @@ impl AdmSandbox {
                 accept_unknown_orders: AtomicBool::new(config.accept_unknown_orders),
                 reject_unknown_fields: config.reject_unknown_fields,
                 store: store::Store::new(config.keep_records),
+                replays: replays::Replays::new(config.keep_records),
                 log: RequestBook::new(config.keep_records),
                 faults: FaultInjector::new(),
                 stop,
@@ -187,7 +204,7 @@ impl AdmSandbox {
         self.app.store.wait_for_accepted(n, timeout).await
     }
 
-    /// Forgets registered orders, records, counters and faults.
+    /// Forgets registered orders, records, counters, recorded answers and faults.
     pub fn reset(&self) {
         self.app.reset();
     }

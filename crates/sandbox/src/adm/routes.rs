@@ -1,6 +1,6 @@
-//! The fake ADM's HTTP routes: Create Fulfillment with faults applied and logged, the
-//! answers to unknown paths and wrong methods, and the control paths of `control.rs` and of
-//! the fault plan merged in.
+//! The fake ADM's HTTP routes: Create Fulfillment with faults applied and logged and its
+//! answers replayed per `Idempotency-Key` (`replays.rs`), the answers to unknown paths and
+//! wrong methods, and the control paths of `control.rs` and of the fault plan merged in.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,13 +17,15 @@ use serde_json::{Value, json};
 
 use crate::adm::auth::authorized_by;
 use crate::adm::control;
+use crate::adm::replays::Replays;
 use crate::adm::store::{FulfilledLine, ReceivedFulfillment, Store};
 use crate::adm::wire::{
-    self, FulfillmentRequest, Rejection, SERVER_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED, rfc3339,
+    self, FORBIDDEN, FulfillmentRequest, Rejection, SERVER_ERROR, TOO_MANY_REQUESTS, UNAUTHORIZED,
+    rfc3339,
 };
 use crate::kit::faults::{Fault, FaultInjector};
 use crate::kit::log::RequestBook;
-use crate::kit::server::{Connection, is_json, json_error};
+use crate::kit::server::{Connection, idempotency_key, is_json, json_error};
 use crate::kit::start::StopSignal;
 
 /// Everything the handlers share.
@@ -34,15 +36,17 @@ pub(crate) struct AdmApp {
     pub(crate) accept_unknown_orders: AtomicBool,
     pub(crate) reject_unknown_fields: bool,
     pub(crate) store: Store,
+    pub(crate) replays: Replays<Handled>,
     pub(crate) log: RequestBook,
     pub(crate) faults: FaultInjector,
     pub(crate) stop: StopSignal,
 }
 
 impl AdmApp {
-    /// Forgets registered orders, records, counters, the log and faults.
+    /// Forgets registered orders, records, counters, recorded answers, the log and faults.
     pub(crate) fn reset(&self) {
         self.store.reset();
+        self.replays.clear();
         self.log.clear();
         self.faults.clear();
     }
@@ -58,6 +62,10 @@ pub(crate) fn router(app: Arc<AdmApp>, fulfillment_path: &str) -> Router {
         .merge(faults)
 }
 
+/// How a request that passed the faults was answered: the `200` body and the order id, or
+/// the refusal. [`Replays`] records the `200`s per key.
+pub(crate) type Handled = Result<(Value, String), Rejection>;
+
 async fn fulfill(
     State(app): State<Arc<AdmApp>>,
     ConnectInfo(connection): ConnectInfo<Connection>,
@@ -66,12 +74,13 @@ async fn fulfill(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let planned = app.faults.take();
-    let mut log = app.log.arriving(&method, &uri, planned);
-    let received_at = log.entry().map_or_else(Utc::now, |entry| entry.received_at);
-    if let Some(delay) = planned.delay {
-        app.stop.sleep(delay).await;
+    let mut log = app.log.arriving(&method, &uri);
+    let key = idempotency_key(&headers);
+    if let Some(entry) = log.entry() {
+        entry.idempotency_key.clone_from(&key);
     }
+    let planned = app.faults.admit(&app.stop, &mut log).await;
+    let received_at = log.entry().map_or_else(Utc::now, |entry| entry.received_at);
     let (response, order_id) = match planned.fault {
         Some(Fault::DropConnection) => {
             tracing::debug!("sandbox ADM drops a connection without answering");
@@ -83,17 +92,23 @@ async fn fulfill(
             return StatusCode::OK.into_response();
         }
         Some(fault) => (fault_response(fault), order_id_of(&body)),
-        None => match handle(&app, &headers, &body, received_at) {
-            Ok((response, order_id)) => (response, Some(order_id)),
-            Err(rejection) => {
-                let error = rejection.error.to_owned();
-                let response = json_error(rejection.status, rejection.error, &rejection.message);
-                if let Some(entry) = log.entry() {
-                    entry.error = Some(error);
-                }
-                (response, order_id_of(&body))
+        None => {
+            let (handled, replayed) = answer(&app, &headers, &body, received_at, key.as_deref());
+            if let Some(entry) = log.entry() {
+                entry.replayed = replayed;
             }
-        },
+            match handled {
+                Ok((answer, order_id)) => (axum::Json(answer).into_response(), Some(order_id)),
+                Err(rejection) => {
+                    let response =
+                        json_error(rejection.status, rejection.error, &rejection.message);
+                    if let Some(entry) = log.entry() {
+                        entry.error = Some(rejection.error.to_owned());
+                    }
+                    (response, order_id_of(&body))
+                }
+            }
+        }
     };
     if let Some(entry) = log.entry() {
         entry.status = Some(response.status().as_u16());
@@ -105,16 +120,35 @@ async fn fulfill(
     response
 }
 
-/// Auth, body checks, the order check and the `200` answer of seed 002.
-fn handle(
+/// The API key check, then the answer recorded for `idempotency_key` (and true) or a fresh
+/// handling (and false). Only an accepted fulfillment is recorded: a refusal changed nothing.
+fn answer(
     app: &AdmApp,
     headers: &HeaderMap,
     body: &[u8],
     received_at: DateTime<Utc>,
-) -> Result<(Response, String), Rejection> {
+    idempotency_key: Option<&str>,
+) -> (Handled, bool) {
     let Some(key_header) = authorized_by(app, headers) else {
-        return Err(Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED));
+        let refused = Rejection::fixed(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
+        return (Err(refused), false);
     };
+    app.replays.once(idempotency_key, || {
+        let handled = handle(app, headers, key_header, body, received_at);
+        let accepted = handled.is_ok();
+        (handled, accepted)
+    })
+}
+
+/// Body checks, the order check and the `200` answer of seed 002, for a request whose API key
+/// came in `key_header`.
+fn handle(
+    app: &AdmApp,
+    headers: &HeaderMap,
+    key_header: String,
+    body: &[u8],
+    received_at: DateTime<Utc>,
+) -> Handled {
     if !is_json(headers) {
         return Err(Rejection {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -137,7 +171,7 @@ fn handle(
         "tracking_number": request.tracking_number,
         "created_at": rfc3339(received_at),
     });
-    Ok((axum::Json(answer).into_response(), request.order_id))
+    Ok((answer, request.order_id))
 }
 
 fn received(
@@ -182,6 +216,7 @@ fn order_id_of(body: &[u8]) -> Option<String> {
 fn fault_text(fault: Option<Fault>) -> wire::ErrorText {
     match fault {
         Some(Fault::Unauthorized) => UNAUTHORIZED,
+        Some(Fault::Forbidden) => FORBIDDEN,
         Some(Fault::TooManyRequests { .. }) => TOO_MANY_REQUESTS,
         _ => SERVER_ERROR,
     }
@@ -191,6 +226,7 @@ fn fault_response(fault: Fault) -> Response {
     let text = fault_text(Some(fault));
     match fault {
         Fault::Unauthorized => json_error(StatusCode::UNAUTHORIZED, text.error, text.message),
+        Fault::Forbidden => json_error(StatusCode::FORBIDDEN, text.error, text.message),
         Fault::TooManyRequests { retry_after_secs } => {
             let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, text.error, text.message);
             response

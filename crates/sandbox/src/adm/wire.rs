@@ -29,6 +29,12 @@ pub(crate) const UNAUTHORIZED: ErrorText = ErrorText {
     message: "The key provided is invalid.",
 };
 
+/// `403` for a key ADM knows but no longer lets in (not in the seeds; worded like the `401`).
+pub(crate) const FORBIDDEN: ErrorText = ErrorText {
+    error: "Forbidden Request",
+    message: "The key provided is not allowed to make this request.",
+};
+
 /// `404` for an order ADM does not know.
 pub(crate) const ORDER_NOT_FOUND: ErrorText = ErrorText {
     error: "Order Not Found",
@@ -234,8 +240,11 @@ pub(crate) fn request_json(entry: &RequestLog) -> Value {
         "status": entry.status,
         "fault": entry.fault,
         "delay_ms": entry.delay.map(millis),
+        "hung": entry.hung,
         "error": entry.error,
         "order_id": entry.order_id,
+        "idempotency_key": entry.idempotency_key,
+        "replayed": entry.replayed,
     })
 }
 

@@ -23,6 +23,12 @@
 //! (control path [`TOKEN_FAULTS_PATH`]), so that a test can fault the data calls without the
 //! client's token fetch using up the faults, or fault only the token fetch.
 //!
+//! An injected `401` or `403` (a counted fault, or refused credentials) is worded as the real
+//! checks word theirs: on the token route `401 {"error": "invalid username or password"}` and
+//! `403 {"error": "this user is not authorised to get tokens for this account"}`; on the data
+//! routes `401 {"error": "invalid token"}` and `403 {"error": "client \"<client id>\" is not
+//! authorised for this account"}`.
+//!
 //! # Data routes: what every other `/api/v1` route checks first
 //! - HTTP Basic is optional; when sent it must be right, else `401`;
 //! - header `token` missing, unknown or expired: `401` (the text says which);
@@ -92,6 +98,12 @@
 //! quantity. Success: `201 {"id", "order_id", "state": "CREATED", "refund_info": <as sent>}`,
 //! with the amounts' exact text kept ([`FeedampSandbox::refunds`]). Refunds are taken whatever
 //! the order's state: the documents say a refund follows fulfilment but name no check.
+//!
+//! # `Idempotency-Key`
+//! Not in FeedAMP's documents, and not needed by its calls (the whole-order PUT replaces what
+//! the order held, refunds carry stable `cp_refund_number`s): the fake FeedAMP handles every
+//! request afresh and only records the header in each request log entry, so that a test can
+//! see a client's re-sends.
 //!
 //! # Everything else
 //! Unknown paths `404`, wrong methods `405`: logged, never faulted. The control paths under

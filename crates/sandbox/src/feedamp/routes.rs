@@ -22,7 +22,7 @@ use crate::feedamp::wire::query::{cursor, encode_cursor, flag, limit, query};
 use crate::feedamp::wire::{ApiError, error_response, fulfil, refund};
 use crate::kit::faults::{Fault, FaultInjector};
 use crate::kit::log::RequestBook;
-use crate::kit::server::{Connection, is_json};
+use crate::kit::server::{Connection, idempotency_key, is_json};
 use crate::kit::start::StopSignal;
 
 /// The token route: `GET` with HTTP Basic.
@@ -171,18 +171,17 @@ async fn call(request: Request, body: Bytes, endpoint: Endpoint) -> Response {
         headers,
     } = request;
     let is_token = matches!(endpoint, Endpoint::Token);
-    let planned = if is_token {
-        app.token_faults.take()
+    let faults = if is_token {
+        &app.token_faults
     } else {
-        app.faults.take()
+        &app.faults
     };
-    let mut log = app.log.arriving(&method, &uri, planned);
+    let mut log = app.log.arriving(&method, &uri);
     if let Some(entry) = log.entry() {
         entry.order_id = endpoint.order_id().map(str::to_owned);
+        entry.idempotency_key = idempotency_key(&headers);
     }
-    if let Some(delay) = planned.delay {
-        app.stop.sleep(delay).await;
-    }
+    let planned = faults.admit(&app.stop, &mut log).await;
     let result = match planned.fault {
         Some(Fault::DropConnection) => {
             tracing::debug!("sandbox FeedAMP drops a connection without answering");
@@ -190,7 +189,7 @@ async fn call(request: Request, body: Bytes, endpoint: Endpoint) -> Response {
             // Never written: the connection fails first.
             return StatusCode::OK.into_response();
         }
-        Some(fault) => Err(fault_error(fault, is_token)),
+        Some(fault) => Err(fault_error(fault, is_token, &app.client_id)),
         None => handle(&app, &uri, &headers, &body, endpoint),
     };
     let (response, error) = match result {
@@ -262,12 +261,21 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn fault_error(fault: Fault, is_token: bool) -> ApiError {
+/// The answer of an injected fault, worded as the real check words it (`auth.rs`).
+fn fault_error(fault: Fault, is_token: bool, client_id: &str) -> ApiError {
     match fault {
         Fault::Unauthorized if is_token => {
             ApiError::new(StatusCode::UNAUTHORIZED, "invalid username or password")
         }
         Fault::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "invalid token"),
+        Fault::Forbidden if is_token => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this user is not authorised to get tokens for this account",
+        ),
+        Fault::Forbidden => ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("client {client_id:?} is not authorised for this account"),
+        ),
         Fault::TooManyRequests { retry_after_secs } => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too many requests: keep to 2 requests per second",

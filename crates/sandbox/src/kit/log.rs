@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode, Uri};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::kit::faults::{Fault, Planned};
+use crate::kit::faults::Fault;
 
 /// One request a fake received, whatever it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,11 +34,20 @@ pub struct RequestLog {
     pub fault: Option<Fault>,
     /// The delay applied before handling, if any.
     pub delay: Option<Duration>,
+    /// Whether the request was held by the hang (see [`crate::faults`]); with no status, the
+    /// client gave up while it was held.
+    pub hung: bool,
     /// The error text answered, for a 4xx or 5xx.
     pub error: Option<String>,
     /// The order the request was about, when it named one (the path's id for FeedAMP, the
     /// body's usable `order_id` for ADM).
     pub order_id: Option<String>,
+    /// The `Idempotency-Key` header sent, if any: entries sharing one are attempts of one
+    /// delivery, so a test can count re-sends.
+    pub idempotency_key: Option<String>,
+    /// Whether the answer was the one recorded for an `Idempotency-Key` seen before, rather
+    /// than a fresh handling (the fake ADM only).
+    pub replayed: bool,
 }
 
 impl RequestLog {
@@ -55,8 +64,11 @@ impl RequestLog {
             "status": self.status,
             "fault": self.fault,
             "delay_ms": self.delay.map(millis),
+            "hung": self.hung,
             "error": self.error,
             "order_id": self.order_id,
+            "idempotency_key": self.idempotency_key,
+            "replayed": self.replayed,
         })
     }
 }
@@ -121,21 +133,22 @@ impl RequestBook {
             status: None,
             fault: None,
             delay: None,
+            hung: false,
             error: None,
             order_id: None,
+            idempotency_key: None,
+            replayed: false,
         }
     }
 
-    /// The entry of a request arriving now that gets `planned`, written to the log when the
-    /// returned guard is dropped: also when the client leaves during a delay and hyper drops
-    /// the handler, which then logs the request with no status.
-    pub(crate) fn arriving(&self, method: &Method, uri: &Uri, planned: Planned) -> Pending<'_> {
-        let mut entry = self.start(method, uri);
-        entry.fault = planned.fault;
-        entry.delay = planned.delay;
+    /// The entry of a request arriving now, written to the log when the returned guard is
+    /// dropped: also when the client leaves during a hang or a delay and hyper drops the
+    /// handler, which then logs the request with no status. Its faults are filled in by
+    /// [`crate::faults::FaultInjector`] as they are applied.
+    pub(crate) fn arriving(&self, method: &Method, uri: &Uri) -> Pending<'_> {
         Pending {
             book: self,
-            entry: Some(entry),
+            entry: Some(self.start(method, uri)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The HTTP connections under every fake marketplace: a listener whose connections a handler
 //! can cut without answering (the "dropped connection" fault), and the answers and request
-//! checks both fakes share.
+//! checks (JSON content, the `Idempotency-Key` header) both fakes share.
 //!
 //! How a connection is dropped: every accepted socket is wrapped in a [`KillableStream`]
 //! sharing a flag with the [`Connection`] handed to handlers as `ConnectInfo`. A handler that
@@ -161,6 +161,17 @@ pub(crate) fn json_error(status: StatusCode, error: &str, message: &str) -> Resp
         axum::Json(serde_json::json!({ "error": error, "message": message })),
     )
         .into_response()
+}
+
+/// The request's `Idempotency-Key` header as text, trimmed; `None` when absent, empty or not
+/// text.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
 }
 
 /// Whether the request's `Content-Type` is `application/json` (parameters such as `charset`

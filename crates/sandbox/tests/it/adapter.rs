@@ -1,6 +1,7 @@
 //! The ADM adapter against the sandbox: generated orders go through the adapter's webhook
 //! parser, and its `AdmClient` delivers shipments to the fake ADM, which checks them on its
-//! own reading of seed 002. Each fault must come out as the outcome the design names.
+//! own reading of seed 002. Each fault must come out as the outcome the design names, and
+//! every attempt of one delivery carries its id as `Idempotency-Key`.
 
 use std::time::Duration;
 
@@ -10,14 +11,19 @@ use orderbridge_adm::{AdmClient, AdmConfig, Secret};
 use orderbridge_domain::order::{Fulfillment, FulfillmentRequest, Order};
 use orderbridge_domain::ports::marketplace::{Marketplace, Outcome};
 use orderbridge_domain::values::{
-    ChannelId, Currency, EventId, FulfillmentId, OrderId, Quantity, Sku, TrackingNumber,
-    TrackingUrl,
+    ChannelId, Currency, DeliveryId, EventId, FulfillmentId, OrderId, Quantity, Sku,
+    TrackingNumber, TrackingUrl,
 };
 use orderbridge_sandbox::{AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, GeneratedOrder};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::support::{KEY, sandbox_with};
+use crate::support::{KEY, sandbox_with, wait_for_held};
+
+/// The id of delivery `n`.
+fn delivery(n: u128) -> DeliveryId {
+    DeliveryId::from_uuid(Uuid::from_u128(0xde11_0000 + n))
+}
 
 fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_714_478_400, 0).unwrap()
@@ -85,7 +91,9 @@ async fn generated_orders_shipped_whole_are_delivered_and_match_what_was_ordered
         sandbox.register_order(&generated.id, &generated.line_refs());
         let mut order = order(generated);
         let shipment = ship_all(&mut order, &format!("1Z{n:04}"));
-        let outcome = client.send_fulfillment(&order, &shipment).await;
+        let outcome = client
+            .send_fulfillment(&order, &shipment, delivery(n as u128))
+            .await;
         assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
         for (sku, _) in &generated.lines {
             let ordered: u64 = generated
@@ -122,25 +130,33 @@ async fn each_fault_comes_out_as_the_outcome_the_design_names() {
     let shipment = ship_all(&mut order, "1ZFAULTS");
 
     sandbox.faults().fail_next(1);
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(matches!(outcome, Outcome::Retry { .. }), "500: {outcome:?}");
 
     sandbox.faults().drop_next(1);
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(
         matches!(outcome, Outcome::Retry { .. }),
         "dropped: {outcome:?}"
     );
 
     sandbox.faults().delay_next(1, Duration::from_secs(2));
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(
         matches!(outcome, Outcome::Retry { .. }),
         "timeout: {outcome:?}"
     );
 
     sandbox.faults().rate_limit_next(1, Duration::from_secs(7));
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     match outcome {
         Outcome::Retry { retry_after, .. } => {
             assert_eq!(retry_after, Some(Duration::from_secs(7)));
@@ -149,18 +165,69 @@ async fn each_fault_comes_out_as_the_outcome_the_design_names() {
     }
 
     sandbox.faults().unauthorized_next(1);
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(
         matches!(outcome, Outcome::AuthFailed { .. }),
         "401: {outcome:?}"
     );
 
     assert_eq!(sandbox.accepted_count(), 0, "no fault created anything");
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
-    // Everything is shipped now: ADM refuses a repeat for good.
-    let outcome = client.send_fulfillment(&order, &shipment).await;
+    // A re-send of the same delivery gets the first answer and records nothing.
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
+    assert_eq!(sandbox.accepted_count(), 1);
+    // Everything is shipped now: ADM refuses another delivery of it for good.
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(2))
+        .await;
     assert!(matches!(outcome, Outcome::Rejected { .. }), "{outcome:?}");
+    let keys: Vec<Option<String>> = sandbox
+        .requests()
+        .into_iter()
+        .map(|entry| entry.idempotency_key)
+        .collect();
+    let first = Some(delivery(1).to_string());
+    let mut expected = vec![first; 7];
+    expected.push(Some(delivery(2).to_string()));
+    assert_eq!(keys, expected, "every attempt of delivery 1 carried its id");
+}
+
+#[tokio::test]
+async fn a_hung_attempt_times_out_and_the_retry_after_release_is_delivered_once() {
+    let sandbox = strict_sandbox().await;
+    let client = client(&sandbox);
+    let generated = AdmOrderGenerator::new(24).next_order();
+    sandbox.register_order(&generated.id, &generated.line_refs());
+    let mut order = order(&generated);
+    let shipment = ship_all(&mut order, "1ZHANG");
+    sandbox.faults().hang();
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(
+        matches!(outcome, Outcome::Retry { .. }),
+        "hung: {outcome:?}"
+    );
+    // The client gave up: the server drops the held request once it sees the connection go.
+    wait_for_held(sandbox.faults(), 0).await;
+    sandbox.faults().release();
+    let outcome = client
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
+    assert!(matches!(outcome, Outcome::Delivered { .. }), "{outcome:?}");
+    assert_eq!(sandbox.accepted_count(), 1);
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log[0].hung && log[0].status.is_none(), "{:?}", log[0]);
+    assert_eq!(log[0].idempotency_key, log[1].idempotency_key);
 }
 
 #[tokio::test]
@@ -168,6 +235,8 @@ async fn an_order_adm_does_not_know_is_rejected_for_good() {
     let sandbox = strict_sandbox().await;
     let mut order = order(&AdmOrderGenerator::new(23).next_order());
     let shipment = ship_all(&mut order, "1ZUNKNOWN");
-    let outcome = client(&sandbox).send_fulfillment(&order, &shipment).await;
+    let outcome = client(&sandbox)
+        .send_fulfillment(&order, &shipment, delivery(1))
+        .await;
     assert!(matches!(outcome, Outcome::Rejected { .. }), "{outcome:?}");
 }

@@ -2,8 +2,10 @@
 //! plain reqwest client, their faults, the order generators, the webhook sender and the binary.
 
 mod adapter;
+mod bad_days;
 mod binary;
 mod faults;
+mod feedamp_bad_days;
 mod feedamp_binary;
 mod feedamp_faults;
 mod feedamp_feed;
@@ -13,5 +15,6 @@ mod feedamp_tokens;
 mod feedamp_writes;
 mod fulfillments;
 mod generator;
+mod idempotency;
 mod sender;
 mod support;

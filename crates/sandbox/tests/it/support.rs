@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use orderbridge_sandbox::{AdmSandbox, AdmSandboxConfig};
+use orderbridge_sandbox::{AdmSandbox, AdmSandboxConfig, FaultInjector};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -125,4 +125,17 @@ pub fn keys(value: &Value) -> Vec<String> {
         .unwrap_or_default();
     keys.sort_unstable();
     keys
+}
+
+/// Waits until `faults` holds `n` requests in its hang; panics after 5 s.
+pub async fn wait_for_held(faults: &FaultInjector, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while faults.held() != n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} requests held, expected {n}",
+            faults.held()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use orderbridge_domain::ports::clock::SystemClock;
 use orderbridge_domain::ports::marketplace::Marketplace;
-use orderbridge_domain::values::{ApiKeys, ChannelId, Secret};
+use orderbridge_domain::values::{ApiKeys, ChannelId, DeliveryId, Secret};
 use orderbridge_example_marketplace::{BazaarClient, BazaarConfig};
 use orderbridge_marketplace_contract::{MockServer, Subject};
 
@@ -33,13 +33,14 @@ impl Subject for Bazaar {
 orderbridge_marketplace_contract::marketplace_contract!(Bazaar);
 
 #[tokio::test]
-async fn a_shipment_is_one_post_to_shipments_with_the_bearer_key() {
+async fn a_shipment_is_one_post_to_shipments_with_the_bearer_key_and_the_delivery_id() {
     use orderbridge_marketplace_contract::sample_order;
     use wiremock::matchers::{body_json, header, method, path};
     use wiremock::{Mock, ResponseTemplate};
 
     let server = MockServer::start().await;
     let order = sample_order("bazaar");
+    let key = DeliveryId::parse("0190f00d-0000-7000-8000-00000000ba2a").unwrap();
     let shipment = &order.fulfillments()[0];
     let expected = serde_json::json!({
         "order_id": "450789469",
@@ -51,6 +52,7 @@ async fn a_shipment_is_one_post_to_shipments_with_the_bearer_key() {
     Mock::given(method("POST"))
         .and(path("/shipments"))
         .and(header("authorization", "Bearer kit-key"))
+        .and(header("idempotency-key", key.to_string().as_str()))
         .and(body_json(expected))
         .respond_with(
             ResponseTemplate::new(201).set_body_raw(r#"{"id":"S-9"}"#, "application/json"),
@@ -59,7 +61,7 @@ async fn a_shipment_is_one_post_to_shipments_with_the_bearer_key() {
         .mount(&server)
         .await;
     let client = Bazaar.adapter(&server.uri(), Duration::from_secs(2));
-    let outcome = client.send_fulfillment(&order, shipment).await;
+    let outcome = client.send_fulfillment(&order, shipment, key).await;
     assert_eq!(
         outcome,
         orderbridge_domain::ports::marketplace::Outcome::Delivered {
