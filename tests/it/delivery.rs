@@ -5,41 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use orderbridge_domain::ports::store::Store;
-use orderbridge_postgres::Postgres;
-use orderbridge_sqlite::Sqlite;
-use sqlx::PgPool;
 
-use crate::harness::{Harness, WAREHOUSE_KEY};
+use crate::harness::{Harness, WAREHOUSE_KEY, on_both_stores};
 
 const PATIENCE: Duration = Duration::from_secs(20);
-
-async fn sqlite() -> Arc<dyn Store> {
-    let store = Sqlite::temporary().await.unwrap();
-    store.migrate().await.unwrap();
-    Arc::new(store)
-}
-
-/// Runs each check on a fresh SQLite file and on a fresh PostgreSQL database.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::sqlite().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[sqlx::test(migrator = "orderbridge_postgres::MIGRATOR")]
-                async fn $name(pool: super::PgPool) {
-                    super::$name(std::sync::Arc::new(super::Postgres::from_pool(pool))).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_stores!(
     a_fulfillment_reaches_adm_exactly_once,

@@ -38,6 +38,40 @@ pub struct Harness {
     worker: tokio::task::JoinHandle<()>,
 }
 
+/// A fresh, migrated SQLite store in a temporary file.
+pub async fn sqlite() -> Arc<dyn Store> {
+    let store = orderbridge_sqlite::Sqlite::temporary().await.unwrap();
+    store.migrate().await.unwrap();
+    Arc::new(store)
+}
+
+/// Runs each check (an `async fn(Arc<dyn Store>)` of the calling module) on a fresh SQLite
+/// file and on a fresh PostgreSQL database.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::harness::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[sqlx::test(migrator = "orderbridge_postgres::MIGRATOR")]
+                async fn $name(pool: sqlx::PgPool) {
+                    super::$name(std::sync::Arc::new(
+                        orderbridge_postgres::Postgres::from_pool(pool),
+                    ))
+                    .await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_stores;
+
 /// Fast retries, so that tests of failures take milliseconds.
 pub fn fast_policy() -> RetryPolicy {
     RetryPolicy {
@@ -166,12 +200,22 @@ impl Harness {
 
     /// ADM sends an order with one line of `sku`; returns orderbridge's order id.
     pub async fn adm_order(&self, external_id: &str, sku: &str, quantity: u32) -> String {
+        self.adm_order_lines(external_id, &[(sku, quantity)]).await
+    }
+
+    /// ADM sends an order with these lines of (SKU, quantity); returns orderbridge's order id.
+    pub async fn adm_order_lines(&self, external_id: &str, lines: &[(&str, u32)]) -> String {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(sku, quantity)| json!({"sku": sku, "quantity": quantity, "price": "19.99", "total_discount": "0.00", "total_tax": "1.60"}))
+            .collect();
+        let units: u32 = lines.iter().map(|(_, q)| q).sum();
         let payload = json!({
             "id": external_id,
             "created_at": "2024-04-30T12:00:00Z",
             "email": "customer@example.com",
-            "line_items": [{"sku": sku, "quantity": quantity, "price": "19.99", "total_discount": "0.00", "total_tax": "1.60"}],
-            "total_price": (quantity * 20).to_string(),
+            "line_items": items,
+            "total_price": (units * 20).to_string(),
         });
         let (status, body) = self
             .call("POST", "/webhooks/adm/orders", WEBHOOK_KEY, Some(payload))

@@ -1,6 +1,7 @@
 //! Workspace-level tests.
 
 mod accounts;
+mod bad_days;
 mod delivery;
 mod e2e_cli;
 mod e2e_crash;
