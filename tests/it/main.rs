@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bad_days;
+mod channel_health;
 mod delivery;
 mod e2e_cli;
 mod e2e_crash;
