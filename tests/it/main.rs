@@ -4,6 +4,7 @@ mod accounts;
 mod bad_days;
 mod channel_health;
 mod delivery;
+mod e2e_alerts;
 mod e2e_cli;
 mod e2e_crash;
 mod e2e_feedamp;
