@@ -44,16 +44,9 @@ CREATE TABLE outbox_waits (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX outbox_waits_for_idx ON outbox_waits (waits_for);
 
--- Existing rows, to the same meaning. At most one whole-order call pending per order: the
--- older ones not taken by a sender give way to the newest.
-UPDATE outbox SET state = 'superseded'
-WHERE kind = 'order_fulfillment' AND state = 'pending' AND lease_token IS NULL
-  AND EXISTS (SELECT 1 FROM outbox n
-              WHERE n.order_id = outbox.order_id AND n.channel = outbox.channel
-                AND n.kind = 'order_fulfillment' AND n.state = 'pending'
-                AND n.seq > outbox.seq);
--- Everything but a confirmation waits for the order's confirmation; a refund also waits for
--- the calls that reported shipments before it (the whole-order call, or the order's shipments).
+-- Existing rows, to the same meaning, as a row queued now would get it. Everything but a
+-- confirmation waits for the order's confirmation; a refund also waits for the calls that
+-- reported shipments before it (the whole-order call, or the order's shipments).
 INSERT OR IGNORE INTO outbox_waits (delivery_id, waits_for)
 SELECT o.id, p.id
 FROM outbox o
@@ -62,3 +55,24 @@ WHERE o.state IN ('pending', 'dead') AND p.state IN ('pending', 'dead')
   AND o.kind <> 'confirm'
   AND (p.kind = 'confirm'
        OR (o.kind = 'refund' AND p.kind IN ('order_fulfillment', 'fulfillment')));
+-- At most one whole-order call pending per order: the older ones not taken by a sender give
+-- way to the newest, which what waited for them now waits for.
+UPDATE outbox SET state = 'superseded'
+WHERE kind = 'order_fulfillment' AND state = 'pending' AND lease_token IS NULL
+  AND EXISTS (SELECT 1 FROM outbox n
+              WHERE n.order_id = outbox.order_id AND n.channel = outbox.channel
+                AND n.kind = 'order_fulfillment' AND n.state = 'pending'
+                AND n.seq > outbox.seq);
+INSERT OR IGNORE INTO outbox_waits (delivery_id, waits_for)
+SELECT w.delivery_id, n.id
+FROM outbox_waits w
+JOIN outbox s ON s.id = w.waits_for AND s.state = 'superseded'
+JOIN outbox n ON n.order_id = s.order_id AND n.channel = s.channel
+             AND n.kind = 'order_fulfillment' AND n.state = 'pending'
+WHERE n.id <> w.delivery_id
+  AND NOT EXISTS (SELECT 1 FROM outbox m
+                  WHERE m.order_id = n.order_id AND m.channel = n.channel
+                    AND m.kind = 'order_fulfillment' AND m.state = 'pending'
+                    AND m.seq > n.seq);
+DELETE FROM outbox_waits
+WHERE waits_for IN (SELECT id FROM outbox WHERE state = 'superseded');

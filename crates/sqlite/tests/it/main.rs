@@ -2,4 +2,5 @@
 
 mod concurrency;
 mod contract;
+mod migrate;
 mod schema;
