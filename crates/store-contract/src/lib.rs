@@ -26,6 +26,7 @@ pub mod channels;
 pub mod concurrency;
 mod fixtures;
 pub mod log;
+pub mod migration;
 pub mod orders;
 pub mod poll;
 pub mod queue;
