@@ -10,7 +10,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::e2e_lifecycle::seed_order;
-use crate::process::api::{ADM_KEY, webhook_sender};
+use crate::process::api::{ADM_KEY, http_client, webhook_sender};
 use crate::process::{Api, Launch, TempDir, TestDb, eventually, with_adm};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -91,6 +91,23 @@ async fn an_alert_survives_a_kill_and_arrives_once(launch: Launch) {
             .contains("Invalid SKU or Quantity"),
         "{body}"
     );
+    // The gauges show the channel's state and its parked delivery.
+    let metrics = format!("{}/metrics", again.base_url());
+    let gauged = eventually(PATIENCE, async || {
+        let text = http_client()
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.contains("orderbridge_channel_state{channel=\"adm\",state=\"active\"} 1")
+            && text.contains("orderbridge_channel_state{channel=\"adm\",state=\"paused\"} 0")
+            && text.contains("orderbridge_channel_parked{channel=\"adm\"} 1")
+    })
+    .await;
+    assert!(gauged, "channel gauges on /metrics");
     again.kill_hard().await;
 }
 
