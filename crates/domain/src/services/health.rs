@@ -150,14 +150,33 @@ impl Watch {
         )))
     }
 
-    /// Moves each observed channel's health, returning the changes of state.
+    /// Moves each observed channel's health, returning the changes of state. The stored
+    /// health is read once for the batch; a channel whose write loses to another instance is
+    /// read again and retried.
     pub(crate) async fn observe(
         &self,
         seen: BTreeMap<ChannelId, Observation>,
     ) -> Result<Vec<HealthChange>, StoreError> {
+        let mut stored = self.stored().await?;
         let mut changes = Vec::new();
+        let policy = self.policy;
         for (channel, observation) in seen {
-            let policy = self.policy;
+            let now = self.clock.now();
+            let current = stored
+                .remove(&channel)
+                .unwrap_or_else(|| ChannelHealth::active(channel.clone(), now));
+            let (next, transition) = current.observe(&observation, now, &policy);
+            if !worth_writing(&current, &next) {
+                continue;
+            }
+            let alerts = transition.map_or_else(Vec::new, |t| self.alert(t, &next, now));
+            if self.states.put_channel_state(&next, &alerts).await? {
+                changes.extend(transition.map(|transition| HealthChange {
+                    transition,
+                    health: next,
+                }));
+                continue;
+            }
             let change = self
                 .update(&channel, |current, now| {
                     let (next, transition) = current.observe(&observation, now, &policy);
