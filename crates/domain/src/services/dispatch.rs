@@ -176,12 +176,15 @@ impl Dispatcher {
             .await
     }
 
-    /// Gives back the leases of `token` (shutdown).
+    /// Gives back the leases of `token` (shutdown), and the leases of the channels this
+    /// process sends to alone, so that another instance takes them at once.
     ///
     /// # Errors
     /// [`StoreError`].
     pub async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        self.queue.release(token).await
+        let released = self.queue.release(token).await?;
+        self.release_exclusive().await?;
+        Ok(released)
     }
 
     /// Sends one claimed row and records the outcome with a history entry.

@@ -139,4 +139,20 @@ impl Dispatcher {
         }
         Ok(skipped)
     }
+
+    /// Gives back the poll leases this process holds for its exclusive channels (shutdown);
+    /// a lease another instance holds is left alone.
+    pub(super) async fn release_exclusive(&self) -> Result<(), StoreError> {
+        let Some(exclusive) = &self.exclusive else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        for (channel, _) in &exclusive.channels {
+            exclusive
+                .state
+                .lease_poller(channel, exclusive.owner, now, now)
+                .await?;
+        }
+        Ok(())
+    }
 }
