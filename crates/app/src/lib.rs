@@ -7,6 +7,7 @@
 pub mod config;
 pub mod marketplaces;
 pub mod settings;
+mod slots;
 pub mod telemetry;
 pub mod wiring;
 pub mod workers;

@@ -1,7 +1,6 @@
 //! The background workers: the dispatcher loop (bounded concurrency, leases given back on
 //! shutdown), the pollers of pull channels, and the outbox gauges.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +11,12 @@ use orderbridge_domain::services::{
     AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange,
     Poller, Ready,
 };
-use orderbridge_domain::values::ChannelId;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::config::DispatchConfig;
+use crate::slots::{Claim, Slot, Slots};
 
 /// Waits until `stop` turns true.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -29,54 +28,6 @@ async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> boo
     tokio::select! {
         () = tokio::time::sleep(pause) => *stop.borrow(),
         () = stopped(stop) => true,
-    }
-}
-
-/// The send slots of each channel account: at most `per_channel` deliveries of one channel are
-/// claimed and not yet recorded at once, so that a channel whose calls hang holds only its own
-/// slots. A slot is taken when a row is claimed and given back when its outcome is committed.
-#[derive(Debug, Clone)]
-struct Slots {
-    per_channel: usize,
-    channels: Arc<std::sync::Mutex<HashMap<ChannelId, Arc<Semaphore>>>>,
-}
-
-impl Slots {
-    fn new(per_channel: usize) -> Self {
-        Self {
-            per_channel: per_channel.max(1),
-            channels: Arc::default(),
-        }
-    }
-
-    fn of(&self, channel: &ChannelId) -> Arc<Semaphore> {
-        let mut channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        channels
-            .entry(channel.clone())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_channel)))
-            .clone()
-    }
-
-    /// The channels with no free slot: the claim skips them.
-    fn full(&self) -> Vec<ChannelId> {
-        let channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        channels
-            .iter()
-            .filter(|(_, slots)| slots.available_permits() == 0)
-            .map(|(channel, _)| channel.clone())
-            .collect()
-    }
-
-    /// A slot of `channel` for a row just claimed: free at once when the claim respected
-    /// [`Slots::full`], else (a batch holding more of one channel than it had free) waited for.
-    async fn take(&self, channel: &ChannelId) -> Option<OwnedSemaphorePermit> {
-        self.of(channel).acquire_owned().await.ok()
     }
 }
 
@@ -101,12 +52,12 @@ pub async fn dispatch_loop(
 ) {
     // One lease token per loop: shutdown releases everything claimed under it.
     let token = Uuid::now_v7();
-    let slots = Slots::new(config.concurrency);
     let batch = usize::try_from(config.batch_size)
         .unwrap_or(usize::MAX)
         .max(1);
-    let (queue, mut queued) = mpsc::channel::<Ready>(batch.saturating_mul(2));
-    let (finished, to_record) = mpsc::channel::<(Attempt, OwnedSemaphorePermit)>(batch);
+    let slots = Slots::new(config.concurrency, batch.saturating_mul(2));
+    let (queue, mut queued) = mpsc::channel::<(Ready, Claim)>(batch.saturating_mul(2));
+    let (finished, to_record) = mpsc::channel::<(Attempt, Slot)>(batch);
     let claimer = tokio::spawn(claim_loop(
         dispatcher.clone(),
         token,
@@ -124,12 +75,12 @@ pub async fn dispatch_loop(
             row = queued.recv() => row,
             () = stopped(&mut stop) => break,
         };
-        let Some(row) = row else { break };
+        let Some((row, claim)) = row else { break };
         let dispatcher = dispatcher.clone();
         let finished = finished.clone();
         let slots = slots.clone();
         tasks.spawn(async move {
-            let Some(slot) = slots.take(&row.claimed.delivery.channel).await else {
+            let Some(slot) = slots.take(claim).await else {
                 return;
             };
             if !dispatcher.lease_fresh(&row.claimed) {
@@ -171,6 +122,9 @@ pub async fn dispatch_loop(
     }
 }
 
+/// How often the claimer looks for paused channels whose probe is due.
+const PROBE_LOOK: Duration = Duration::from_secs(1);
+
 /// Keeps `queue` topped up: waits until a whole batch fits, claims the due probes of paused
 /// channels and then a batch of rows of channels with a free slot, queues them; pauses for
 /// `idle_poll` when nothing is due. Ends on `stop` or when the queue's receiver is gone.
@@ -179,11 +133,13 @@ async fn claim_loop(
     token: Uuid,
     batch: usize,
     idle_poll: Duration,
-    queue: mpsc::Sender<Ready>,
+    queue: mpsc::Sender<(Ready, Claim)>,
     slots: Slots,
     mut stop: watch::Receiver<bool>,
 ) {
     let batch = batch.min(queue.max_capacity()).max(1);
+    let started = tokio::time::Instant::now();
+    let mut last_probe_look = started.checked_sub(PROBE_LOOK).unwrap_or(started);
     loop {
         if *stop.borrow() {
             break;
@@ -194,7 +150,13 @@ async fn claim_loop(
         };
         let Ok(room) = room else { break };
         let full = slots.full();
-        let probes = dispatcher.claim_probes(token, &full).await;
+        // Paused channels' probes are looked for at most once a second.
+        let probes = if last_probe_look.elapsed() >= PROBE_LOOK {
+            last_probe_look = tokio::time::Instant::now();
+            dispatcher.claim_probes(token, &full).await
+        } else {
+            Ok(Vec::new())
+        };
         let limit = u32::try_from(batch).unwrap_or(u32::MAX);
         let claimed = match probes {
             Ok(mut probes) => match dispatcher.claim_ready(token, limit, &full).await {
@@ -218,18 +180,33 @@ async fn claim_loop(
         };
         if claimed.is_empty() {
             drop(room);
-            if pause_or_stop(idle_poll, &mut stop).await {
+            // Nothing due, or only rows of channels whose slots are all taken: wait for a
+            // slot to free (or the pause, whichever comes first).
+            let idle = async {
+                if full.is_empty() {
+                    tokio::time::sleep(idle_poll).await;
+                } else {
+                    let _ = tokio::time::timeout(idle_poll, slots.freed()).await;
+                }
+            };
+            let stopped_now = tokio::select! {
+                () = idle => *stop.borrow(),
+                () = stopped(&mut stop) => true,
+            };
+            if stopped_now {
                 break;
             }
             continue;
         }
         let mut rows = claimed.into_iter();
-        for (slot, row) in room.zip(rows.by_ref()) {
-            slot.send(row);
+        for (place, row) in room.zip(rows.by_ref()) {
+            let claim = slots.claimed(&row.claimed.delivery.channel);
+            place.send((row, claim));
         }
         // Probes beyond the batch's room (rare): queued as room frees.
         for row in rows {
-            if queue.send(row).await.is_err() {
+            let claim = slots.claimed(&row.claimed.delivery.channel);
+            if queue.send((row, claim)).await.is_err() {
                 break;
             }
         }
@@ -241,13 +218,15 @@ async fn claim_loop(
 /// once every sender is gone and the channel is drained.
 async fn record_loop(
     dispatcher: Dispatcher,
-    mut finished: mpsc::Receiver<(Attempt, OwnedSemaphorePermit)>,
+    mut finished: mpsc::Receiver<(Attempt, Slot)>,
     limit: usize,
 ) {
     let mut batch = Vec::with_capacity(limit);
     while finished.recv_many(&mut batch, limit).await > 0 {
         let (attempts, permits): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
         let (deliveries, outcomes) = dispatcher.record(attempts).await;
+        // The outcomes are committed (or their leases will run out): the slots are free.
+        drop(permits);
         match outcomes {
             Ok(outcomes) => {
                 for (delivery, dispatched) in deliveries.iter().zip(&outcomes) {
@@ -266,7 +245,6 @@ async fn record_loop(
                 }
             }
         }
-        drop(permits);
     }
 }
 
