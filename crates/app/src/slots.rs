@@ -107,6 +107,18 @@ impl Slots {
     pub(crate) async fn freed(&self) {
         self.freed.notified().await;
     }
+
+    /// Resolves once one of the `full` channels has room again, so that the claimer does not
+    /// query for every row recorded meanwhile.
+    pub(crate) async fn room_in(&self, full: &[ChannelId]) {
+        loop {
+            self.freed().await;
+            let still = self.full();
+            if full.iter().any(|channel| !still.contains(channel)) {
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

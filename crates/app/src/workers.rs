@@ -55,7 +55,7 @@ pub async fn dispatch_loop(
     let batch = usize::try_from(config.batch_size)
         .unwrap_or(usize::MAX)
         .max(1);
-    let slots = Slots::new(config.concurrency, batch.saturating_mul(2));
+    let slots = Slots::new(config.concurrency, batch);
     let (queue, mut queued) = mpsc::channel::<(Ready, Claim)>(batch.saturating_mul(2));
     let (finished, to_record) = mpsc::channel::<(Attempt, Slot)>(batch);
     let claimer = tokio::spawn(claim_loop(
@@ -67,7 +67,9 @@ pub async fn dispatch_loop(
         slots.clone(),
         stop.clone(),
     ));
-    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, batch));
+    let (observed, to_observe) = mpsc::channel::<Observed>(batch);
+    let watcher = tokio::spawn(health_loop(dispatcher.clone(), to_observe, batch));
+    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, observed, batch));
     let mut tasks = JoinSet::new();
     loop {
         while tasks.try_join_next().is_some() {}
@@ -113,6 +115,9 @@ pub async fn dispatch_loop(
     drop(finished);
     if let Err(error) = recorder.await {
         tracing::error!(error = %error, "the recorder stopped abnormally");
+    }
+    if let Err(error) = watcher.await {
+        tracing::error!(error = %error, "the channel health watcher stopped abnormally");
     }
     match dispatcher.release(token).await {
         Ok(released) => tracing::info!(released, "dispatcher stopped; leases given back"),
@@ -180,13 +185,13 @@ async fn claim_loop(
         };
         if claimed.is_empty() {
             drop(room);
-            // Nothing due, or only rows of channels whose slots are all taken: wait for a
-            // slot to free (or the pause, whichever comes first).
+            // Nothing due, or only rows of channels whose slots are all taken: wait until one
+            // of those has room again (or the pause, whichever comes first).
             let idle = async {
                 if full.is_empty() {
                     tokio::time::sleep(idle_poll).await;
                 } else {
-                    let _ = tokio::time::timeout(idle_poll, slots.freed()).await;
+                    let _ = tokio::time::timeout(idle_poll, slots.room_in(&full)).await;
                 }
             };
             let stopped_now = tokio::select! {
@@ -213,12 +218,13 @@ async fn claim_loop(
     }
 }
 
-/// Records finished attempts, as many as have arrived (up to `limit`) per transaction,
-/// moves their channels' health, reports each outcome and then gives back their slots; ends
-/// once every sender is gone and the channel is drained.
+/// Records finished attempts, as many as have arrived (up to `limit`) per transaction, gives
+/// back their slots, reports each outcome and passes them on for channel health; ends once
+/// every sender is gone and the channel is drained.
 async fn record_loop(
     dispatcher: Dispatcher,
     mut finished: mpsc::Receiver<(Attempt, Slot)>,
+    observed: mpsc::Sender<Observed>,
     limit: usize,
 ) {
     let mut batch = Vec::with_capacity(limit);
@@ -232,17 +238,36 @@ async fn record_loop(
                 for (delivery, dispatched) in deliveries.iter().zip(&outcomes) {
                     report(delivery, Ok(dispatched));
                 }
-                match dispatcher.observe(&deliveries, &outcomes).await {
-                    Ok(changes) => changes.iter().for_each(report_health),
-                    Err(error) => {
-                        tracing::error!(error = %error, "could not record channel health; the next outcomes try again");
-                    }
+                if observed.send((deliveries, outcomes)).await.is_err() {
+                    tracing::error!(
+                        "the channel health watcher stopped; outcomes are not observed"
+                    );
                 }
             }
             Err(error) => {
                 for delivery in &deliveries {
                     report(delivery, Err(&error));
                 }
+            }
+        }
+    }
+}
+
+/// Recorded outcomes, for channel health.
+type Observed = (Vec<Delivery>, Vec<Dispatched>);
+
+/// Moves the channels' health by the recorded outcomes, off the recorder's path: as many
+/// batches as have arrived (up to `limit`) at a time. Ends when the recorder is gone.
+async fn health_loop(dispatcher: Dispatcher, mut observed: mpsc::Receiver<Observed>, limit: usize) {
+    let mut batches = Vec::with_capacity(limit);
+    while observed.recv_many(&mut batches, limit).await > 0 {
+        let (deliveries, outcomes): (Vec<_>, Vec<_>) = batches.drain(..).unzip();
+        let deliveries: Vec<Delivery> = deliveries.into_iter().flatten().collect();
+        let outcomes: Vec<Dispatched> = outcomes.into_iter().flatten().collect();
+        match dispatcher.observe(&deliveries, &outcomes).await {
+            Ok(changes) => changes.iter().for_each(report_health),
+            Err(error) => {
+                tracing::error!(error = %error, "could not record channel health; the next outcomes try again");
             }
         }
     }
