@@ -17,6 +17,7 @@
 
 pub mod alert;
 pub mod health;
+pub mod inbound;
 pub mod order;
 pub mod outbox;
 pub mod ports;

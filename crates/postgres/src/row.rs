@@ -25,6 +25,9 @@ impl Row {
 }
 
 impl Columns for Row {
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(column)
+    }
     fn opt_uuid(&self, column: &str) -> Result<Option<Uuid>, StoreError> {
         self.get(column)
     }

@@ -29,6 +29,8 @@ pub trait Columns {
     fn opt_money(&self, column: &str) -> Result<Option<Decimal>, StoreError>;
     /// A JSON document column that may be NULL.
     fn opt_json(&self, column: &str) -> Result<Option<Value>, StoreError>;
+    /// Bytes as stored.
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
 
     /// A UUID column.
     fn uuid(&self, column: &str) -> Result<Uuid, StoreError> {

@@ -28,6 +28,9 @@ impl Row {
 }
 
 impl Columns for Row {
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(column)
+    }
     fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.opt_text(column)?
             .map(|t| parse_time(&t, column))

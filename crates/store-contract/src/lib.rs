@@ -4,7 +4,8 @@
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
-//! (`ChannelStates` and `AlertQueue`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`) and [`poll`] (`PollState`
+//! and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -25,6 +26,7 @@ pub mod actions;
 pub mod channels;
 pub mod concurrency;
 mod fixtures;
+pub mod inbound;
 pub mod log;
 pub mod migration;
 pub mod orders;
@@ -87,6 +89,10 @@ macro_rules! store_contract {
             a_held_back_channel_is_not_claimed_unless_probed,
             alerts_are_queued_with_their_change_and_claimed_under_a_lease,
             channel_stats_count_pending_and_parked_per_channel
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; inbound:
+            a_body_is_kept_whole_once_per_channel_while_rejected,
+            entries_are_listed_newest_first_and_closed_once
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

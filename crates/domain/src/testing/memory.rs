@@ -24,6 +24,8 @@ use outbox::{Row, open_at, queue, record, released};
 
 #[path = "memory_channels.rs"]
 mod channels;
+#[path = "memory_inbound.rs"]
+mod inbound;
 use channels::{AlertRow, held_back};
 
 #[derive(Debug, Default)]
@@ -35,6 +37,7 @@ struct State {
     cursors: HashMap<ChannelId, String>,
     channels: HashMap<ChannelId, ChannelHealth>,
     alerts: Vec<AlertRow>,
+    inbound: Vec<crate::inbound::Inbound>,
     poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
 }
 

@@ -79,6 +79,10 @@ uuid_id!(
     /// orderbridge's id for an alert to operators.
     AlertId
 );
+uuid_id!(
+    /// orderbridge's id for an inbound order kept in quarantine.
+    InboundId
+);
 
 bounded_text!(
     /// The marketplace's id for an order: ADM's `id`, FeedAMP's `id`. Kept as text end to end

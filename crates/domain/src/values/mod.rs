@@ -11,7 +11,7 @@ mod tracking;
 pub use contact::{Address, CountryCode, Email};
 pub use ids::{
     AlertId, CancellationId, ChannelId, DeliveryId, EventId, ExternalOrderId, FulfillmentId,
-    LineNo, OrderId, RefundId,
+    InboundId, LineNo, OrderId, RefundId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use quantity::Quantity;

@@ -1,18 +1,21 @@
 //! The storage ports, one per capability: [`OrderStore`] (orders and their history),
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
-//! [`AlertQueue`] (alerts to operators) and [`Health`]. One store type
+//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine) and
+//! [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
 mod channels;
 mod health;
+mod inbound;
 mod orders;
 mod outbox;
 mod poll;
 
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use health::Health;
+pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
 pub use outbox::{
     AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
@@ -24,6 +27,8 @@ pub use poll::PollState;
 pub use channels::{MockAlertQueue, MockChannelStates};
 #[cfg(feature = "mocks")]
 pub use health::MockHealth;
+#[cfg(feature = "mocks")]
+pub use inbound::MockInboundLog;
 #[cfg(feature = "mocks")]
 pub use orders::MockOrderStore;
 #[cfg(feature = "mocks")]
@@ -68,11 +73,25 @@ impl StoreError {
 /// opens. Implemented for every type that implements the ports; a `&dyn Store` or
 /// `Arc<dyn Store>` coerces to any one of them.
 pub trait Store:
-    OrderStore + DeliveryQueue + DeliveryLog + PollState + ChannelStates + AlertQueue + Health
+    OrderStore
+    + DeliveryQueue
+    + DeliveryLog
+    + PollState
+    + ChannelStates
+    + AlertQueue
+    + InboundLog
+    + Health
 {
 }
 
 impl<T> Store for T where
-    T: OrderStore + DeliveryQueue + DeliveryLog + PollState + ChannelStates + AlertQueue + Health
+    T: OrderStore
+        + DeliveryQueue
+        + DeliveryLog
+        + PollState
+        + ChannelStates
+        + AlertQueue
+        + InboundLog
+        + Health
 {
 }
