@@ -11,6 +11,7 @@ use orderbridge_domain::services::{
     AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange,
     Poller, Ready,
 };
+use orderbridge_domain::values::ChannelId;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
@@ -78,23 +79,13 @@ pub async fn dispatch_loop(
             () = stopped(&mut stop) => break,
         };
         let Some((row, claim)) = row else { break };
-        let dispatcher = dispatcher.clone();
-        let finished = finished.clone();
-        let slots = slots.clone();
-        tasks.spawn(async move {
-            let Some(slot) = slots.take(claim).await else {
-                return;
-            };
-            if !dispatcher.lease_fresh(&row.claimed) {
-                tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
-                return;
-            }
-            let attempt = dispatcher.attempt_ready(&row).await;
-            // The recorder gives the slot back once the outcome is committed.
-            if finished.send((attempt, slot)).await.is_err() {
-                tracing::error!(delivery_id = %row.claimed.delivery.id, "outcome not recorded (the recorder stopped); the row is tried again when its lease runs out");
-            }
-        });
+        tasks.spawn(send_one(
+            dispatcher.clone(),
+            slots.clone(),
+            row,
+            claim,
+            finished.clone(),
+        ));
     }
     // Shutdown: claim nothing more, let in-flight sends finish, record their outcomes, then
     // give back what is still leased (rows queued but not sent among them).
@@ -127,6 +118,29 @@ pub async fn dispatch_loop(
     }
 }
 
+/// Sends one claimed row once its channel has a free slot (unless it waited so long that its
+/// lease is no longer fresh), and passes the attempt to the recorder with the slot.
+async fn send_one(
+    dispatcher: Dispatcher,
+    slots: Slots,
+    row: Ready,
+    claim: Claim,
+    finished: mpsc::Sender<(Attempt, Slot)>,
+) {
+    let Some(slot) = slots.take(claim).await else {
+        return;
+    };
+    if !dispatcher.lease_fresh(&row.claimed) {
+        tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
+        return;
+    }
+    let attempt = dispatcher.attempt_ready(&row).await;
+    // The recorder gives the slot back once the outcome is committed.
+    if finished.send((attempt, slot)).await.is_err() {
+        tracing::error!(delivery_id = %row.claimed.delivery.id, "outcome not recorded (the recorder stopped); the row is tried again when its lease runs out");
+    }
+}
+
 /// How often the claimer looks for paused channels whose probe is due.
 const PROBE_LOOK: Duration = Duration::from_secs(1);
 
@@ -156,24 +170,11 @@ async fn claim_loop(
         let Ok(room) = room else { break };
         let full = slots.full();
         // Paused channels' probes are looked for at most once a second.
-        let probes = if last_probe_look.elapsed() >= PROBE_LOOK {
+        let probe = last_probe_look.elapsed() >= PROBE_LOOK;
+        if probe {
             last_probe_look = tokio::time::Instant::now();
-            dispatcher.claim_probes(token, &full).await
-        } else {
-            Ok(Vec::new())
-        };
-        let limit = u32::try_from(batch).unwrap_or(u32::MAX);
-        let claimed = match probes {
-            Ok(mut probes) => match dispatcher.claim_ready(token, limit, &full).await {
-                Ok(rows) => {
-                    probes.extend(rows);
-                    Ok(probes)
-                }
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        };
-        let claimed = match claimed {
+        }
+        let claimed = match claim_round(&dispatcher, token, batch, &full, probe).await {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::error!(error = %error, "could not claim outbox rows or load their orders");
@@ -216,6 +217,25 @@ async fn claim_loop(
             }
         }
     }
+}
+
+/// One claim: the due probes of paused channels (when `probe`), then up to `batch` due rows
+/// of the channels not `full`, with their orders.
+async fn claim_round(
+    dispatcher: &Dispatcher,
+    token: Uuid,
+    batch: usize,
+    full: &[ChannelId],
+    probe: bool,
+) -> Result<Vec<Ready>, StoreError> {
+    let mut claimed = if probe {
+        dispatcher.claim_probes(token, full).await?
+    } else {
+        Vec::new()
+    };
+    let limit = u32::try_from(batch).unwrap_or(u32::MAX);
+    claimed.extend(dispatcher.claim_ready(token, limit, full).await?);
+    Ok(claimed)
 }
 
 /// Records finished attempts, as many as have arrived (up to `limit`) per transaction, gives
