@@ -12,7 +12,7 @@ use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Id
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
     AlertSender, ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService,
-    Poller, ServiceConfig,
+    Poller, Quarantine, ServiceConfig,
 };
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
@@ -96,7 +96,13 @@ pub fn build(
         ServiceConfig {
             max_update_attempts: config.max_update_attempts,
         },
-    );
+    )
+    .with_quarantine(Quarantine::new(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        config.alerts.is_some(),
+    ));
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;

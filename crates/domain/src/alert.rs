@@ -15,14 +15,17 @@ pub enum AlertKind {
     ChannelPaused,
     /// A paused channel resumed.
     ChannelResumed,
+    /// A marketplace sent an order that could not be read; it is kept in quarantine.
+    InboundRejected,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 4] = [
         Self::DeliveryParked,
         Self::ChannelPaused,
         Self::ChannelResumed,
+        Self::InboundRejected,
     ];
 
     /// The snake-case name used in storage and in the alert's JSON.
@@ -32,6 +35,7 @@ impl AlertKind {
             Self::DeliveryParked => "delivery_parked",
             Self::ChannelPaused => "channel_paused",
             Self::ChannelResumed => "channel_resumed",
+            Self::InboundRejected => "inbound_rejected",
         }
     }
 
@@ -77,6 +81,7 @@ impl Alert {
             AlertKind::DeliveryParked => "Delivery parked",
             AlertKind::ChannelPaused => "Channel paused",
             AlertKind::ChannelResumed => "Channel resumed",
+            AlertKind::InboundRejected => "Inbound order rejected",
         };
         format!(
             "[orderbridge] {title} on {}: {}",

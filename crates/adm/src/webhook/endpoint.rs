@@ -70,7 +70,10 @@ impl AdmWebhook {
             Ok(new) => new,
             Err(rejection) => {
                 tracing::info!(channel = %channel, error = rejection.error, reason = %rejection.message, "webhook rejected");
-                return WebhookReply::new(400, rejection.body().to_string());
+                let answer = WebhookReply::new(400, rejection.body().to_string());
+                return self
+                    .quarantined(body, &rejection.message, orders, answer)
+                    .await;
             }
         };
         let external_id = new.external_id.clone();
@@ -86,20 +89,68 @@ impl AdmWebhook {
                 tracing::info!(order_id = %existing, external_id = %external_id, "order already created");
                 reply(409, &ALREADY_CREATED)
             }
-            Err(IngestError::Invalid(e @ NewOrderError::NoLines)) => WebhookReply::new(
-                400,
-                error_body(INVALID_SKU_OR_QUANTITY, &format!("line_items: {e}")).to_string(),
-            ),
-            Err(IngestError::Invalid(e)) => WebhookReply::new(
-                400,
-                error_body(INVALID_ORDER, &format!("line_items: {e}")).to_string(),
-            ),
+            Err(IngestError::Invalid(e)) => {
+                let title = if matches!(e, NewOrderError::NoLines) {
+                    INVALID_SKU_OR_QUANTITY
+                } else {
+                    INVALID_ORDER
+                };
+                let message = format!("line_items: {e}");
+                let answer = WebhookReply::new(400, error_body(title, &message).to_string());
+                self.quarantined(body, &message, orders, answer).await
+            }
             Err(e) => {
                 tracing::error!(error = %e, external_id = %external_id, "could not store a webhook order");
                 reply(500, &SERVER_ERROR)
             }
         }
     }
+}
+
+impl AdmWebhook {
+    /// Keeps a body that could not be read in the quarantine before answering `answer` (the
+    /// seed's 400); when it cannot be kept, answers 500 so that ADM sends it again.
+    async fn quarantined(
+        &self,
+        body: &[u8],
+        error: &str,
+        orders: &OrderService,
+        answer: WebhookReply,
+    ) -> WebhookReply {
+        let Some(quarantine) = orders.quarantine() else {
+            return answer;
+        };
+        let channel = &self.settings.channel;
+        match quarantine
+            .keep(channel, external_id_of(body), body, error)
+            .await
+        {
+            Ok((entry, new)) => {
+                tracing::warn!(channel = %channel, inbound_id = %entry.id, new, seen = entry.seen, "unreadable order kept in quarantine");
+                WebhookReply {
+                    quarantined: Some(entry.id),
+                    ..answer
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, channel = %channel, "could not keep an unreadable order in quarantine");
+                reply(500, &SERVER_ERROR)
+            }
+        }
+    }
+}
+
+/// The order id in a body that could not be read, when it has one: `id` as a string or an
+/// integer at the top of a JSON object.
+fn external_id_of(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let id = match value.get("id")? {
+        serde_json::Value::String(id) => id.trim().to_owned(),
+        serde_json::Value::Number(id) => id.to_string(),
+        _ => return None,
+    };
+    let clean: String = id.chars().filter(|c| !c.is_control()).take(255).collect();
+    (!clean.is_empty()).then_some(clean)
 }
 
 fn reply(status: u16, text: &ErrorText) -> WebhookReply {

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 
 use crate::services::OrderService;
-use crate::values::{ChannelId, OrderId};
+use crate::values::{ChannelId, InboundId, OrderId};
 
 /// A request's headers. `Debug` shows their names only: values may be credentials.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub struct WebhookReply {
     pub body: String,
     /// The order the call stored for the first time, if any (for metrics).
     pub created: Option<OrderId>,
+    /// The quarantine entry the body was kept in, when it could not be read (for metrics).
+    pub quarantined: Option<InboundId>,
 }
 
 impl WebhookReply {
@@ -65,6 +67,7 @@ impl WebhookReply {
             status,
             body: body.into(),
             created: None,
+            quarantined: None,
         }
     }
 }

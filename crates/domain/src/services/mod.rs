@@ -8,6 +8,7 @@ mod dispatch;
 mod health;
 mod orders;
 mod poll;
+mod quarantine;
 mod retry;
 
 pub use alerts::{AlertSender, AlertsSent};
@@ -20,6 +21,7 @@ pub use orders::{
     RefundRecorded, ServiceConfig,
 };
 pub use poll::{PollError, PollReport, Poller};
+pub use quarantine::Quarantine;
 
 #[cfg(test)]
 mod dispatch_tests;

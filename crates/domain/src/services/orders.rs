@@ -13,6 +13,7 @@ use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::Capabilities;
 use crate::ports::store::{InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError};
 use crate::services::Channels;
+use crate::services::Quarantine;
 use crate::values::{
     CancellationId, ChannelId, DeliveryId, EventId, FulfillmentId, OrderId, RefundId,
 };
@@ -131,6 +132,7 @@ pub struct OrderService {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     config: ServiceConfig,
+    quarantine: Option<Quarantine>,
 }
 
 impl OrderService {
@@ -149,7 +151,21 @@ impl OrderService {
             clock,
             ids,
             config,
+            quarantine: None,
         }
+    }
+
+    /// Keeps what channels send that cannot be read in `quarantine`.
+    #[must_use]
+    pub fn with_quarantine(mut self, quarantine: Quarantine) -> Self {
+        self.quarantine = Some(quarantine);
+        self
+    }
+
+    /// The inbound quarantine, when one is kept.
+    #[must_use]
+    pub fn quarantine(&self) -> Option<&Quarantine> {
+        self.quarantine.as_ref()
     }
 
     /// The configured channels.

@@ -9,6 +9,7 @@ mod delivery;
 pub(crate) mod enums;
 pub(crate) mod fields;
 mod health;
+mod inbound;
 mod order;
 mod query;
 mod request;
@@ -20,6 +21,7 @@ pub use change::{
 pub use channel::{ChannelOut, ChannelsOut, PauseIn, channel};
 pub use delivery::{DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn, delivery};
 pub use health::HealthOut;
+pub use inbound::{InboundOut, InboundPageOut, inbound};
 pub use order::{OrderDetailOut, OrderPageOut, order, order_detail, order_units};
-pub use query::{DeliveriesQuery, OrdersQuery};
+pub use query::{DeliveriesQuery, InboundQueryIn, OrdersQuery};
 pub use request::{CancellationIn, FulfillmentIn, RefundIn, SkuQuantity};

@@ -52,3 +52,20 @@ pub struct DeliveriesQuery {
     #[param(value_type = Option<uuid::Uuid>)]
     pub cursor: Option<String>,
 }
+
+/// `GET /v1/inbound`.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboundQueryIn {
+    /// Only entries in this state; `rejected` lists those waiting for an operator.
+    #[param(value_type = Option<crate::dto::inbound::InboundState>, inline)]
+    pub state: Option<String>,
+    /// Only entries of this channel account.
+    pub channel: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page (an entry id).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub cursor: Option<String>,
+}

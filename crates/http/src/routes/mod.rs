@@ -2,6 +2,7 @@
 
 mod channels;
 mod deliveries;
+mod inbound;
 mod ops;
 mod orders;
 pub(crate) mod webhooks;
@@ -36,6 +37,9 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
         .routes(routes!(channels::list_channels))
         .routes(routes!(channels::pause_channel))
         .routes(routes!(channels::resume_channel))
+        .routes(routes!(inbound::list_inbound))
+        .routes(routes!(inbound::get_inbound))
+        .routes(routes!(inbound::discard_inbound))
         .route_layer(axum::middleware::from_fn_with_state(
             warehouse_keys,
             auth::require_warehouse_key,

@@ -2,6 +2,7 @@
 
 mod channels;
 mod deliveries;
+mod inbound;
 mod openapi_contract;
 mod orders;
 mod robustness;

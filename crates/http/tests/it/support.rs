@@ -8,7 +8,9 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_domain::ports::store::{Health, OrderStore};
-use orderbridge_domain::services::{ChannelService, DeliveryService, OrderService, ServiceConfig};
+use orderbridge_domain::services::{
+    ChannelService, DeliveryService, OrderService, Quarantine, ServiceConfig,
+};
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -90,7 +92,13 @@ pub fn app_with(options: Options) -> Router {
         clock.clone(),
         ids.clone(),
         ServiceConfig::default(),
-    );
+    )
+    .with_quarantine(Quarantine::new(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        false,
+    ));
     let channels = ChannelService::new(
         vec![
             ChannelId::parse("adm").unwrap(),

@@ -111,6 +111,10 @@ pub(crate) async fn deliver(
         metrics::counter!("orderbridge_orders_received_total", "channel" => hook.channel().to_string())
             .increment(1);
     }
+    if reply.quarantined.is_some() {
+        metrics::counter!("orderbridge_inbound_rejected_total", "channel" => hook.channel().to_string())
+            .increment(1);
+    }
     respond(reply)
 }
 
