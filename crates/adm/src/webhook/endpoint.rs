@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use orderbridge_domain::order::NewOrderError;
+use orderbridge_domain::order::{NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
 use orderbridge_domain::services::{IngestError, Ingested, OrderService};
@@ -196,6 +196,10 @@ impl Webhook for AdmWebhook {
             return reply(401, &UNAUTHORIZED);
         }
         self.create(body, orders).await
+    }
+
+    fn reread(&self, body: &[u8]) -> Result<NewOrder, String> {
+        parse_order(body, &self.settings, self.clock.now()).map_err(|rejection| rejection.message)
     }
 }
 

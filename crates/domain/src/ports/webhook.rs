@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 
+use crate::order::NewOrder;
 use crate::services::OrderService;
 use crate::values::{ChannelId, InboundId, OrderId};
 
@@ -88,6 +89,20 @@ pub trait Webhook: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// The answer to give instead (the marketplace's own 401).
     fn authenticate(&self, headers: &Headers) -> Result<(), WebhookReply>;
+
+    /// Reads again a body this webhook once could not read (a quarantined entry), with the
+    /// current code and settings: the order it now reads as, or why it still cannot be read.
+    /// The default cannot: override it to let operators replay this marketplace's bodies.
+    ///
+    /// # Errors
+    /// Why the body does not read as an order.
+    fn reread(&self, body: &[u8]) -> Result<NewOrder, String> {
+        let _ = body;
+        Err(format!(
+            "the {} webhook cannot read its bodies again",
+            self.marketplace()
+        ))
+    }
 
     /// Handles one authenticated call for `event` (the path below the account's webhook root,
     /// such as `orders`): checks what else the marketplace signs, reads the body, ingests

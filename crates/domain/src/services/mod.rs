@@ -21,7 +21,7 @@ pub use orders::{
     RefundRecorded, ServiceConfig,
 };
 pub use poll::{PollError, PollReport, Poller};
-pub use quarantine::Quarantine;
+pub use quarantine::{Quarantine, Replay};
 
 #[cfg(test)]
 mod dispatch_tests;

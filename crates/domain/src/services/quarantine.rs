@@ -1,6 +1,6 @@
 //! `Quarantine`: what a channel sent that could not be turned into an order is kept whole
 //! (design section 11), before the marketplace gets its answer; operators list and discard the
-//! entries (replay comes with the channels' readers).
+//! entries, or replay them (read again with the current code and settings).
 
 use std::sync::Arc;
 
@@ -8,7 +8,20 @@ use crate::alert::{Alert, AlertKind};
 use crate::inbound::{Inbound, InboundQuery, InboundState, NewInbound};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::store::{InboundError, InboundLog, StoreError};
-use crate::values::{AlertId, ChannelId, InboundId};
+use crate::ports::webhook::Webhook;
+use crate::services::{IngestError, Ingested, OrderService};
+use crate::values::{AlertId, ChannelId, InboundId, OrderId};
+
+/// What a replay came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// It now reads: the order was created.
+    Created(OrderId),
+    /// It now reads, and the order exists already (it came again meanwhile).
+    Existing(OrderId),
+    /// It still cannot be read, for this reason; it stays rejected.
+    StillRejected(String),
+}
 
 /// The inbound quarantine in use. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -96,6 +109,61 @@ impl Quarantine {
         self.log.inbound_list(query).await
     }
 
+    /// Reads a rejected entry again with `webhook` (its channel's, with the current code and
+    /// settings) and ingests the order through `orders` when it now reads; the entry is then
+    /// closed as replayed, with the order's id. When it still cannot be read, the new reason is
+    /// kept and the entry stays rejected.
+    ///
+    /// # Errors
+    /// [`InboundError`]: not found, closed already, or a store failure (the order may then
+    /// have been created; a second replay answers `Existing`).
+    pub async fn replay(
+        &self,
+        id: InboundId,
+        webhook: Option<&dyn Webhook>,
+        orders: &OrderService,
+    ) -> Result<(Inbound, Replay), InboundError> {
+        let entry = self
+            .log
+            .inbound(id)
+            .await?
+            .ok_or(InboundError::NotFound(id))?;
+        if entry.state != InboundState::Rejected {
+            return Err(InboundError::Closed {
+                id,
+                state: entry.state,
+            });
+        }
+        let read = match webhook {
+            Some(webhook) => webhook.reread(&entry.body),
+            None => Err(format!(
+                "no webhook of channel {} is configured to read it",
+                entry.channel
+            )),
+        };
+        let outcome = match read {
+            Err(reason) => Replay::StillRejected(reason),
+            Ok(new) => match orders.ingest(new).await {
+                Ok(Ingested::Created(order)) => Replay::Created(order.id()),
+                Ok(Ingested::Duplicate(existing)) => Replay::Existing(existing),
+                Err(IngestError::Invalid(e)) => Replay::StillRejected(e.to_string()),
+                Err(IngestError::UnknownChannel(channel)) => {
+                    Replay::StillRejected(format!("channel {channel} is not configured"))
+                }
+                Err(IngestError::Store(e)) => return Err(e.into()),
+            },
+        };
+        let entry = match &outcome {
+            Replay::Created(order) | Replay::Existing(order) => {
+                self.log
+                    .close_inbound(id, InboundState::Replayed, Some(*order), self.clock.now())
+                    .await?
+            }
+            Replay::StillRejected(reason) => self.log.retried_inbound(id, reason).await?,
+        };
+        Ok((entry, outcome))
+    }
+
     /// Discards a rejected entry: the operator decided it is not an order to keep.
     ///
     /// # Errors
@@ -106,3 +174,7 @@ impl Quarantine {
             .await
     }
 }
+
+#[cfg(test)]
+#[path = "quarantine_tests.rs"]
+mod tests;

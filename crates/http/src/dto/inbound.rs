@@ -89,3 +89,45 @@ pub fn inbound(entry: &Inbound, with_body: bool) -> InboundOut {
         body_base64: with_body.then(|| STANDARD.encode(&entry.body)),
     }
 }
+
+/// What a replay came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayOutcome {
+    /// It now reads: the order was created.
+    Created,
+    /// It now reads, and the order existed already.
+    Existing,
+    /// It still cannot be read; it stays rejected with the new reason.
+    StillRejected,
+}
+
+/// The answer of a replay.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReplayOut {
+    /// What it came to.
+    pub outcome: ReplayOutcome,
+    /// The order it was replayed into.
+    pub order_id: Option<Uuid>,
+    /// Why it still cannot be read.
+    pub error: Option<String>,
+    /// The entry after the replay.
+    pub entry: InboundOut,
+}
+
+/// A replay's answer.
+#[must_use]
+pub fn replay(entry: &Inbound, outcome: &orderbridge_domain::services::Replay) -> ReplayOut {
+    use orderbridge_domain::services::Replay;
+    let (outcome, order_id, error) = match outcome {
+        Replay::Created(order) => (ReplayOutcome::Created, Some(order.as_uuid()), None),
+        Replay::Existing(order) => (ReplayOutcome::Existing, Some(order.as_uuid()), None),
+        Replay::StillRejected(reason) => (ReplayOutcome::StillRejected, None, Some(reason.clone())),
+    };
+    ReplayOut {
+        outcome,
+        order_id,
+        error,
+        entry: inbound(entry, false),
+    }
+}

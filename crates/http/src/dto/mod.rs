@@ -21,7 +21,7 @@ pub use change::{
 pub use channel::{ChannelOut, ChannelsOut, PauseIn, channel};
 pub use delivery::{DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn, delivery};
 pub use health::HealthOut;
-pub use inbound::{InboundOut, InboundPageOut, inbound};
+pub use inbound::{InboundOut, InboundPageOut, ReplayOut, inbound, replay};
 pub use order::{OrderDetailOut, OrderPageOut, order, order_detail, order_units};
 pub use query::{DeliveriesQuery, InboundQueryIn, OrdersQuery};
 pub use request::{CancellationIn, FulfillmentIn, RefundIn, SkuQuantity};

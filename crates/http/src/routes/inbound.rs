@@ -1,16 +1,17 @@
 //! The warehouse API's inbound quarantine routes: what marketplaces sent that could not be
-//! turned into orders, kept whole; list, read one, discard.
+//! turned into orders, kept whole; list, read one, replay, discard.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use orderbridge_domain::inbound::{InboundQuery, InboundState};
 use orderbridge_domain::ports::store::InboundError;
+use orderbridge_domain::ports::webhook::Webhook;
 use orderbridge_domain::services::Quarantine;
 use orderbridge_domain::values::{ChannelId, InboundId};
 
 use crate::AppState;
 use crate::dto::fields::{invalid, limit};
-use crate::dto::{self, InboundOut, InboundPageOut, InboundQueryIn};
+use crate::dto::{self, InboundOut, InboundPageOut, InboundQueryIn, ReplayOut};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
 
@@ -124,4 +125,40 @@ pub(crate) async fn discard_inbound(
     let entry = quarantine(&state)?.discard(id).await?;
     tracing::info!(inbound_id = %id, channel = %entry.channel, "inbound entry discarded by an operator");
     Ok(Json(dto::inbound(&entry, false)))
+}
+
+/// Reads a rejected entry again with the current code and settings of its channel's webhook:
+/// when it now reads, the order is created (or found, when it came again meanwhile) and the
+/// entry is closed as replayed; when it still cannot be read, it stays rejected with the new
+/// reason. Answers what happened.
+#[utoipa::path(post, path = "/v1/inbound/{id}/replay", tag = "warehouse", security(("warehouse_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The entry's id")),
+    responses(
+        (status = 200, description = "What the replay came to", body = ReplayOut),
+        (status = 400, description = "The id is not a UUID", body = ErrorBody),
+        (status = 401, description = "Missing or wrong key", body = ErrorBody),
+        (status = 404, description = "No such entry", body = ErrorBody),
+        (status = 409, description = "Replayed or discarded already", body = ErrorBody),
+    ))]
+pub(crate) async fn replay_inbound(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayOut>, ApiError> {
+    let id = inbound_id("id", &id)?;
+    let quarantine = quarantine(&state)?;
+    let channel = quarantine
+        .entry(id)
+        .await?
+        .map(|entry| entry.channel)
+        .ok_or_else(|| ApiError::not_found(&format!("inbound entry {id}")))?;
+    let webhook = state.webhooks.of(&channel);
+    let (entry, outcome) = quarantine
+        .replay(
+            id,
+            webhook.map(|w| w.as_ref() as &dyn Webhook),
+            &state.service,
+        )
+        .await?;
+    tracing::info!(inbound_id = %id, channel = %entry.channel, outcome = ?outcome, "inbound entry replayed by an operator");
+    Ok(Json(dto::replay(&entry, &outcome)))
 }

@@ -40,6 +40,7 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
         .routes(routes!(inbound::list_inbound))
         .routes(routes!(inbound::get_inbound))
         .routes(routes!(inbound::discard_inbound))
+        .routes(routes!(inbound::replay_inbound))
         .route_layer(axum::middleware::from_fn_with_state(
             warehouse_keys,
             auth::require_warehouse_key,

@@ -44,6 +44,27 @@ async fn an_unreadable_order_gets_the_seeds_400_and_is_kept_once_whole() {
     assert_eq!(one.json["body_text"], body.as_str(), "kept whole");
     assert_eq!(one.json["body_bytes"], body.len());
 
+    let replayed = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/v1/inbound/{id}/replay"),
+            Some(WAREHOUSE_KEY),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(replayed.status, StatusCode::OK, "{}", replayed.text);
+    assert_eq!(replayed.json["outcome"], "still_rejected");
+    assert!(
+        replayed.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("quantity")
+    );
+    assert_eq!(replayed.json["entry"]["state"], "rejected");
+    assert_eq!(replayed.json["order_id"], Value::Null);
+
     let discarded = call(
         &app,
         json_request(
@@ -67,6 +88,17 @@ async fn an_unreadable_order_gets_the_seeds_400_and_is_kept_once_whole() {
     )
     .await;
     assert_error(&twice, StatusCode::CONFLICT, "Inbound Closed");
+    let late = call(
+        &app,
+        json_request(
+            "POST",
+            &format!("/v1/inbound/{id}/replay"),
+            Some(WAREHOUSE_KEY),
+            "",
+        ),
+    )
+    .await;
+    assert_error(&late, StatusCode::CONFLICT, "Inbound Closed");
     let rejected = call(&app, get("/v1/inbound?state=rejected", Some(WAREHOUSE_KEY))).await;
     assert!(entries(&rejected.json).is_empty());
     let all = call(&app, get("/v1/inbound", Some(WAREHOUSE_KEY))).await;

@@ -177,7 +177,7 @@ async fn every_non_health_route_answers_401_with_no_key_and_with_a_wrong_key() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 2 * 17, "17 protected operations");
+    assert_eq!(checked, 2 * 18, "18 protected operations");
 }
 
 #[tokio::test]
@@ -206,6 +206,7 @@ async fn the_openapi_document_lists_every_route() {
         "GET /v1/inbound".to_owned(),
         format!("GET /v1/inbound/{id}"),
         format!("POST /v1/inbound/{id}/discard"),
+        format!("POST /v1/inbound/{id}/replay"),
         "GET /healthz".to_owned(),
         "GET /readyz".to_owned(),
         "GET /metrics".to_owned(),
@@ -276,7 +277,7 @@ async fn the_openapi_document_is_valid_openapi_3_1() {
             }
         }
     }
-    assert_eq!(operations, 21);
+    assert_eq!(operations, 22);
     // Every schema reference points at a defined component.
     let schemas = document["components"]["schemas"].as_object().unwrap();
     for reference in text.match_indices("#/components/schemas/") {
