@@ -73,3 +73,17 @@ pub(crate) fn note(field: &str, raw: &str, max: usize) -> Result<String, ApiErro
         None => Ok(text.to_owned()),
     }
 }
+
+/// One keyset page from `found`, fetched with a limit of `limit + 1`: the first `limit` items,
+/// and the cursor of the next page (the last item's, by `cursor`) when there was one more.
+pub(crate) fn keyset_page<T>(
+    mut found: Vec<T>,
+    limit: u32,
+    cursor: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next = if more { found.last().map(cursor) } else { None };
+    (found, next)
+}

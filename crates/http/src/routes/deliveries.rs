@@ -9,7 +9,7 @@ use orderbridge_domain::services::{MAX_NOTE_CHARS, RetryFilter};
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
 
 use crate::AppState;
-use crate::dto::fields::{invalid, limit, note, time};
+use crate::dto::fields::{invalid, keyset_page, limit, note, time};
 use crate::dto::{
     self, DeliveriesQuery, DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn,
 };
@@ -58,15 +58,10 @@ pub(crate) async fn list_deliveries(
         limit: limit + 1,
         ..DeliveryQuery::default()
     };
-    let mut found = state.deliveries.deliveries(&filter).await?;
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
+    let found = state.deliveries.deliveries(&filter).await?;
+    let (found, next_cursor) = keyset_page(found, limit, |d| d.id.to_string());
     Ok(Json(DeliveryPageOut {
-        next_cursor: if more {
-            found.last().map(|d| d.id.to_string())
-        } else {
-            None
-        },
+        next_cursor,
         deliveries: found.iter().map(dto::delivery).collect(),
     }))
 }

@@ -10,7 +10,7 @@ use orderbridge_domain::services::Quarantine;
 use orderbridge_domain::values::{ChannelId, InboundId};
 
 use crate::AppState;
-use crate::dto::fields::{invalid, limit};
+use crate::dto::fields::{invalid, keyset_page, limit};
 use crate::dto::{self, InboundOut, InboundPageOut, InboundQueryIn, ReplayOut};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
@@ -73,15 +73,10 @@ pub(crate) async fn list_inbound(
             .transpose()?,
         limit: limit + 1,
     };
-    let mut found = quarantine(&state)?.entries(&filter).await?;
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
+    let found = quarantine(&state)?.entries(&filter).await?;
+    let (found, next_cursor) = keyset_page(found, limit, |e| e.id.to_string());
     Ok(Json(InboundPageOut {
-        next_cursor: if more {
-            found.last().map(|e| e.id.to_string())
-        } else {
-            None
-        },
+        next_cursor,
         entries: found.iter().map(|e| dto::inbound(e, false)).collect(),
     }))
 }
