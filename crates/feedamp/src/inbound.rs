@@ -244,6 +244,7 @@ fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder
         },
         lines,
         raw_payload: Some(raw.to_owned()),
+        flags: Vec::new(),
     })
 }
 

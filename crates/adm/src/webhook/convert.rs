@@ -75,6 +75,7 @@ pub(super) fn new_order(
         totals,
         lines,
         raw_payload: Some(raw.to_owned()),
+        flags: Vec::new(),
     })
 }
 
