@@ -7,4 +7,5 @@ mod orders;
 mod robustness;
 mod slow;
 mod support;
+mod tolerance;
 mod webhook;
