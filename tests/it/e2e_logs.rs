@@ -70,13 +70,22 @@ async fn debug_logs_of_a_whole_order_life_carry_no_customer_pii() {
         .await
         .unwrap();
     assert_eq!(reply.status, 400, "{}", reply.body);
-    // A value of the wrong type, whose serde message would quote it.
+    // Fields that only inform, of the wrong type or unreadable: the order is stored (design
+    // section 11) and flagged, and neither its answer nor its log line shows them.
     let mut wrong_type = order("424242004", 1);
     wrong_type["email"] = json!([EMAIL]);
     wrong_type["shipping_address"]["phone"] = json!({ "home": PHONE });
+    wrong_type["shipping_address"]["country_code"] = json!(CITY);
     let reply = webhook.send(&wrong_type).await.unwrap();
-    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(!reply.body.contains(EMAIL), "{}", reply.body);
+    let tolerated = api.order_id("424242004").await;
+    let (_, detail) = api.get(&format!("/v1/orders/{tolerated}")).await;
+    assert_eq!(
+        detail["flags"],
+        json!(["email_unreadable", "address_unreadable", "country_unknown"]),
+        "{detail}"
+    );
 
     // Stored, then repeated.
     let payload = order("424242003", 2);

@@ -11,6 +11,7 @@ mod endpoint;
 mod properties;
 #[cfg(test)]
 mod tests;
+mod tolerant;
 
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{NewOrder, Order};
@@ -106,12 +107,19 @@ pub(crate) fn error_body(error: &str, message: &str) -> Value {
 /// [`NewOrder`]; `raw_payload` is the body text.
 ///
 /// The order's currency is `settings.currency` (ADM sends none); `placed_at` is `created_at`,
-/// or `received_at` when the body has none. Totals are kept as given and never checked against
-/// the lines (design rule 8). Unknown fields, `fulfillments`, `refunds` and `cancel_reason`
-/// are ignored.
+/// or `received_at` when the body has none or it cannot be read. Totals are kept as given and
+/// never checked against the lines (design rule 8). Unknown fields, `fulfillments`, `refunds`
+/// and `cancel_reason` are ignored.
+///
+/// The fields that only inform never refuse an order (design section 11): a date alone is
+/// midnight UTC; an unreadable time, an email that is not an address, a country the table
+/// does not know and an address or shipping service field that is not text are kept as given
+/// or left out, and named in the order's flags.
 ///
 /// # Errors
-/// [`WebhookRejection`] naming the first field at fault.
+/// [`WebhookRejection`] naming the first field at fault: a body that is not a JSON object, no
+/// usable id, no line, a line without SKU, a quantity that is not a whole number from 1, or
+/// money that cannot be read.
 pub fn parse_order(
     body: &[u8],
     settings: &WebhookSettings,

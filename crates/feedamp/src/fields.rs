@@ -1,7 +1,7 @@
 //! Readers for single FeedAMP values: text, exact money, quantities and UTC times. Each takes
 //! the JSON value as received and says what is wrong in words that name no customer data.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use orderbridge_domain::values::Quantity;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -14,6 +14,14 @@ pub(crate) fn text(value: Option<&Value>) -> Option<String> {
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
+}
+
+/// True when a value is there but is no text: a boolean, an array or an object.
+pub(crate) fn not_text(value: Option<&Value>) -> bool {
+    matches!(
+        value,
+        Some(Value::Bool(_) | Value::Array(_) | Value::Object(_))
+    )
 }
 
 /// A decimal read exactly from a JSON number's text or a numeric string: `19.99`, `200`,
@@ -61,8 +69,8 @@ pub(crate) fn quantity(value: Option<&Value>, field: &str) -> Result<Quantity, S
 }
 
 /// A date-time in UTC. FeedAMP v1 writes `2018-05-01T23:52:01.000Z`; any RFC 3339 offset is
-/// converted to UTC, and a time without an offset is read as UTC (v1 says every date-time it
-/// returns is in UTC).
+/// converted to UTC, a time without an offset is read as UTC (v1 says every date-time it
+/// returns is in UTC), and a date alone is midnight UTC of that day.
 pub(crate) fn utc_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
@@ -78,7 +86,25 @@ pub(crate) fn utc_time(text: &str) -> Option<DateTime<Utc>> {
             return Some(time.and_utc());
         }
     }
-    None
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc())
+}
+
+/// A value that is there but cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unreadable;
+
+/// A date that only informs: `None` when absent, null or blank, the time when [`utc_time`]
+/// reads it, and [`Unreadable`] otherwise (garbage, or not text).
+pub(crate) fn date(value: Option<&Value>) -> Result<Option<DateTime<Utc>>, Unreadable> {
+    if not_text(value) {
+        return Err(Unreadable);
+    }
+    text(value)
+        .map(|text| utc_time(&text).ok_or(Unreadable))
+        .transpose()
 }
 
 /// The decimal for an amount that may be absent: zero then.
@@ -96,7 +122,7 @@ pub(crate) fn dec(text: &str) -> Decimal {
 mod tests {
     use serde_json::{Value, json};
 
-    use super::{dec, decimal, money, quantity, text, utc_time};
+    use super::{Unreadable, date, dec, decimal, money, quantity, text, utc_time};
 
     fn number(text: &str) -> Value {
         serde_json::from_str(text).unwrap_or(Value::Null)
@@ -172,7 +198,28 @@ mod tests {
             assert_eq!(utc_time(raw), expected, "{raw}");
         }
         assert_eq!(utc_time("01/05/2018"), None);
+        assert_eq!(utc_time("2018-02-30"), None);
         assert_eq!(utc_time(""), None);
+    }
+
+    #[test]
+    fn an_informing_date_is_absent_read_or_unreadable() {
+        assert_eq!(date(None), Ok(None));
+        assert_eq!(date(Some(&json!(""))), Ok(None));
+        assert_eq!(date(Some(&Value::Null)), Ok(None));
+        assert_eq!(
+            date(Some(&json!("2018-05-10"))),
+            Ok(utc_time("2018-05-10T00:00:00Z"))
+        );
+        assert_eq!(date(Some(&json!("soon"))), Err(Unreadable));
+        assert_eq!(date(Some(&json!({"at": 1}))), Err(Unreadable));
+        assert_eq!(date(Some(&json!(20_180_510))), Err(Unreadable));
+    }
+
+    #[test]
+    fn a_date_alone_is_midnight_utc() {
+        assert_eq!(utc_time("2018-05-01"), utc_time("2018-05-01T00:00:00Z"));
+        assert!(utc_time("2018-05-01").is_some());
     }
 
     #[test]

@@ -2,23 +2,22 @@
 //! their mapping to the domain's `NewOrder`.
 //!
 //! Unknown fields are ignored everywhere (FeedAMP adds fields without notice). Scalars are read
-//! as raw JSON values so that a cosmetic field of an unexpected type never costs an order;
-//! only what an order cannot do without (id, currency, purchase date, lines with SKU, quantity
-//! and unit price, well-formed amounts) makes it unmappable. Such an order becomes an `Err`
-//! naming the field, never its value, and the rest of the page still maps.
+//! as raw JSON values so that a field that only informs never costs an order (design section
+//! 11): an unreadable date, email, country or address field is kept as given, replaced or left
+//! out, and flagged on the order. Only what an order cannot do without (id, currency, lines
+//! with SKU, quantity and unit price, well-formed amounts) makes it unmappable. Such an order
+//! becomes an `Err` naming the field, never its value, and the rest of the page still maps.
 
-use orderbridge_domain::order::{NewLine, NewOrder, Order, Totals};
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::{NewLine, NewOrder, Order, OrderFlag, Totals};
 use orderbridge_domain::ports::source::SourcedOrder;
-use orderbridge_domain::values::{
-    Address, ChannelId, CountryCode, Currency, Email, ExternalOrderId, Sku,
-};
+use orderbridge_domain::values::{Address, ChannelId, Currency, Email, ExternalOrderId, Sku};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::country::alpha2_for;
-use crate::fields::{money, or_zero, quantity, text, utc_time};
+use crate::fields::{Unreadable, date, money, not_text, or_zero, quantity, text};
 
 /// A page of the new-orders feed: `{"orders": [...], "next_cursor": ...}`. Each order is kept
 /// as its exact text, which becomes its raw payload.
@@ -78,8 +77,9 @@ struct WireLine {
     gift_wrap_tax: Option<Value>,
 }
 
-/// Reads a page: every order mapped (or the reason it cannot be), and the next cursor, which
-/// is `None` when FeedAMP's `next_cursor` is null, blank or missing.
+/// Reads a page fetched at `fetched_at` (the time received of its orders): every order mapped
+/// (or the reason it cannot be), and the next cursor, which is `None` when FeedAMP's
+/// `next_cursor` is null, blank or missing.
 ///
 /// # Errors
 /// A message (with the position, never the content) when the body is not JSON of the
@@ -87,6 +87,7 @@ struct WireLine {
 pub(crate) fn parse_page(
     body: &[u8],
     channel: &ChannelId,
+    fetched_at: DateTime<Utc>,
 ) -> Result<(Vec<SourcedOrder>, Option<String>), String> {
     let page: WirePage<'_> = serde_json::from_slice(body).map_err(|error| {
         format!(
@@ -99,13 +100,13 @@ pub(crate) fn parse_page(
     let orders = page
         .orders
         .iter()
-        .map(|raw| sourced_order(raw, channel))
+        .map(|raw| sourced_order(raw, channel, fetched_at))
         .collect();
     Ok((orders, text(page.next_cursor.as_ref())))
 }
 
 /// Maps one order of a page, keeping `raw` (its exact text) as the raw payload.
-fn sourced_order(raw: &RawValue, channel: &ChannelId) -> SourcedOrder {
+fn sourced_order(raw: &RawValue, channel: &ChannelId, fetched_at: DateTime<Utc>) -> SourcedOrder {
     let text = raw.get();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, WireOrder>(&mut deserializer) {
@@ -113,7 +114,7 @@ fn sourced_order(raw: &RawValue, channel: &ChannelId) -> SourcedOrder {
             let external_id = wire.id.as_ref().and_then(|id| external_id(id).ok());
             SourcedOrder {
                 external_id,
-                order: map_order(wire, text, channel),
+                order: map_order(wire, text, channel, fetched_at),
             }
         }
         Err(error) => {
@@ -183,18 +184,33 @@ fn sum(terms: &[Decimal]) -> Result<Decimal, String> {
 /// Absent amounts count as zero. `platform_discount` (funded by the marketplace) and
 /// `commission` are left out.
 ///
-/// Cosmetic fields never reject an order: a malformed `customer_email` is dropped (and
-/// logged without its value), an unreadable `latest_delivery_date` leaves `deliver_by` empty.
-fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder, String> {
+/// Fields that only inform never reject an order (design section 11): a `purchase_date`
+/// missing or unreadable is `fetched_at` (flagged `placed_at_unreadable`), an unreadable
+/// `latest_delivery_date` leaves `deliver_by` empty (flagged); a date alone is midnight UTC.
+/// The email and the address are kept as given (see [`address`]).
+fn map_order(
+    wire: WireOrder,
+    raw: &str,
+    channel: &ChannelId,
+    fetched_at: DateTime<Utc>,
+) -> Result<NewOrder, String> {
     let id = wire.id.as_ref().ok_or("id: missing")?;
     let external_id = external_id(id)?;
     let info = wire.order_info.ok_or("order_info: missing")?;
     let currency = text(info.currency.as_ref()).ok_or("order_info.currency: missing")?;
     let currency = Currency::parse(&currency).map_err(|e| format!("order_info.currency: {e}"))?;
-    let purchase_date =
-        text(info.purchase_date.as_ref()).ok_or("order_info.purchase_date: missing")?;
-    let placed_at = utc_time(&purchase_date)
-        .ok_or("order_info.purchase_date: expected a date-time such as 2018-05-01T23:52:01.000Z")?;
+    let mut flags = Vec::new();
+    let placed_at = match date(info.purchase_date.as_ref()) {
+        Ok(Some(time)) => time,
+        Ok(None) | Err(Unreadable) => {
+            flags.push(OrderFlag::PlacedAtUnreadable);
+            fetched_at
+        }
+    };
+    let deliver_by = date(info.latest_delivery_date.as_ref()).unwrap_or_else(|Unreadable| {
+        flags.push(OrderFlag::DeliverByUnreadable);
+        None
+    });
     let wire_lines = info
         .order_lines
         .as_deref()
@@ -213,16 +229,10 @@ fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder
     for (index, line) in wire_lines.iter().enumerate() {
         lines.push(map_line(index, line, &mut sums)?);
     }
-    let email = text(info.customer_email.as_ref()).and_then(|raw| {
-        Email::parse(&raw)
-            .inspect_err(|_| {
-                tracing::warn!(
-                    order_id = %external_id,
-                    "FeedAMP customer_email is malformed; the order is kept without it"
-                );
-            })
-            .ok()
-    });
+    let email = text(info.customer_email.as_ref()).and_then(|raw| Email::read(&raw));
+    if not_text(info.customer_email.as_ref()) {
+        flags.push(OrderFlag::EmailUnreadable);
+    }
     let shipping_service = wire_lines
         .iter()
         .find_map(|line| text(line.shipping_method.as_ref()));
@@ -231,9 +241,9 @@ fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder
         external_id,
         currency,
         placed_at,
-        deliver_by: text(info.latest_delivery_date.as_ref()).and_then(|t| utc_time(&t)),
+        deliver_by,
         email,
-        shipping_address: address(&info),
+        shipping_address: address(&info, &mut flags),
         shipping_service,
         totals: Totals {
             subtotal: Some(sums.subtotal),
@@ -244,6 +254,7 @@ fn map_order(wire: WireOrder, raw: &str, channel: &ChannelId) -> Result<NewOrder
         },
         lines,
         raw_payload: Some(raw.to_owned()),
+        flags,
     })
 }
 
@@ -299,10 +310,26 @@ fn map_line(index: usize, line: &WireLine, sums: &mut Sums) -> Result<NewLine, S
     })
 }
 
-/// The shipping address, or `None` when FeedAMP sent none of its fields. A two-letter country
-/// is the country code; a three-letter one is kept as `country_code_alpha3` and, where the
-/// table knows it, also filled in as the two-letter code; anything else is kept as a name.
-fn address(info: &WireInfo) -> Option<Address> {
+/// The shipping address, or `None` when FeedAMP sent none of its fields. The country is read
+/// by the domain's table: two letters are the code; three letters are kept as
+/// `country_code_alpha3` and mapped where known; a name is kept and mapped where known; an
+/// unknown country stays as given (the order is then flagged `country_unknown`). A field that
+/// is not text is left out and flagged `address_unreadable`.
+fn address(info: &WireInfo, flags: &mut Vec<OrderFlag>) -> Option<Address> {
+    let fields = [
+        &info.shipping_full_name,
+        &info.shipping_address1,
+        &info.shipping_address2,
+        &info.shipping_address3,
+        &info.shipping_city,
+        &info.shipping_state,
+        &info.shipping_postal_code,
+        &info.shipping_country_code,
+        &info.shipping_phone,
+    ];
+    if fields.iter().any(|field| not_text(field.as_ref())) {
+        flags.push(OrderFlag::AddressUnreadable);
+    }
     let mut address = Address {
         full_name: text(info.shipping_full_name.as_ref()),
         address1: text(info.shipping_address1.as_ref()),
@@ -315,16 +342,7 @@ fn address(info: &WireInfo) -> Option<Address> {
         ..Address::default()
     };
     if let Some(country) = text(info.shipping_country_code.as_ref()) {
-        let letters = country.chars().all(|c| c.is_ascii_alphabetic());
-        match country.len() {
-            2 if letters => address.country_code = CountryCode::parse(&country).ok(),
-            3 if letters => {
-                let alpha3 = country.to_ascii_uppercase();
-                address.country_code = alpha2_for(&alpha3).and_then(|c| CountryCode::parse(c).ok());
-                address.country_code_alpha3 = Some(alpha3);
-            }
-            _ => address.country_name = Some(country),
-        }
+        address.set_country(&country);
     }
     (address != Address::default()).then_some(address)
 }

@@ -19,9 +19,11 @@
 //!   (`/api/v1/orders/new` or `/api/v1/orders`): configurable, default in one constant. There is
 //!   no date filter. Money is JSON numbers (read from their text, never through f64), ids are
 //!   (up to 18-digit) strings, dates are UTC (`2018-05-01T23:52:01.000Z`), the country is
-//!   three letters (`USA`), and fields are added without notice (unknown fields are ignored and
-//!   each order's JSON is kept byte for byte). v1 gives **no order totals**: they are summed
-//!   from the lines (see the `NewOrder` mapping in `inbound.rs`).
+//!   three letters (`USA`, read by the domain's ISO 3166-1 table), and fields are added
+//!   without notice (unknown fields are ignored and each order's JSON is kept byte for byte).
+//!   v1 gives **no order totals**: they are summed from the lines (see the `NewOrder` mapping
+//!   in `inbound.rs`). A field that only informs (email, address, country, dates) never makes
+//!   an order unmappable: it is kept as given or left out, and flagged on the order.
 //! - **Confirm.** `PUT /api/v1/orders/{id}/confirm`, no body.
 //! - **Fulfil.** `PUT /api/v1/orders/{id}/fulfill` takes **the whole order** in one call and
 //!   **fully replaces** every shipment and cancellation FeedAMP holds; once every unit is
@@ -51,7 +53,6 @@ mod api;
 mod auth;
 mod client;
 mod config;
-mod country;
 mod error;
 mod fields;
 mod inbound;

@@ -57,7 +57,8 @@ impl OrderSource for FeedampClient {
         };
         let api = &self.inner.api;
         let reply = api.call(&call).await.map_err(|e| e.into_source_error())?;
-        classify(&reply, api.client_id(), Utc::now()).map_err(|e| e.into_source_error())?;
+        let fetched_at = Utc::now();
+        classify(&reply, api.client_id(), fetched_at).map_err(|e| e.into_source_error())?;
         if !reply.complete {
             return Err(SourceError::Retry {
                 reason: "the new-orders page broke off before its end (or passed 32 MiB; \
@@ -66,7 +67,7 @@ impl OrderSource for FeedampClient {
                 retry_after: None,
             });
         }
-        let (orders, next) = parse_page(&reply.body, &self.inner.channel)
+        let (orders, next) = parse_page(&reply.body, &self.inner.channel, fetched_at)
             .map_err(|reason| SourceError::Rejected { reason })?;
         let next_cursor = match next {
             Some(next) if cursor.as_deref() == Some(next.as_str()) => {

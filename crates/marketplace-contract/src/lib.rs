@@ -152,6 +152,7 @@ fn new_sample_order(channel: &str) -> NewOrder {
         },
         lines: vec![line("SKU-A", 2, "L-1"), line("SKU-B", 1, "L-2")],
         raw_payload: None,
+        flags: Vec::new(),
     }
 }
 

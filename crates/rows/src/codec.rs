@@ -1,7 +1,8 @@
 //! Conversions between domain values and column values that both stores use: counts and
-//! positions as integers, enums by name, the address as a JSON document.
+//! positions as integers, enums by name, the address as a JSON document, an order's flags as
+//! comma-separated names.
 
-use orderbridge_domain::order::{CancelReason, EventType, RefundReason};
+use orderbridge_domain::order::{CancelReason, EventType, OrderFlag, RefundReason};
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_domain::values::{Address, CountryCode, InvalidValue, LineNo};
@@ -59,6 +60,24 @@ pub(crate) fn delivery_kind(
 ) -> Result<DeliveryKind, StoreError> {
     let line = line.map(line_no).transpose()?;
     DeliveryKind::from_parts(name, subject, line).map_err(corrupt("kind"))
+}
+
+/// An order's flags as their names, comma-separated (`""` for none).
+#[must_use]
+pub fn flags_to_text(flags: &[OrderFlag]) -> String {
+    let names: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
+    names.join(",")
+}
+
+/// An order's flags from their comma-separated names.
+///
+/// # Errors
+/// [`StoreError`] when a name is not a known flag.
+pub fn flags_from_text(text: &str) -> Result<Vec<OrderFlag>, StoreError> {
+    text.split(',')
+        .filter(|name| !name.is_empty())
+        .map(|name| OrderFlag::parse(name).map_err(corrupt("flags")))
+        .collect()
 }
 
 /// The address as a JSON document.

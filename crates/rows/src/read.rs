@@ -19,7 +19,8 @@ use orderbridge_domain::values::{
 use uuid::Uuid;
 
 use crate::codec::{
-    address_from_json, cancel_reason, corrupt, count, event_type, line_no, refund_reason,
+    address_from_json, cancel_reason, corrupt, count, event_type, flags_from_text, line_no,
+    refund_reason,
 };
 use crate::columns::Columns;
 
@@ -29,7 +30,8 @@ use crate::columns::Columns;
 pub enum Part {
     /// `orders`: id, channel, external_id, version, currency, placed_at, received_at,
     /// updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price,
-    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text); any order.
+    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags;
+    /// any order.
     Headers,
     /// `order_lines`: order_id, sku, quantity, unit_price, total_discount, total_tax,
     /// external_line_id, title; by order, then line number.
@@ -152,11 +154,7 @@ fn order_header(row: &impl Columns) -> Result<OrderRecord, StoreError> {
         received_at: row.time("received_at")?,
         updated_at: row.time("updated_at")?,
         deliver_by: row.opt_time("deliver_by")?,
-        email: row
-            .opt_text("email")?
-            .map(|e| Email::parse(&e))
-            .transpose()
-            .map_err(corrupt("email"))?,
+        email: row.opt_text("email")?.as_deref().and_then(Email::read),
         shipping_address: row
             .opt_json("shipping_address")?
             .as_ref()
@@ -176,6 +174,7 @@ fn order_header(row: &impl Columns) -> Result<OrderRecord, StoreError> {
         refunds: Vec::new(),
         events: Vec::new(),
         raw_payload: row.opt_text("raw_payload")?,
+        flags: flags_from_text(&row.text("flags")?)?,
     })
 }
 

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::codec::{address_to_json, int, position};
+use crate::codec::{address_to_json, flags_to_text, int, position};
 use crate::read::OrderReads;
 
 /// The `orders` row of a new order (its version is 1).
@@ -37,6 +37,7 @@ pub struct OrderRow<'a> {
     pub total_tax: Option<Decimal>,
     pub total_price: Option<Decimal>,
     pub raw_payload: Option<&'a str>,
+    pub flags: String,
 }
 
 impl<'a> OrderRow<'a> {
@@ -63,6 +64,7 @@ impl<'a> OrderRow<'a> {
             total_tax: totals.tax,
             total_price: totals.total,
             raw_payload: order.raw_payload(),
+            flags: flags_to_text(order.flags()),
         }
     }
 }

@@ -27,8 +27,8 @@ impl OrderWrites for Tx {
             "INSERT INTO orders (id, channel, external_id, version, status, currency, placed_at, \
              received_at, updated_at, deliver_by, email, shipping_address, shipping_service, \
              subtotal_price, total_discounts, total_shipping, total_tax, total_price, \
-             raw_payload) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18) ON CONFLICT (channel, external_id) DO NOTHING",
+             raw_payload, flags) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (channel, external_id) DO NOTHING",
         )
         .bind(order.id)
         .bind(order.channel)
@@ -48,6 +48,7 @@ impl OrderWrites for Tx {
         .bind(money_opt(order.total_tax))
         .bind(money_opt(order.total_price))
         .bind(order.raw_payload)
+        .bind(&order.flags)
         .execute(&mut *self.0)
         .await
         .map_err(db("insert order"))?;

@@ -53,6 +53,7 @@ macro_rules! store_contract {
             exact_money_round_trips,
             utc_timestamps_round_trip,
             a_large_raw_payload_and_non_ascii_text_round_trip,
+            flags_an_unreadable_email_and_an_unknown_country_round_trip,
             list_filters_by_status_channel_and_updated_after,
             list_pages_neither_skip_nor_repeat_while_inserts_happen
         );

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
-use orderbridge_domain::order::{EventType, OrderStatus, Version};
+use orderbridge_domain::order::{EventType, OrderFlag, OrderStatus, Version};
 use orderbridge_domain::outbox::DeliveryKind;
 use orderbridge_domain::ports::store::{DeliveryQuery, InsertError, OrderQuery, SaveError, Store};
 use orderbridge_domain::testing::new_order;
-use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
+use orderbridge_domain::values::{Address, ChannelId, Email, ExternalOrderId, OrderId};
 
 use crate::fixtures::{
     at, cancel_one, create, dec, deliveries, event, id, insert, refund, sample, ship,
@@ -21,6 +21,42 @@ pub async fn insert_then_get_round_trips_the_whole_order(store: &dyn Store) {
         Some("jane.doe@example.com")
     );
     assert_eq!(loaded.events().len(), 1);
+}
+
+/// An order kept whole despite what it could not read (design section 11) loads back the same:
+/// its flags, the email as given and the country without a code.
+pub async fn flags_an_unreadable_email_and_an_unknown_country_round_trip(store: &dyn Store) {
+    let mut new = sample("adm", "F-1");
+    new.email = Email::read("Jane Doe <jane at example>");
+    let mut address = Address::default();
+    address.set_country("Atlantis");
+    new.shipping_address = Some(address);
+    new.flags = vec![
+        OrderFlag::DeliverByUnreadable,
+        OrderFlag::PlacedAtUnreadable,
+    ];
+    let order = insert(store, create(new, 0), &[]).await;
+    let loaded = store.get(order.id()).await.unwrap().expect("stored order");
+    assert_eq!(loaded, order);
+    assert_eq!(
+        loaded.flags(),
+        [
+            OrderFlag::EmailUnreadable,
+            OrderFlag::CountryUnknown,
+            OrderFlag::PlacedAtUnreadable,
+            OrderFlag::DeliverByUnreadable,
+        ]
+    );
+    let email = loaded.email().expect("the email as given");
+    assert_eq!(email.as_str(), "Jane Doe <jane at example>");
+    assert!(!email.is_readable());
+    let country = loaded
+        .shipping_address()
+        .and_then(|a| a.country_name.clone());
+    assert_eq!(country.as_deref(), Some("Atlantis"));
+    let plain = insert(store, create(sample("adm", "F-2"), 0), &[]).await;
+    let loaded = store.get(plain.id()).await.unwrap().expect("stored order");
+    assert!(loaded.flags().is_empty());
 }
 
 pub async fn duplicate_insert_reports_the_existing_order_and_writes_nothing(store: &dyn Store) {

@@ -102,6 +102,7 @@ pub fn parse_order(
         totals: Totals::default(),
         lines,
         raw_payload: Some(text.to_owned()),
+        flags: Vec::new(),
     })
 }
 

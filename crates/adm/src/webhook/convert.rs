@@ -1,17 +1,16 @@
-//! From the wire DTO to the domain's `NewOrder`: ids, SKUs, quantities, exact prices, UTC
-//! times, email and address, each failure naming its field path.
+//! From the wire DTO to the domain's `NewOrder`: ids, SKUs, quantities and exact prices, each
+//! failure naming its field path; the fields that only inform are read by `tolerant.rs`.
 
 use std::fmt::Display;
 
-use chrono::{DateTime, FixedOffset, Utc};
-use orderbridge_domain::order::{NewLine, NewOrder, Order, Totals};
-use orderbridge_domain::values::{
-    Address, CountryCode, Email, ExternalOrderId, InvalidValue, Quantity, Sku,
-};
+use chrono::{DateTime, Utc};
+use orderbridge_domain::order::{NewLine, NewOrder, Order, OrderFlag, Totals};
+use orderbridge_domain::values::{ExternalOrderId, InvalidValue, Quantity, Sku};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::webhook::dto::{AddressDto, LineDto, Object, OrderDto};
+use crate::webhook::dto::{LineDto, Object, OrderDto};
+use crate::webhook::tolerant::{self, Flags};
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, WebhookRejection, WebhookSettings};
 
 /// A rejection titled [`INVALID_ORDER`].
@@ -45,17 +44,26 @@ pub(super) fn new_order(
 ) -> Result<NewOrder, WebhookRejection> {
     let external_id = external_id(dto.id.as_ref())?;
     let lines = lines(dto.line_items)?;
-    let placed_at = timestamp("created_at", dto.created_at.as_deref())?.unwrap_or(received_at);
-    let deliver_by = timestamp("deliver_by", dto.deliver_by.as_deref())?;
-    // Checked so that a garbled value is reported, but not kept: a new order is not cancelled
-    // by its create webhook, and the domain records cancellations through the warehouse API.
-    timestamp("cancelled_at", dto.cancelled_at.as_deref())?;
-    let email = email(dto.email.as_deref())?;
-    let shipping_address = dto
-        .shipping_address
-        .map(|Object(a)| address(a))
-        .transpose()?
-        .flatten();
+    let mut flags = Flags::default();
+    let created_at = tolerant::time(dto.created_at.as_ref());
+    let placed_at = flags
+        .check(created_at, OrderFlag::PlacedAtUnreadable)
+        .unwrap_or(received_at);
+    let deliver_by = tolerant::time(dto.deliver_by.as_ref());
+    let deliver_by = flags.check(deliver_by, OrderFlag::DeliverByUnreadable);
+    // Read so that a garbled value is flagged, but not kept: a new order is not cancelled by
+    // its create webhook, and the domain records cancellations through the warehouse API.
+    let cancelled_at = tolerant::time(dto.cancelled_at.as_ref());
+    flags.check(cancelled_at, OrderFlag::CancelledAtUnreadable);
+    let email = flags.check(
+        tolerant::email(dto.email.as_ref()),
+        OrderFlag::EmailUnreadable,
+    );
+    let shipping_address = tolerant::address(dto.shipping_address.as_ref(), &mut flags);
+    let shipping_service = flags.check(
+        tolerant::text(dto.shipping_service.as_ref()),
+        OrderFlag::ShippingServiceUnreadable,
+    );
     let totals = Totals {
         subtotal: decimal("subtotal_price", dto.subtotal_price.as_ref())?,
         discounts: decimal("total_discounts", dto.total_discounts.as_ref())?,
@@ -71,10 +79,11 @@ pub(super) fn new_order(
         deliver_by,
         email,
         shipping_address,
-        shipping_service: non_blank(dto.shipping_service),
+        shipping_service,
         totals,
         lines,
         raw_payload: Some(raw.to_owned()),
+        flags: flags.0,
     })
 }
 
@@ -131,7 +140,7 @@ fn line(index: usize, item: LineDto) -> Result<NewLine, WebhookRejection> {
     let quantity = item
         .quantity
         .as_ref()
-        .and_then(Value::as_u64)
+        .and_then(whole_number)
         .and_then(|n| u32::try_from(n).ok())
         .and_then(|n| Quantity::new(n).ok())
         .ok_or_else(|| {
@@ -202,68 +211,18 @@ fn exact_decimal(text: &str, allow_exponent: bool) -> Option<Decimal> {
     }
 }
 
-/// An ISO 8601 / RFC 3339 time with an offset, converted to UTC. `None` when absent or blank.
-fn timestamp(path: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, WebhookRejection> {
-    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::<FixedOffset>::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
-        .map(|time| Some(time.with_timezone(&Utc)))
-        .map_err(|_| {
-            invalid(format!(
-                "{path} must be an ISO 8601 date and time with an offset, such as \
-                 2023-12-20T10:15:30Z"
-            ))
-        })
-}
-
-/// `email`: optional; a blank one counts as absent.
-fn email(value: Option<&str>) -> Result<Option<Email>, WebhookRejection> {
-    match value.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) => Email::parse(text)
-            .map(Some)
-            .map_err(|_| invalid("email must be an address such as name@example.com".to_owned())),
+/// A whole number of 0 or more: a JSON integer, or a string of digits (`"2"`) with nothing
+/// else in it but surrounding spaces. `"2.0"`, `2.5`, `"two"` and negatives are not.
+fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => {
+            let digits = text.trim();
+            let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            all_digits.then(|| digits.parse().ok()).flatten()
+        }
+        _ => None,
     }
-}
-
-/// `shipping_address`: both key spellings; `None` when every field is empty.
-fn address(dto: AddressDto) -> Result<Option<Address>, WebhookRejection> {
-    let country = non_blank(dto.country);
-    let country_code = match non_blank(dto.country_code) {
-        Some(code) => Some(CountryCode::parse(&code).map_err(|_| {
-            invalid("shipping_address.country_code must be a two-letter ISO 3166-1 code".to_owned())
-        })?),
-        None => country.as_deref().and_then(|c| CountryCode::parse(c).ok()),
-    };
-    // `country` is documented as a name; a two-letter value is a code and is stored as one.
-    let country_name = country.filter(|c| CountryCode::parse(c).is_err());
-    let (first_name, last_name, full_name) = match (
-        non_blank(dto.first_name),
-        non_blank(dto.last_name),
-        non_blank(dto.name),
-    ) {
-        (None, None, full) => (None, None, full),
-        (first, last, _) => (first, last, None),
-    };
-    let address = Address {
-        first_name,
-        last_name,
-        full_name,
-        company: non_blank(dto.company),
-        address1: non_blank(dto.address1),
-        address2: non_blank(dto.address2),
-        address3: None,
-        city: non_blank(dto.city),
-        province: non_blank(dto.province_code).or_else(|| non_blank(dto.province)),
-        zip: non_blank(dto.zip),
-        country_code,
-        country_name,
-        country_code_alpha3: None,
-        phone: non_blank(dto.phone),
-    };
-    Ok((address != Address::default()).then_some(address))
 }
 
 /// The text trimmed, or `None` when absent or blank.

@@ -4,14 +4,16 @@
 //! Ids, SKUs, quantities and prices are read as `serde_json::Value` and converted by hand in
 //! `convert.rs`: the workspace builds serde_json with `arbitrary_precision`, so a number keeps
 //! its exact text there, and every such field gets one clear message whatever its JSON type.
+//! The fields that only inform (times, email, address, shipping service) are `Value`s too, so
+//! that one of an unexpected type is flagged by `tolerant.rs` instead of refusing the order.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, Error as _, MapAccess, Unexpected, Visitor};
-use serde_json::Value;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
 use serde_path_to_error::Path;
 
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, MALFORMED_JSON, WebhookRejection};
@@ -21,13 +23,13 @@ use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, MALFORMED_JSON, Web
 #[derive(Debug, Deserialize)]
 pub(super) struct OrderDto {
     pub id: Option<Value>,
-    pub created_at: Option<String>,
-    pub deliver_by: Option<String>,
-    pub cancelled_at: Option<String>,
-    pub email: Option<String>,
+    pub created_at: Option<Value>,
+    pub deliver_by: Option<Value>,
+    pub cancelled_at: Option<Value>,
+    pub email: Option<Value>,
     pub line_items: Option<Vec<Object<LineDto>>>,
-    pub shipping_address: Option<Object<AddressDto>>,
-    pub shipping_service: Option<String>,
+    pub shipping_address: Option<Value>,
+    pub shipping_service: Option<Value>,
     pub subtotal_price: Option<Value>,
     pub total_discounts: Option<Value>,
     pub total_price: Option<Value>,
@@ -49,36 +51,45 @@ pub(super) struct LineDto {
     pub title: Option<Value>,
 }
 
-/// `shipping_address`, with both spellings of the country and region keys (design section 4).
-/// Text fields also take a JSON number (a zip code sent as `12345`).
-#[derive(Debug, Deserialize)]
+/// `shipping_address`, with both spellings of the country and region keys (design section 4),
+/// taken from its JSON object by name. Every field is read by `tolerant.rs`.
+#[derive(Debug, Default)]
 pub(super) struct AddressDto {
-    #[serde(default, deserialize_with = "loose_text")]
-    pub first_name: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub last_name: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub company: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub address1: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub address2: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub city: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub province: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub province_code: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub zip: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub country: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub country_code: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    pub phone: Option<String>,
+    pub first_name: Option<Value>,
+    pub last_name: Option<Value>,
+    pub name: Option<Value>,
+    pub company: Option<Value>,
+    pub address1: Option<Value>,
+    pub address2: Option<Value>,
+    pub city: Option<Value>,
+    pub province: Option<Value>,
+    pub province_code: Option<Value>,
+    pub zip: Option<Value>,
+    pub country: Option<Value>,
+    pub country_code: Option<Value>,
+    pub phone: Option<Value>,
+}
+
+impl AddressDto {
+    /// The fields of a `shipping_address` object; other keys are ignored.
+    pub(super) fn from_map(mut map: Map<String, Value>) -> Self {
+        let mut take = |key: &str| map.remove(key);
+        Self {
+            first_name: take("first_name"),
+            last_name: take("last_name"),
+            name: take("name"),
+            company: take("company"),
+            address1: take("address1"),
+            address2: take("address2"),
+            city: take("city"),
+            province: take("province"),
+            province_code: take("province_code"),
+            zip: take("zip"),
+            country: take("country"),
+            country_code: take("country_code"),
+            phone: take("phone"),
+        }
+    }
 }
 
 /// A `T` read from a JSON object only. serde's derived structs also take an array of the
@@ -103,21 +114,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
         }
 
         deserializer.deserialize_map(ObjectVisitor(PhantomData))
-    }
-}
-
-/// A string, a number (kept as its text) or null.
-fn loose_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(Value::Number(number)) => Ok(Some(number.to_string())),
-        Some(Value::Bool(_)) => Err(D::Error::invalid_type(
-            Unexpected::Other("boolean"),
-            &"a string",
-        )),
-        Some(Value::Array(_)) => Err(D::Error::invalid_type(Unexpected::Seq, &"a string")),
-        Some(Value::Object(_)) => Err(D::Error::invalid_type(Unexpected::Map, &"a string")),
     }
 }
 

@@ -79,7 +79,8 @@ impl AdmWebhook {
         let external_id = new.external_id.clone();
         match orders.ingest(new).await {
             Ok(Ingested::Created(order)) => {
-                tracing::info!(order_id = %order.id(), external_id = %external_id, channel = %channel, "order received");
+                let flags: Vec<&str> = order.flags().iter().map(|f| f.as_str()).collect();
+                tracing::info!(order_id = %order.id(), external_id = %external_id, channel = %channel, flags = ?flags, "order received");
                 WebhookReply {
                     created: Some(order.id()),
                     ..WebhookReply::new(200, created_body(&order).to_string())

@@ -16,6 +16,7 @@ use crate::webhook::{
 
 mod fields;
 mod lines;
+mod tolerance;
 
 /// The `orders/create` example of seed 001, verbatim.
 pub(super) const SEED: &str = include_str!("../../tests/fixtures/orders_create.json");

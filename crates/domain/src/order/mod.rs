@@ -4,11 +4,13 @@
 mod allocate;
 mod cancellation;
 mod event;
+mod flags;
 mod fulfillment;
 mod line;
 mod record;
 mod refund;
 mod status;
+mod version;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -17,6 +19,7 @@ use uuid::Uuid;
 pub use allocate::{AllocationError, LineAllocation};
 pub use cancellation::{CancelError, CancelReason, CancelScope, Cancellation, CancellationRequest};
 pub use event::{EventType, OrderEvent};
+pub use flags::OrderFlag;
 pub use fulfillment::{FulfilError, Fulfilled, Fulfillment, FulfillmentRequest};
 pub use line::LineItem;
 pub use record::{CorruptOrder, LineRecord, OrderRecord};
@@ -25,38 +28,11 @@ pub use refund::{
     RefundRequest, Refunded,
 };
 pub use status::OrderStatus;
+pub use version::Version;
 
 use crate::values::{
     Address, ChannelId, Currency, Email, EventId, ExternalOrderId, LineNo, OrderId, Quantity, Sku,
 };
-
-/// The optimistic-concurrency version of a stored order: 1 when first stored, one more on
-/// every save.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Version(u64);
-
-impl Version {
-    /// The version of an order that has not been stored yet.
-    pub const NEW: Self = Self(0);
-
-    /// Wraps a stored version number.
-    #[must_use]
-    pub const fn new(value: u64) -> Self {
-        Self(value)
-    }
-
-    /// The number.
-    #[must_use]
-    pub const fn get(self) -> u64 {
-        self.0
-    }
-
-    /// The version after one more save.
-    #[must_use]
-    pub const fn next(self) -> Self {
-        Self(self.0.saturating_add(1))
-    }
-}
 
 /// Order-level totals exactly as the marketplace gave them. They are stored, shown and never
 /// checked against the lines (design rule 8: the source documents' own totals disagree).
@@ -118,6 +94,9 @@ pub struct NewOrder {
     pub lines: Vec<NewLine>,
     /// The payload exactly as received, kept for audit and reprocessing.
     pub raw_payload: Option<String>,
+    /// What the adapter could not read and replaced or left out (a date, a field of the
+    /// wrong type); [`Order::create`] adds what it sees itself (see [`OrderFlag`]).
+    pub flags: Vec<OrderFlag>,
 }
 
 /// Why a new order was not accepted.
@@ -175,6 +154,7 @@ pub struct Order {
     refunds: Vec<Refund>,
     events: Vec<OrderEvent>,
     raw_payload: Option<String>,
+    flags: Vec<OrderFlag>,
     saved: Saved,
 }
 
@@ -222,6 +202,11 @@ impl Order {
             });
         }
         let units: u64 = lines.iter().map(|l| u64::from(l.quantity.get())).sum();
+        let shipping_address = new
+            .shipping_address
+            .map(Address::cleaned)
+            .filter(|a| *a != Address::default());
+        let flags = flags::of_new(new.flags, new.email.as_ref(), shipping_address.as_ref());
         let mut order = Self {
             id,
             channel: new.channel,
@@ -233,7 +218,7 @@ impl Order {
             updated_at: now,
             deliver_by: new.deliver_by,
             email: new.email,
-            shipping_address: new.shipping_address,
+            shipping_address,
             shipping_service: new.shipping_service,
             totals: new.totals,
             lines,
@@ -242,15 +227,11 @@ impl Order {
             refunds: Vec::new(),
             events: Vec::new(),
             raw_payload: new.raw_payload,
+            flags,
             saved: Saved::default(),
         };
-        order.push_event(
-            event_id,
-            now,
-            EventType::Received,
-            None,
-            format!("received from {} ({units} units)", order.channel),
-        );
+        let detail = flags::received_detail(&order.channel, units, &order.flags);
+        order.push_event(event_id, now, EventType::Received, None, detail);
         Ok(order)
     }
 
@@ -389,6 +370,11 @@ impl Order {
     #[must_use]
     pub fn raw_payload(&self) -> Option<&str> {
         self.raw_payload.as_deref()
+    }
+    /// What was unreadable when the order arrived, in [`OrderFlag::ALL`] order.
+    #[must_use]
+    pub fn flags(&self) -> &[OrderFlag] {
+        &self.flags
     }
 
     /// Fulfillments added since the order was loaded or created.

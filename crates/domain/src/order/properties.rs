@@ -92,6 +92,7 @@ fn build(lines: &[(usize, u32, i64)], total: Option<i64>) -> Order {
             })
             .collect(),
         raw_payload: None,
+        flags: Vec::new(),
     };
     Order::create(
         new,

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::order::{
-    Cancellation, Fulfillment, LineAllocation, LineItem, NewLine, Order, OrderEvent, Refund, Saved,
-    Totals, Version,
+    Cancellation, Fulfillment, LineAllocation, LineItem, NewLine, Order, OrderEvent, OrderFlag,
+    Refund, Saved, Totals, Version,
 };
 use crate::values::{Address, ChannelId, Currency, Email, ExternalOrderId, LineNo, OrderId};
 
@@ -51,6 +51,8 @@ pub struct OrderRecord {
     pub events: Vec<OrderEvent>,
     /// The payload as received.
     pub raw_payload: Option<String>,
+    /// What was unreadable when it arrived.
+    pub flags: Vec<OrderFlag>,
 }
 
 /// A stored line: the same fields as a new one.
@@ -116,6 +118,12 @@ impl Order {
             refunds: record.refunds,
             events: record.events,
             raw_payload: record.raw_payload,
+            flags: {
+                let mut flags = record.flags;
+                flags.sort_unstable();
+                flags.dedup();
+                flags
+            },
             saved,
         })
     }
@@ -155,6 +163,7 @@ impl Order {
             refunds: self.refunds.clone(),
             events: self.events.clone(),
             raw_payload: self.raw_payload.clone(),
+            flags: self.flags.clone(),
         }
     }
 }

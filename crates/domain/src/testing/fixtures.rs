@@ -94,5 +94,6 @@ pub fn new_order(
         },
         lines: parsed,
         raw_payload: None,
+        flags: Vec::new(),
     })
 }

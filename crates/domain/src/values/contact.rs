@@ -1,61 +1,33 @@
 //! Customer contact details. They are personal data: their `Debug` output is redacted so that
 //! they never reach a log by accident.
+//!
+//! They only inform (design section 11): nothing here rejects an order. An email that does not
+//! read as an address and a country the table does not know are kept as given and show up as
+//! the order's flags.
 
 use crate::values::InvalidValue;
-use crate::values::text::bounded;
+use crate::values::country::CountryCode;
+use crate::values::text::{bounded, clean_text};
 
-/// An ISO 3166-1 alpha-2 country code (`US`), upper-cased.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CountryCode([u8; 2]);
-
-impl CountryCode {
-    /// Parses two ASCII letters.
-    ///
-    /// # Errors
-    /// [`InvalidValue::Malformed`] naming `country code` otherwise.
-    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        match raw.trim().as_bytes() {
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Ok(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
-            _ => Err(InvalidValue::Malformed {
-                what: "country code",
-                expected: "a two-letter ISO 3166-1 code",
-            }),
-        }
-    }
-
-    /// The code as text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("ZZ")
-    }
-}
-
-impl std::fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Debug for CountryCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CountryCode({})", self.as_str())
-    }
-}
-
-/// A customer's email address, checked for shape only (`local@domain.tld`).
+/// A customer's email address as the marketplace sent it: readable (`local@domain.tld`) or
+/// kept as given and marked unreadable.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Email(String);
+pub struct Email {
+    text: String,
+    readable: bool,
+}
 
 impl Email {
+    /// The longest address kept, in characters; a longer one is cut and unreadable.
+    pub const MAX_LEN: usize = 254;
+
     /// Parses an email address: one `@`, a non-empty local part, a domain with a dot, no
-    /// whitespace, at most 254 characters.
+    /// whitespace, at most [`Self::MAX_LEN`] characters.
     ///
     /// # Errors
     /// [`InvalidValue`] naming `email`.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let text = bounded("email", raw, 254)?;
+        let text = bounded("email", raw, Self::MAX_LEN)?;
         let malformed = InvalidValue::Malformed {
             what: "email",
             expected: "an address such as name@example.com",
@@ -68,24 +40,52 @@ impl Email {
         if local.is_empty() || !domain_ok || text.chars().any(char::is_whitespace) {
             return Err(malformed);
         }
-        Ok(Self(text))
+        Ok(Self {
+            text,
+            readable: true,
+        })
     }
 
-    /// The address as text.
+    /// Reads an email whatever its shape: control characters cleaned out, trimmed and cut to
+    /// [`Self::MAX_LEN`] characters; what does not [`parse`](Self::parse) (or had to be cut)
+    /// is kept as given and marked unreadable. `None` when nothing is left.
+    #[must_use]
+    pub fn read(raw: &str) -> Option<Self> {
+        let text = clean_text(raw)?;
+        if text.chars().count() > Self::MAX_LEN {
+            let cut: String = text.chars().take(Self::MAX_LEN).collect();
+            return Some(Self {
+                text: cut.trim_end().to_owned(),
+                readable: false,
+            });
+        }
+        Some(Self::parse(&text).unwrap_or(Self {
+            text,
+            readable: false,
+        }))
+    }
+
+    /// The address as text (as given, when unreadable).
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// False when the marketplace sent something that does not read as an address.
+    #[must_use]
+    pub fn is_readable(&self) -> bool {
+        self.readable
     }
 }
 
 impl std::fmt::Debug for Email {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Email([redacted])")
+        write!(f, "Email([redacted], readable: {})", self.readable)
     }
 }
 
-/// A postal address with the recipient's name and phone. Every field is optional text as the
-/// marketplace sent it, except the country code, which is parsed.
+/// A postal address with the recipient's name and phone: free text as the marketplace sent
+/// it, and the country read into its two-letter code where the table knows it.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Address {
     /// Recipient's first name.
@@ -108,14 +108,73 @@ pub struct Address {
     pub province: Option<String>,
     /// Postal code.
     pub zip: Option<String>,
-    /// Two-letter country code.
+    /// Two-letter country code, when the country was given in a form the table knows.
     pub country_code: Option<CountryCode>,
-    /// The country's name, where the marketplace sent a name rather than a code.
+    /// The country as given, where it was not a two- or three-letter code: a name, or a code
+    /// the table does not know.
     pub country_name: Option<String>,
     /// Three-letter country code where the marketplace sends one (FeedAMP's `USA`).
     pub country_code_alpha3: Option<String>,
     /// Phone number.
     pub phone: Option<String>,
+}
+
+impl Address {
+    /// Reads a country however it was spelled (see [`CountryCode::find`]) into the fields
+    /// still empty: the two-letter code when known; a three-letter code as
+    /// `country_code_alpha3`; anything else (a name, an unknown two-letter code) as
+    /// `country_name`. Blank text changes nothing.
+    pub fn set_country(&mut self, given: &str) {
+        let Some(given) = clean_text(given) else {
+            return;
+        };
+        let code = CountryCode::find(&given);
+        if self.country_code.is_none() {
+            self.country_code = code;
+        }
+        let letters = given.chars().all(|c| c.is_ascii_alphabetic());
+        match given.len() {
+            2 if letters && code.is_some() => {}
+            3 if letters => {
+                self.country_code_alpha3
+                    .get_or_insert_with(|| given.to_ascii_uppercase());
+            }
+            _ => {
+                self.country_name.get_or_insert(given);
+            }
+        }
+    }
+
+    /// True when a country was given but is not known: no two-letter code, and a name or a
+    /// three-letter code kept as given.
+    #[must_use]
+    pub fn country_unknown(&self) -> bool {
+        self.country_code.is_none()
+            && (self.country_name.is_some() || self.country_code_alpha3.is_some())
+    }
+
+    /// The address with every text field cleaned: control characters out (tabs and line
+    /// breaks become spaces), trimmed, and blank fields absent. Nothing is rejected.
+    #[must_use]
+    pub fn cleaned(self) -> Self {
+        let clean = |field: Option<String>| field.as_deref().and_then(clean_text);
+        Self {
+            first_name: clean(self.first_name),
+            last_name: clean(self.last_name),
+            full_name: clean(self.full_name),
+            company: clean(self.company),
+            address1: clean(self.address1),
+            address2: clean(self.address2),
+            address3: clean(self.address3),
+            city: clean(self.city),
+            province: clean(self.province),
+            zip: clean(self.zip),
+            country_code: self.country_code,
+            country_name: clean(self.country_name),
+            country_code_alpha3: clean(self.country_code_alpha3),
+            phone: clean(self.phone),
+        }
+    }
 }
 
 impl std::fmt::Debug for Address {
@@ -128,42 +187,5 @@ impl std::fmt::Debug for Address {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{Address, CountryCode, Email};
-
-    #[test]
-    fn country_codes_are_two_letters_upper_cased() {
-        assert_eq!(
-            CountryCode::parse("us").map(|c| c.to_string()),
-            Ok("US".to_owned())
-        );
-        assert!(CountryCode::parse("USA").is_err());
-        assert!(CountryCode::parse("U1").is_err());
-    }
-
-    #[test]
-    fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert!(Email::parse("customer@example.com").is_ok());
-        assert!(Email::parse("customer@localhost").is_err());
-        assert!(Email::parse("@example.com").is_err());
-        assert!(Email::parse("a b@example.com").is_err());
-        assert!(Email::parse("a@b@example.com").is_err());
-    }
-
-    #[test]
-    fn debug_output_never_shows_personal_data() {
-        let email = Email::parse("jane.doe@example.com").ok();
-        let address = Address {
-            first_name: Some("Jane".to_owned()),
-            address1: Some("123 Main Street".to_owned()),
-            phone: Some("(123) 456-7890".to_owned()),
-            country_code: CountryCode::parse("US").ok(),
-            ..Address::default()
-        };
-        let printed = format!("{email:?} {address:?}");
-        for secret in ["jane", "Jane", "Main", "456"] {
-            assert!(!printed.contains(secret), "{printed} shows {secret}");
-        }
-        assert!(printed.contains("US"));
-    }
-}
+#[path = "contact_tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! Value types: parsed once at the edge, valid by construction, fields private.
 
 mod contact;
+mod country;
 mod ids;
 mod money;
 mod quantity;
@@ -8,7 +9,8 @@ mod secret;
 pub(crate) mod text;
 mod tracking;
 
-pub use contact::{Address, CountryCode, Email};
+pub use contact::{Address, Email};
+pub use country::CountryCode;
 pub use ids::{
     AlertId, CancellationId, ChannelId, DeliveryId, EventId, ExternalOrderId, FulfillmentId,
     InboundId, LineNo, OrderId, RefundId,

@@ -1,4 +1,5 @@
-//! Shared checks for short identifier-like text: trimmed, non-empty, bounded, printable.
+//! Shared checks for short identifier-like text (trimmed, non-empty, bounded, printable), and
+//! the cleaning of free text that is kept whatever it holds.
 
 use crate::values::InvalidValue;
 
@@ -16,6 +17,23 @@ pub(crate) fn bounded(what: &'static str, raw: &str, max: usize) -> Result<Strin
         return Err(InvalidValue::NotPrintable { what });
     }
     Ok(trimmed.to_owned())
+}
+
+/// Free text made printable instead of rejected: tabs, line breaks and other whitespace
+/// control characters become spaces, the remaining control characters are dropped, and the
+/// result is trimmed. `None` when nothing is left.
+#[must_use]
+pub(crate) fn clean_text(raw: &str) -> Option<String> {
+    let cleaned: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_control() && c.is_whitespace() => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    let trimmed = cleaned.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
 /// Defines a newtype over `String` built only through `parse`, using [`bounded`].
@@ -64,7 +82,7 @@ pub(crate) use bounded_text;
 
 #[cfg(test)]
 mod tests {
-    use super::bounded;
+    use super::{bounded, clean_text};
     use crate::values::InvalidValue;
 
     #[test]
@@ -95,5 +113,19 @@ mod tests {
             bounded("x", "a\u{0}b", 10),
             Err(InvalidValue::NotPrintable { what: "x" })
         );
+    }
+
+    #[test]
+    fn free_text_is_cleaned_never_refused() {
+        assert_eq!(
+            clean_text(" 123\tMain\r\nSt "),
+            Some("123 Main  St".to_owned())
+        );
+        assert_eq!(clean_text("a\u{0}b\u{7f}c"), Some("abc".to_owned()));
+        assert_eq!(
+            clean_text("(555) CALL-NOW ext. 4"),
+            Some("(555) CALL-NOW ext. 4".to_owned())
+        );
+        assert_eq!(clean_text(" \t\u{1b} "), None);
     }
 }

@@ -1,8 +1,9 @@
 //! Mapping of v1 orders to `NewOrder`: exact money, ids as text, UTC dates, countries, summed
-//! totals, tolerated extra fields, byte-exact raw payloads and per-order failures.
+//! totals, tolerated extra fields, byte-exact raw payloads and per-order failures. What only
+//! informs and is tolerated rather than refused is listed in `tolerance.rs`.
 
 use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{NewOrder, Totals};
+use orderbridge_domain::order::{NewOrder, OrderFlag, Totals};
 use orderbridge_domain::ports::source::SourcedOrder;
 use orderbridge_domain::values::ChannelId;
 use serde_json::{Value, json};
@@ -10,14 +11,21 @@ use serde_json::{Value, json};
 use super::parse_page;
 use crate::fields::dec;
 
+mod tolerance;
+
 const PAGE: &str = include_str!("../../tests/fixtures/new_orders_page.json");
 
 fn channel() -> ChannelId {
     ChannelId::parse("feedamp").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// When the test pages were fetched.
+fn fetched() -> DateTime<Utc> {
+    utc("2018-05-03T12:00:00Z")
+}
+
 fn page(body: &str) -> (Vec<SourcedOrder>, Option<String>) {
-    parse_page(body.as_bytes(), &channel()).unwrap_or_else(|e| panic!("{e}"))
+    parse_page(body.as_bytes(), &channel(), fetched()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn fixture() -> Vec<SourcedOrder> {
@@ -173,14 +181,15 @@ fn a_three_letter_country_is_kept_and_the_two_letter_code_filled_in() {
 #[test]
 fn a_three_letter_country_outside_the_table_keeps_only_its_code() {
     let mut info = minimal_info();
-    info["shipping_country_code"] = json!("ata");
+    info["shipping_country_code"] = json!("xyz");
     let sourced = one(&info);
     let address = mapped(&sourced)
         .shipping_address
         .clone()
         .unwrap_or_default();
-    assert_eq!(address.country_code_alpha3.as_deref(), Some("ATA"));
+    assert_eq!(address.country_code_alpha3.as_deref(), Some("XYZ"));
     assert_eq!(address.country_code, None);
+    assert!(address.country_unknown());
 }
 
 #[test]
@@ -202,16 +211,21 @@ fn lines_keep_their_feedamp_number_name_and_quantity() {
     );
 }
 
+// A malformed email was dropped before design section 11's tolerance; now it is kept.
 #[test]
-fn currency_and_email_are_parsed_and_a_malformed_email_is_dropped() {
+fn currency_and_email_are_parsed_and_a_malformed_email_is_kept_as_given() {
     let orders = fixture();
     assert_eq!(mapped(&orders[0]).currency.as_str(), "USD");
+    let email = mapped(&orders[0]).email.clone();
     assert_eq!(
-        mapped(&orders[0]).email.as_ref().map(|e| e.as_str()),
+        email.as_ref().map(|e| e.as_str()),
         Some("jane.doe@example.com")
     );
+    assert!(email.is_some_and(|e| e.is_readable()));
     assert_eq!(mapped(&orders[1]).currency.as_str(), "GBP");
-    assert_eq!(mapped(&orders[1]).email, None);
+    let malformed = mapped(&orders[1]).email.clone();
+    assert_eq!(malformed.as_ref().map(|e| e.as_str()), Some("not-an-email"));
+    assert!(malformed.is_some_and(|e| !e.is_readable()));
 }
 
 #[test]
@@ -247,9 +261,10 @@ fn one_bad_order_fails_alone_naming_the_field() {
 
 #[test]
 fn missing_essentials_are_named() {
+    // A missing purchase_date was refused before design section 11's tolerance; see
+    // `tolerance.rs`.
     let cases = [
         ("currency", "order_info.currency: missing"),
-        ("purchase_date", "order_info.purchase_date: missing"),
         ("order_lines", "order_info.order_lines: missing"),
     ];
     for (field, expected) in cases {
@@ -303,17 +318,27 @@ fn a_wrong_shape_names_the_path_but_never_the_value() {
 }
 
 #[test]
-fn cosmetic_fields_of_unexpected_types_are_ignored() {
+fn cosmetic_fields_of_unexpected_types_are_left_out_and_flagged() {
     let mut info = minimal_info();
     info["shipping_full_name"] = json!({"first": "Jane"});
     info["shipping_city"] = json!(["x"]);
-    info["customer_email"] = json!(42);
+    info["customer_email"] = json!(true);
     info["latest_delivery_date"] = json!("soon");
     let sourced = one(&info);
     let order = mapped(&sourced);
     assert_eq!(order.email, None);
     assert_eq!(order.deliver_by, None);
     assert_eq!(order.shipping_address, None);
+    let mut flags = order.flags.clone();
+    flags.sort_unstable();
+    assert_eq!(
+        flags,
+        [
+            OrderFlag::EmailUnreadable,
+            OrderFlag::AddressUnreadable,
+            OrderFlag::DeliverByUnreadable
+        ]
+    );
 }
 
 #[test]
@@ -334,7 +359,7 @@ fn the_next_cursor_ends_the_feed_when_null_blank_or_missing() {
 #[test]
 fn a_body_that_is_not_a_page_is_an_error_without_its_content() {
     for body in ["<html>Jane</html>", r#"{"orders": "Jane"}"#, "{}"] {
-        let error = parse_page(body.as_bytes(), &channel())
+        let error = parse_page(body.as_bytes(), &channel(), fetched())
             .err()
             .unwrap_or_default();
         assert!(error.starts_with("the new-orders page is not"), "{error}");

@@ -105,6 +105,7 @@ pub fn order(lines: &[(&str, &str, u32)]) -> Order {
             })
             .collect(),
         raw_payload: None,
+        flags: Vec::new(),
     };
     Order::create(
         new,

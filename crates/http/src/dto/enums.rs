@@ -228,6 +228,42 @@ impl From<order::EventType> for EventType {
     }
 }
 
+/// Something an order arrived with that orderbridge could not read. The order was stored all
+/// the same (design section 11); the field was kept as given, replaced or left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderFlag {
+    /// The email is not an address (kept as given) or was not text (left out).
+    EmailUnreadable,
+    /// The shipping address, or one of its fields, was not text; that part is left out.
+    AddressUnreadable,
+    /// The country is neither a known ISO 3166-1 code nor a known name: it is kept as given
+    /// (`country_name` or `country_code_alpha3`) and `country_code` is null.
+    CountryUnknown,
+    /// The time the order was placed could not be read: `placed_at` is when it was received.
+    PlacedAtUnreadable,
+    /// The deliver-by date could not be read: `deliver_by` is null.
+    DeliverByUnreadable,
+    /// The marketplace's cancellation time could not be read.
+    CancelledAtUnreadable,
+    /// The requested shipping service was not text: `shipping_service` is null.
+    ShippingServiceUnreadable,
+}
+
+impl From<order::OrderFlag> for OrderFlag {
+    fn from(flag: order::OrderFlag) -> Self {
+        match flag {
+            order::OrderFlag::EmailUnreadable => Self::EmailUnreadable,
+            order::OrderFlag::AddressUnreadable => Self::AddressUnreadable,
+            order::OrderFlag::CountryUnknown => Self::CountryUnknown,
+            order::OrderFlag::PlacedAtUnreadable => Self::PlacedAtUnreadable,
+            order::OrderFlag::DeliverByUnreadable => Self::DeliverByUnreadable,
+            order::OrderFlag::CancelledAtUnreadable => Self::CancelledAtUnreadable,
+            order::OrderFlag::ShippingServiceUnreadable => Self::ShippingServiceUnreadable,
+        }
+    }
+}
+
 /// The answer of `/healthz` (`ok`) and `/readyz` (`ready`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -247,7 +283,9 @@ mod tests {
     use serde::de::DeserializeOwned;
     use uuid::Uuid;
 
-    use super::{CancelReason, DeliveryKind, DeliveryState, EventType, OrderStatus, RefundReason};
+    use super::{
+        CancelReason, DeliveryKind, DeliveryState, EventType, OrderFlag, OrderStatus, RefundReason,
+    };
 
     fn wire<T: Serialize>(value: T) -> String {
         serde_json::to_value(value)
@@ -292,6 +330,13 @@ mod tests {
     fn event_types_are_written_with_the_domain_names() {
         for kind in order::EventType::ALL {
             assert_eq!(wire(EventType::from(kind)), kind.as_str());
+        }
+    }
+
+    #[test]
+    fn order_flags_are_written_with_the_domain_names() {
+        for flag in order::OrderFlag::ALL {
+            assert_eq!(wire(OrderFlag::from(flag)), flag.as_str());
         }
     }
 

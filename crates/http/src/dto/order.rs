@@ -13,7 +13,7 @@ use crate::dto::change::{
     CancellationOut, FulfillmentOut, RefundOut, cancellation, fulfillment, refund,
 };
 use crate::dto::delivery::{DeliveryOut, delivery};
-use crate::dto::enums::{EventType, OrderStatus};
+use crate::dto::enums::{EventType, OrderFlag, OrderStatus};
 
 /// Unit counts.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -61,8 +61,10 @@ pub struct AddressOut {
     pub city: Option<String>,
     pub province: Option<String>,
     pub zip: Option<String>,
-    /// ISO 3166-1 alpha-2.
+    /// ISO 3166-1 alpha-2, when the country was given in a form orderbridge knows (a code of
+    /// two or three letters, or an English name).
     pub country_code: Option<String>,
+    /// The country as given, when it was not a code of two or three letters.
     pub country_name: Option<String>,
     /// ISO 3166-1 alpha-3, where the marketplace sent one.
     pub country_code_alpha3: Option<String>,
@@ -117,9 +119,15 @@ pub struct OrderOut {
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deliver_by: Option<DateTime<Utc>>,
+    /// The customer's email as given: an address, or (flagged `email_unreadable`) text that
+    /// is not one.
     pub email: Option<String>,
     pub shipping_address: Option<AddressOut>,
     pub shipping_service: Option<String>,
+    /// What the order arrived with that could not be read (usually none). The order was
+    /// stored all the same; each flag names the field, which was kept as given, replaced or
+    /// left out.
+    pub flags: Vec<OrderFlag>,
     pub totals: TotalsOut,
     #[schema(value_type = String)]
     pub refunded_total: Decimal,
@@ -221,6 +229,7 @@ pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
         email: o.email().map(|e| e.as_str().to_owned()),
         shipping_address: o.shipping_address().map(address),
         shipping_service: o.shipping_service().map(str::to_owned),
+        flags: o.flags().iter().copied().map(OrderFlag::from).collect(),
         totals: TotalsOut {
             subtotal: totals.subtotal,
             discounts: totals.discounts,

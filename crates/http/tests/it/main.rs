@@ -8,4 +8,5 @@ mod orders;
 mod robustness;
 mod slow;
 mod support;
+mod tolerance;
 mod webhook;

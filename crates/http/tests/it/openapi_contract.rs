@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use orderbridge_domain::order::{
-    CancelReason, EventType, OrderStatus, RefundReason, RefundReference,
+    CancelReason, EventType, OrderFlag, OrderStatus, RefundReason, RefundReference,
 };
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::values::{
@@ -230,6 +230,10 @@ fn the_listed_values_of_answers_are_the_domain_values() {
     assert_eq!(
         component_values(&document, "EventType"),
         sorted(EventType::ALL.map(EventType::as_str))
+    );
+    assert_eq!(
+        component_values(&document, "OrderFlag"),
+        sorted(OrderFlag::ALL.map(OrderFlag::as_str))
     );
     assert_eq!(
         component_values(&document, "CancelReason"),

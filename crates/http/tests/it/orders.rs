@@ -162,6 +162,7 @@ async fn an_order_reads_with_lines_fulfillments_delivery_state_and_history() {
     assert_eq!(order["lines"][1]["shipped"], 1);
     assert_eq!(order["lines"][1]["open"], 1);
     assert_eq!(order["shipping_address"]["country_code"], "US");
+    assert_eq!(order["flags"], json!([]));
     let fulfillment = &order["fulfillments"][0];
     assert_eq!(fulfillment["tracking_number"], "1ZE356F8YW01937117");
     assert_eq!(fulfillment["delivery"]["state"], "pending");

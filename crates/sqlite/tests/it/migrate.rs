@@ -19,7 +19,9 @@ async fn rows_queued_before_0004_wait_as_rows_queued_now_would() {
             MIGRATOR
                 .migrations
                 .iter()
-                .filter(|m| m.version <= 3)
+                // 0007 too: the orders are inserted by today's store, which writes its
+                // `flags` column.
+                .filter(|m| m.version <= 3 || m.version == 7)
                 .cloned()
                 .collect(),
         ),

@@ -17,6 +17,7 @@ use crate::values::{
 };
 
 mod cancellation;
+mod flags;
 mod fulfillment;
 mod history;
 mod lines;

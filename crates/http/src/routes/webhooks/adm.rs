@@ -19,7 +19,7 @@ const MARKETPLACE: &str = "adm";
     request_body(content = serde_json::Value, description = "ADM's orders/create payload", content_type = "application/json"),
     responses(
         (status = 200, description = "Stored: the order id and its lines", body = serde_json::Value),
-        (status = 400, description = "Invalid SKU or Quantity, malformed JSON, or another invalid field", body = ErrorBody),
+        (status = 400, description = "Invalid SKU or Quantity (no line, a line without SKU, a quantity that is not a whole number of at least 1), malformed JSON, or an id or amount that cannot be read. Fields that only inform (email, address, country, dates) never refuse an order: they are flagged on it", body = ErrorBody),
         (status = 401, description = "Unauthorized Request", body = ErrorBody),
         (status = 404, description = "No ADM account, or several (then use the channel's path)", body = ErrorBody),
         (status = 409, description = "Order Already Created", body = ErrorBody),
@@ -42,7 +42,7 @@ pub(crate) async fn adm_order(State(state): State<AppState>, request: Request) -
     request_body(content = serde_json::Value, description = "ADM's orders/create payload", content_type = "application/json"),
     responses(
         (status = 200, description = "Stored: the order id and its lines", body = serde_json::Value),
-        (status = 400, description = "Invalid SKU or Quantity, malformed JSON, or another invalid field", body = ErrorBody),
+        (status = 400, description = "Invalid SKU or Quantity (no line, a line without SKU, a quantity that is not a whole number of at least 1), malformed JSON, or an id or amount that cannot be read. Fields that only inform (email, address, country, dates) never refuse an order: they are flagged on it", body = ErrorBody),
         (status = 401, description = "Unauthorized Request", body = ErrorBody),
         (status = 404, description = "No ADM account with this channel id", body = ErrorBody),
         (status = 409, description = "Order Already Created", body = ErrorBody),
