@@ -145,3 +145,86 @@ async fn a_readable_order_is_not_quarantined_and_bad_queries_are_refused_by_name
     let bad = call(&app, get("/v1/inbound/123", Some(WAREHOUSE_KEY))).await;
     assert_error(&bad, StatusCode::BAD_REQUEST, "Invalid Request");
 }
+
+/// Ten malformed-but-meaningful ADM payloads (issue 14): each is stored as an order (tolerance)
+/// or kept in the quarantine and replayable; none is lost, and the seed still answers as
+/// before.
+#[tokio::test]
+async fn ten_malformed_payloads_are_each_an_order_or_a_replayable_entry() {
+    let app = app();
+    let seed: Value = serde_json::from_str(SEED_ORDER).unwrap();
+    let cases: [(&str, fn(&mut Value)); 10] = [
+        ("an email that is not an address", |v| {
+            v["email"] = json!("jane at example")
+        }),
+        ("a three-letter country", |v| {
+            v["shipping_address"]["country_code"] = json!("USA");
+        }),
+        ("a country name", |v| {
+            v["shipping_address"]["country_code"] = json!("Germany");
+        }),
+        ("a date without a time", |v| {
+            v["deliver_by"] = json!("2023-12-27")
+        }),
+        ("an unreadable date", |v| {
+            v["deliver_by"] = json!("next week")
+        }),
+        ("a quantity as a string of digits", |v| {
+            v["line_items"][0]["quantity"] = json!("2");
+        }),
+        ("a phone with letters", |v| {
+            v["shipping_address"]["phone"] = json!("call the front desk");
+        }),
+        ("a quantity of zero", |v| {
+            v["line_items"][0]["quantity"] = json!(0)
+        }),
+        ("a line without SKU", |v| {
+            v["line_items"][1].as_object_mut().unwrap().remove("sku");
+        }),
+        ("a price that is not money", |v| {
+            v["line_items"][0]["price"] = json!("a lot")
+        }),
+    ];
+    let mut stored = 0;
+    let mut kept = 0;
+    for (n, (what, change)) in cases.iter().enumerate() {
+        let mut payload = seed.clone();
+        payload["id"] = json!(format!("77{n}"));
+        change(&mut payload);
+        let reply = post_order(&app, &payload.to_string()).await;
+        match reply.status {
+            StatusCode::OK => stored += 1,
+            StatusCode::BAD_REQUEST => kept += 1,
+            other => panic!("{what}: {other} {}", reply.text),
+        }
+    }
+    let orders = call(&app, get("/v1/orders?limit=100", Some(WAREHOUSE_KEY))).await;
+    let quarantined = call(&app, get("/v1/inbound?state=rejected", Some(WAREHOUSE_KEY))).await;
+    assert_eq!(orders.json["orders"].as_array().unwrap().len(), stored);
+    assert_eq!(entries(&quarantined.json).len(), kept);
+    assert_eq!(stored + kept, 10, "none lost");
+    assert_eq!(
+        (stored, kept),
+        (7, 3),
+        "tolerated and refused as design section 11 says"
+    );
+    for entry in entries(&quarantined.json) {
+        let id = entry["id"].as_str().unwrap();
+        let replay = call(
+            &app,
+            json_request(
+                "POST",
+                &format!("/v1/inbound/{id}/replay"),
+                Some(WAREHOUSE_KEY),
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
+        assert_eq!(
+            replay.json["outcome"], "still_rejected",
+            "replayable, not yet readable"
+        );
+    }
+    assert_eq!(post_order(&app, SEED_ORDER).await.status, StatusCode::OK);
+}
