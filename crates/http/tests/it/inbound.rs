@@ -146,6 +146,9 @@ async fn a_readable_order_is_not_quarantined_and_bad_queries_are_refused_by_name
     assert_error(&bad, StatusCode::BAD_REQUEST, "Invalid Request");
 }
 
+/// What a payload shows, and how it changes the seed.
+type Case = (&'static str, fn(&mut Value));
+
 /// Ten malformed-but-meaningful ADM payloads (issue 14): each is stored as an order (tolerance)
 /// or kept in the quarantine and replayable; none is lost, and the seed still answers as
 /// before.
@@ -153,7 +156,7 @@ async fn a_readable_order_is_not_quarantined_and_bad_queries_are_refused_by_name
 async fn ten_malformed_payloads_are_each_an_order_or_a_replayable_entry() {
     let app = app();
     let seed: Value = serde_json::from_str(SEED_ORDER).unwrap();
-    let cases: [(&str, fn(&mut Value)); 10] = [
+    let cases: [Case; 10] = [
         ("an email that is not an address", |v| {
             v["email"] = json!("jane at example")
         }),
