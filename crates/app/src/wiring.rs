@@ -79,13 +79,24 @@ pub fn build(
     let mut webhooks = Webhooks::new();
     let mut sources = Vec::new();
     let owner = uuid::Uuid::now_v7();
+    // What a channel sent that cannot be read is kept, and read again by what received it.
+    let mut quarantine = Quarantine::new(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        config.alerts.is_some(),
+    );
     for account in &config.accounts {
         channels = channels.with(account.channel().clone(), account.capabilities());
         marketplaces.insert(account.channel().clone(), account.marketplace().clone());
         if let Some(webhook) = account.webhook() {
             webhooks = webhooks.with(webhook.clone());
+            quarantine = quarantine.read_by_webhook(webhook.clone());
         }
-        sources.extend(account.polled().cloned());
+        if let Some(source) = account.polled() {
+            quarantine = quarantine.read_by_source(source.source.clone());
+            sources.push(source.clone());
+        }
     }
 
     let service = OrderService::new(
@@ -97,12 +108,7 @@ pub fn build(
             max_update_attempts: config.max_update_attempts,
         },
     )
-    .with_quarantine(Quarantine::new(
-        store.clone(),
-        clock.clone(),
-        ids.clone(),
-        config.alerts.is_some(),
-    ));
+    .with_quarantine(quarantine);
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
