@@ -108,7 +108,9 @@ pub fn build(
             max_update_attempts: config.max_update_attempts,
         },
     )
-    .with_quarantine(quarantine);
+    .with_quarantine(quarantine)
+    .with_early_cancellations(store.clone())
+    .with_alerting(config.alerts.is_some());
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;

@@ -17,15 +17,18 @@ pub enum AlertKind {
     ChannelResumed,
     /// A marketplace sent an order that could not be read; it is kept in quarantine.
     InboundRejected,
+    /// A marketplace cancelled an order of which something had shipped already.
+    MarketplaceCancelledAfterShipment,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::DeliveryParked,
         Self::ChannelPaused,
         Self::ChannelResumed,
         Self::InboundRejected,
+        Self::MarketplaceCancelledAfterShipment,
     ];
 
     /// The snake-case name used in storage and in the alert's JSON.
@@ -36,6 +39,7 @@ impl AlertKind {
             Self::ChannelPaused => "channel_paused",
             Self::ChannelResumed => "channel_resumed",
             Self::InboundRejected => "inbound_rejected",
+            Self::MarketplaceCancelledAfterShipment => "marketplace_cancelled_after_shipment",
         }
     }
 
@@ -82,6 +86,7 @@ impl Alert {
             AlertKind::ChannelPaused => "Channel paused",
             AlertKind::ChannelResumed => "Channel resumed",
             AlertKind::InboundRejected => "Inbound order rejected",
+            AlertKind::MarketplaceCancelledAfterShipment => "Cancelled after shipment",
         };
         format!(
             "[orderbridge] {title} on {}: {}",

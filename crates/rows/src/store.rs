@@ -4,6 +4,7 @@
 //! [`impl_order_store!`](crate::impl_order_store) implements `OrderStore` with them.
 
 use async_trait::async_trait;
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, Version};
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{InsertError, OrderPage, OrderQuery, SaveError, StoreError};
@@ -62,9 +63,10 @@ pub async fn save<S: Transactions>(
     store: &S,
     order: &Order,
     outbox: &[NewDelivery],
+    alerts: &[Alert],
 ) -> Result<Version, SaveError> {
     let mut tx = store.write().await?;
-    let version = write::save(&mut tx, order, outbox).await?;
+    let version = write::save(&mut tx, order, outbox, alerts).await?;
     S::commit(tx).await?;
     Ok(version)
 }
@@ -167,8 +169,9 @@ macro_rules! impl_order_store {
                 &self,
                 order: &$crate::__private::Order,
                 outbox: &[$crate::__private::NewDelivery],
+                alerts: &[$crate::__private::Alert],
             ) -> Result<$crate::__private::Version, $crate::__private::SaveError> {
-                $crate::store::save(self, order, outbox).await
+                $crate::store::save(self, order, outbox, alerts).await
             }
         }
     };

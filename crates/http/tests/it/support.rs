@@ -109,7 +109,8 @@ pub fn app_with(options: Options) -> Router {
     .with_quarantine(
         Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
             .read_by_webhook(adm.clone()),
-    );
+    )
+    .with_early_cancellations(store.clone());
     let channels = ChannelService::new(
         vec![
             ChannelId::parse("adm").unwrap(),

@@ -1,11 +1,12 @@
 //! The storage ports, one per capability: [`OrderStore`] (orders and their history),
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
-//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine) and
-//! [`Health`]. One store type
+//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
+//! [`EarlyCancellations`] (marketplace cancellations before their order) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
+mod cancellations;
 mod channels;
 mod health;
 mod inbound;
@@ -13,6 +14,7 @@ mod orders;
 mod outbox;
 mod poll;
 
+pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
@@ -23,6 +25,8 @@ pub use outbox::{
 };
 pub use poll::PollState;
 
+#[cfg(feature = "mocks")]
+pub use cancellations::MockEarlyCancellations;
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
 #[cfg(feature = "mocks")]
@@ -80,6 +84,7 @@ pub trait Store:
     + ChannelStates
     + AlertQueue
     + InboundLog
+    + EarlyCancellations
     + Health
 {
 }
@@ -92,6 +97,7 @@ impl<T> Store for T where
         + ChannelStates
         + AlertQueue
         + InboundLog
+        + EarlyCancellations
         + Health
 {
 }
