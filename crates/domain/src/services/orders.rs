@@ -229,10 +229,17 @@ impl OrderService {
         match self.store.insert(&order, &outbox).await {
             Ok(version) => {
                 order.mark_saved(version);
-                let order = self.apply_early_cancellation(order).await?;
+                if self.apply_early_cancellation(&order, order.id()).await? {
+                    order = self.store.get(order.id()).await?.unwrap_or(order);
+                }
                 Ok(Ingested::Created(Box::new(order)))
             }
-            Err(InsertError::AlreadyExists { existing }) => Ok(Ingested::Duplicate(existing)),
+            Err(InsertError::AlreadyExists { existing }) => {
+                // A cancellation kept for it and not applied yet (the first ingest failed
+                // after storing the order) is applied now: a retry heals it.
+                self.apply_early_cancellation(&order, existing).await?;
+                Ok(Ingested::Duplicate(existing))
+            }
             Err(InsertError::Store(e)) => Err(IngestError::Store(e)),
         }
     }

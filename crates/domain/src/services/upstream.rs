@@ -72,24 +72,28 @@ impl OrderService {
         }
     }
 
-    /// Applies to a just-stored order the cancellation kept for it, if any; the order as it
-    /// is now.
-    pub(super) async fn apply_early_cancellation(&self, order: Order) -> Result<Order, StoreError> {
+    /// Applies the cancellation kept for `order` (just built from what the marketplace sent),
+    /// stored as `stored`, if there is one; whether there was.
+    pub(super) async fn apply_early_cancellation(
+        &self,
+        order: &Order,
+        stored: OrderId,
+    ) -> Result<bool, StoreError> {
         let Some(early) = &self.early else {
-            return Ok(order);
+            return Ok(false);
         };
-        let (channel, external_id) = (order.channel().clone(), order.external_id().clone());
-        let Some(cancel) = early.kept_cancellation(&channel, &external_id).await? else {
-            return Ok(order);
+        let (channel, external_id) = (order.channel(), order.external_id());
+        let Some(cancel) = early.kept_cancellation(channel, external_id).await? else {
+            return Ok(false);
         };
-        self.apply_marketplace_cancel(order.id(), &cancel)
+        self.apply_marketplace_cancel(stored, &cancel)
             .await
             .map_err(|e| match e {
                 OrderUpdateError::Store(e) => e,
                 other => StoreError::with_source("could not apply a kept cancellation", other),
             })?;
-        early.forget_cancellation(&channel, &external_id).await?;
-        Ok(self.store.get(order.id()).await?.unwrap_or(order))
+        early.forget_cancellation(channel, external_id).await?;
+        Ok(true)
     }
 
     async fn apply_marketplace_cancel(

@@ -191,3 +191,29 @@ async fn a_held_order_refuses_shipments_until_released() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_kept_cancellation_left_behind_is_applied_when_the_order_comes_again() {
+    // As after an ingest that stored the order and then failed before applying it.
+    let store = Arc::new(MemoryStore::new());
+    let service = with_early(&store);
+    let order = ingest(&service, "adm").await;
+    store
+        .keep_cancellation(order.channel(), order.external_id(), &cancel(), Utc::now())
+        .await
+        .unwrap();
+    let again = service
+        .ingest(new_order("adm", "E-1", &[("RED", 2, "10.00"), ("BLUE", 1, "5.00")]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again, Ingested::Duplicate(order.id()));
+    let stored = service.order(order.id()).await.unwrap().unwrap();
+    assert_eq!(stored.status(), OrderStatus::Cancelled);
+    assert!(
+        store
+            .kept_cancellation(order.channel(), order.external_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
