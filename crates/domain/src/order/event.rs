@@ -28,11 +28,14 @@ pub enum EventType {
     DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
+    /// The customer's personal data was erased under `retention.days` (design section 11);
+    /// lines, totals and history stay.
+    PersonalDataErased,
 }
 
 impl EventType {
     /// Every event type, for round-trip tests and schema listings.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Received,
         Self::Confirmed,
         Self::Fulfilled,
@@ -43,6 +46,7 @@ impl EventType {
         Self::DeliveryRequeued,
         Self::DeliveryResolved,
         Self::NotReported,
+        Self::PersonalDataErased,
     ];
 
     /// The snake-case name used in storage and in the API.
@@ -59,6 +63,7 @@ impl EventType {
             Self::DeliveryRequeued => "delivery_requeued",
             Self::DeliveryResolved => "delivery_resolved",
             Self::NotReported => "not_reported",
+            Self::PersonalDataErased => "personal_data_erased",
         }
     }
 

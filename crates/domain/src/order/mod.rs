@@ -3,6 +3,7 @@
 
 mod allocate;
 mod cancellation;
+mod erasure;
 mod event;
 mod flags;
 mod fulfillment;
@@ -155,6 +156,7 @@ pub struct Order {
     events: Vec<OrderEvent>,
     raw_payload: Option<String>,
     flags: Vec<OrderFlag>,
+    erased_at: Option<DateTime<Utc>>,
     saved: Saved,
 }
 
@@ -228,6 +230,7 @@ impl Order {
             events: Vec::new(),
             raw_payload: new.raw_payload,
             flags,
+            erased_at: None,
             saved: Saved::default(),
         };
         let detail = flags::received_detail(&order.channel, units, &order.flags);
@@ -375,6 +378,11 @@ impl Order {
     #[must_use]
     pub fn flags(&self) -> &[OrderFlag] {
         &self.flags
+    }
+    /// When its personal data was erased under `retention.days`, if it was.
+    #[must_use]
+    pub fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.erased_at
     }
 
     /// Fulfillments added since the order was loaded or created.

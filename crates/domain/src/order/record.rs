@@ -53,6 +53,8 @@ pub struct OrderRecord {
     pub raw_payload: Option<String>,
     /// What was unreadable when it arrived.
     pub flags: Vec<OrderFlag>,
+    /// When its personal data was erased, if it was.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 /// A stored line: the same fields as a new one.
@@ -124,6 +126,7 @@ impl Order {
                 flags.dedup();
                 flags
             },
+            erased_at: record.erased_at,
             saved,
         })
     }
@@ -164,6 +167,7 @@ impl Order {
             events: self.events.clone(),
             raw_payload: self.raw_payload.clone(),
             flags: self.flags.clone(),
+            erased_at: self.erased_at,
         }
     }
 }

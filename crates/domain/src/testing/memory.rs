@@ -26,6 +26,8 @@ use outbox::{Row, open_at, queue, record, released};
 mod channels;
 #[path = "memory_inbound.rs"]
 mod inbound;
+#[path = "memory_retention.rs"]
+mod retention;
 use channels::{AlertRow, held_back};
 
 #[derive(Debug, Default)]

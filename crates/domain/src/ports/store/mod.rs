@@ -1,8 +1,9 @@
 //! The storage ports, one per capability: [`OrderStore`] (orders and their history),
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
-//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine) and
-//! [`Health`]. One store type
+//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
+//! [`Retention`] (erasing personal data kept past `retention.days`) and [`Health`]. One store
+//! type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
@@ -12,6 +13,7 @@ mod inbound;
 mod orders;
 mod outbox;
 mod poll;
+mod retention;
 
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use health::Health;
@@ -22,6 +24,7 @@ pub use outbox::{
     DeliveryQueue, Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError,
 };
 pub use poll::PollState;
+pub use retention::{DuePage, Retention};
 
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
@@ -35,6 +38,8 @@ pub use orders::MockOrderStore;
 pub use outbox::{MockDeliveryLog, MockDeliveryQueue};
 #[cfg(feature = "mocks")]
 pub use poll::MockPollState;
+#[cfg(feature = "mocks")]
+pub use retention::MockRetention;
 
 /// A failure of the storage technology itself (connection lost, disk full, corrupt row). The
 /// services pass it on; the HTTP layer answers 500/503 and logs the cause chain.
@@ -80,6 +85,7 @@ pub trait Store:
     + ChannelStates
     + AlertQueue
     + InboundLog
+    + Retention
     + Health
 {
 }
@@ -92,6 +98,7 @@ impl<T> Store for T where
         + ChannelStates
         + AlertQueue
         + InboundLog
+        + Retention
         + Health
 {
 }
