@@ -99,8 +99,7 @@ impl OrderActivity {
     /// When the order became complete; `None` while it is not.
     #[must_use]
     pub fn completed_at(&self) -> Option<DateTime<Utc>> {
-        let settled = matches!(self.status, OrderStatus::Fulfilled | OrderStatus::Cancelled);
-        if !settled || self.deliveries.iter().any(|d| !d.state.is_finished()) {
+        if !self.status.is_settled() || self.deliveries.iter().any(|d| !d.state.is_finished()) {
             return None;
         }
         Some(

@@ -30,8 +30,8 @@ use crate::columns::Columns;
 pub enum Part {
     /// `orders`: id, channel, external_id, version, currency, placed_at, received_at,
     /// updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price,
-    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags;
-    /// any order.
+    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags,
+    /// erased_at; any order.
     Headers,
     /// `order_lines`: order_id, sku, quantity, unit_price, total_discount, total_tax,
     /// external_line_id, title; by order, then line number.
@@ -175,6 +175,7 @@ fn order_header(row: &impl Columns) -> Result<OrderRecord, StoreError> {
         events: Vec::new(),
         raw_payload: row.opt_text("raw_payload")?,
         flags: flags_from_text(&row.text("flags")?)?,
+        erased_at: row.opt_time("erased_at")?,
     })
 }
 

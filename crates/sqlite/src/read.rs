@@ -23,7 +23,7 @@ fn query(part: Part) -> (&'static str, &'static str, &'static str) {
             "load orders",
             "SELECT id, channel, external_id, version, currency, placed_at, received_at, \
              updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price, \
-             total_discounts, total_shipping, total_tax, total_price, raw_payload, flags \
+             total_discounts, total_shipping, total_tax, total_price, raw_payload, flags, erased_at \
              FROM orders WHERE id IN (",
             ")",
         ),

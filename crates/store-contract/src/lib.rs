@@ -4,8 +4,8 @@
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
-//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`) and [`poll`] (`PollState`
-//! and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`retention`]
+//! (`Retention`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -32,6 +32,7 @@ pub mod migration;
 pub mod orders;
 pub mod poll;
 pub mod queue;
+pub mod retention;
 pub mod waits;
 
 /// Expands to one test per contract check, port by port. `attr` is the test attribute
@@ -94,6 +95,13 @@ macro_rules! store_contract {
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; inbound:
             a_body_is_kept_whole_once_per_channel_while_rejected,
             entries_are_listed_newest_first_and_closed_once
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; retention:
+            only_orders_complete_long_enough_with_every_delivery_done_are_due,
+            erasing_empties_personal_data_and_keeps_lines_totals_and_history,
+            erasing_is_idempotent_and_checks_again_that_the_order_is_due,
+            due_orders_come_in_keyset_pages,
+            closed_quarantined_bodies_are_due_and_erased_rejected_ones_never
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, State};
-use crate::order::{Order, OrderStatus};
+use crate::order::Order;
 use crate::outbox::Delivery;
 use crate::ports::store::{DuePage, OrderCursor, Retention, StoreError};
 use crate::retention::{DueInbound, DueOrder, Erasure, OrderActivity, inbound_due};
@@ -25,10 +25,8 @@ fn activity(state: &State, order: &Order) -> OrderActivity {
 /// Whether the SQL stores' page would look at `order`: complete by its status, not erased,
 /// changed at or before `cutoff`, after `after`.
 fn looked_at(order: &Order, cutoff: DateTime<Utc>, after: Option<OrderCursor>) -> bool {
-    matches!(
-        order.status(),
-        OrderStatus::Fulfilled | OrderStatus::Cancelled
-    ) && order.erased_at().is_none()
+    order.status().is_settled()
+        && order.erased_at().is_none()
         && order.updated_at() <= cutoff
         && after.is_none_or(|c| (order.updated_at(), order.id()) > (c.updated_at, c.id))
 }
