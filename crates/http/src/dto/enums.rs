@@ -209,6 +209,9 @@ pub enum EventType {
     DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
+    /// The customer's email, shipping address, raw payload and notes were erased under
+    /// `retention.days`; lines, totals and history stay.
+    PersonalDataErased,
 }
 
 impl From<order::EventType> for EventType {
@@ -224,6 +227,7 @@ impl From<order::EventType> for EventType {
             order::EventType::DeliveryRequeued => Self::DeliveryRequeued,
             order::EventType::DeliveryResolved => Self::DeliveryResolved,
             order::EventType::NotReported => Self::NotReported,
+            order::EventType::PersonalDataErased => Self::PersonalDataErased,
         }
     }
 }

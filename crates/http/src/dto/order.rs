@@ -120,14 +120,18 @@ pub struct OrderOut {
     pub updated_at: DateTime<Utc>,
     pub deliver_by: Option<DateTime<Utc>>,
     /// The customer's email as given: an address, or (flagged `email_unreadable`) text that
-    /// is not one.
+    /// is not one. Null once erased (`personal_data_erased_at`).
     pub email: Option<String>,
+    /// Null once erased (`personal_data_erased_at`).
     pub shipping_address: Option<AddressOut>,
     pub shipping_service: Option<String>,
     /// What the order arrived with that could not be read (usually none). The order was
     /// stored all the same; each flag names the field, which was kept as given, replaced or
     /// left out.
     pub flags: Vec<OrderFlag>,
+    /// When the customer's email, shipping address, raw payload and notes were erased under
+    /// `retention.days` (its history says so too); null while they are kept.
+    pub personal_data_erased_at: Option<DateTime<Utc>>,
     pub totals: TotalsOut,
     #[schema(value_type = String)]
     pub refunded_total: Decimal,
@@ -230,6 +234,7 @@ pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
         shipping_address: o.shipping_address().map(address),
         shipping_service: o.shipping_service().map(str::to_owned),
         flags: o.flags().iter().copied().map(OrderFlag::from).collect(),
+        personal_data_erased_at: o.erased_at(),
         totals: TotalsOut {
             subtotal: totals.subtotal,
             discounts: totals.discounts,

@@ -5,6 +5,7 @@ mod deliveries;
 mod inbound;
 mod openapi_contract;
 mod orders;
+mod retention;
 mod robustness;
 mod slow;
 mod support;
