@@ -160,7 +160,9 @@ fn retention_is_unset_by_default_read_in_days_and_never_zero() {
         .to_string();
     assert!(zero.contains("ORDERBRIDGE_RETENTION_DAYS"), "{zero}");
     assert!(zero.contains("at least 1 day"), "{zero}");
-    let in_file = from_file("[retention]\ndays = 0\n").unwrap_err().to_string();
+    let in_file = from_file("[retention]\ndays = 0\n")
+        .unwrap_err()
+        .to_string();
     assert!(in_file.contains("`retention.days` in ob.toml"), "{in_file}");
     let text = config(&[("ORDERBRIDGE_RETENTION_DAYS", "a month")])
         .unwrap_err()

@@ -77,7 +77,8 @@ pub fn line(purged: Purged<'_>) -> String {
             due.id,
             due.channel,
             due.external_id,
-            due.completed_at.to_rfc3339_opts(SecondsFormat::Micros, true)
+            due.completed_at
+                .to_rfc3339_opts(SecondsFormat::Micros, true)
         ),
         Purged::Inbound(due) => format!(
             "inbound {} {} {} {} {}",
