@@ -78,7 +78,7 @@ fn delivered_resolved_and_superseded_deliveries_are_finished_and_the_latest_coun
         ],
     );
     assert_eq!(done.completed_at(), Some(day(7)));
-    let mut resolved_later = done.clone();
+    let mut resolved_later = done;
     resolved_later.last_event_at = Some(day(9));
     assert_eq!(
         resolved_later.completed_at(),
@@ -209,7 +209,7 @@ fn erasing_an_order_leaves_lines_totals_shipments_and_history_and_records_it() {
         EventId::from_uuid(uuid::Uuid::from_u128(9)),
         day(40),
     );
-    order.erase_personal_data(erasure.event.clone());
+    order.erase_personal_data(erasure.event);
     assert_eq!(order.email(), None);
     assert_eq!(order.shipping_address(), None);
     assert_eq!(order.raw_payload(), None);
