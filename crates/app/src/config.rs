@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 use orderbridge_domain::health::HealthPolicy;
 use orderbridge_domain::ports::channel::ChannelAccount;
 use orderbridge_domain::ports::clock::{Clock, SystemClock};
+use orderbridge_domain::retention::RetentionPeriod;
 use orderbridge_domain::services::RetryPolicy;
 use orderbridge_domain::values::Secret;
 use orderbridge_http::ApiConfig;
@@ -80,6 +81,8 @@ pub struct Config {
     pub accounts: Vec<ChannelAccount>,
     /// Where alerts go, when anywhere.
     pub alerts: Option<AlertsConfig>,
+    /// How long personal data is kept once an order is complete; `None`: for ever.
+    pub retention: Option<RetentionPeriod>,
 }
 
 /// The alerts webhook.
@@ -204,6 +207,7 @@ impl Config {
             dispatch: dispatch(loaded)?,
             accounts: accounts(loaded)?,
             alerts: alerts(loaded)?,
+            retention: retention(loaded)?,
         };
         Ok(config)
     }
@@ -238,6 +242,19 @@ fn database(loaded: &Loaded) -> Result<Database> {
             None => Database::Sqlite(section.sqlite_path.clone()),
         },
     )
+}
+
+fn retention(loaded: &Loaded) -> Result<Option<RetentionPeriod>> {
+    let Some(days) = loaded.settings.retention.days else {
+        return Ok(None);
+    };
+    match RetentionPeriod::days(days) {
+        Some(period) => Ok(Some(period)),
+        None => bail!(
+            "{}: 0 would erase customer data the moment an order is complete; set at least 1 day, or leave it unset to keep everything",
+            loaded.origin("retention.days")
+        ),
+    }
 }
 
 fn alerts(loaded: &Loaded) -> Result<Option<AlertsConfig>> {

@@ -147,3 +147,25 @@ fn two_accounts_on_one_channel_are_refused() {
     let error = from_file(&missing).unwrap_err().to_string();
     assert!(error.contains("adm[1].api_key"), "{error}");
 }
+
+#[test]
+fn retention_is_unset_by_default_read_in_days_and_never_zero() {
+    assert_eq!(config(&[]).unwrap().retention, None, "keep everything");
+    let days = config(&[("ORDERBRIDGE_RETENTION_DAYS", "30")]).unwrap();
+    assert_eq!(days.retention.map(|p| p.get()), Some(30));
+    let file = from_file("[retention]\ndays = 365\n").unwrap();
+    assert_eq!(file.retention.map(|p| p.get()), Some(365));
+    let zero = config(&[("ORDERBRIDGE_RETENTION_DAYS", "0")])
+        .unwrap_err()
+        .to_string();
+    assert!(zero.contains("ORDERBRIDGE_RETENTION_DAYS"), "{zero}");
+    assert!(zero.contains("at least 1 day"), "{zero}");
+    let in_file = from_file("[retention]\ndays = 0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(in_file.contains("`retention.days` in ob.toml"), "{in_file}");
+    let text = config(&[("ORDERBRIDGE_RETENTION_DAYS", "a month")])
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("ORDERBRIDGE_RETENTION_DAYS"), "{text}");
+}

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod marketplaces;
+pub mod purge;
 pub mod settings;
 mod slots;
 pub mod telemetry;
@@ -57,6 +58,14 @@ pub async fn run(
         workers.spawn(workers::alert_loop(
             alerts,
             config.dispatch.idle_poll,
+            stop_rx.clone(),
+        ));
+    }
+    if let Some(period) = config.retention {
+        workers.spawn(purge::purge_loop(
+            purge::purge(store.clone(), period),
+            purge::FIRST_PURGE,
+            purge::PURGE_EVERY,
             stop_rx.clone(),
         ));
     }

@@ -90,6 +90,8 @@ pub struct Inbound {
     pub order_id: Option<OrderId>,
     /// When it was replayed or discarded.
     pub closed_at: Option<DateTime<Utc>>,
+    /// When its body was erased under `retention.days` (the body is then empty).
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 /// Which entries to list, newest first.

@@ -21,6 +21,7 @@ pub mod inbound;
 pub mod order;
 pub mod outbox;
 pub mod ports;
+pub mod retention;
 pub mod services;
 pub mod settings;
 #[cfg(any(test, feature = "testing"))]

@@ -148,6 +148,13 @@ impl DeliveryState {
         matches!(self, Self::Delivered | Self::Resolved)
     }
 
+    /// Whether nothing more will happen to a delivery in this state (delivered, resolved or
+    /// superseded); pending (in flight among them) and parked ones are not finished.
+    #[must_use]
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Delivered | Self::Resolved | Self::Superseded)
+    }
+
     /// Parses a name written by [`DeliveryState::as_str`].
     ///
     /// # Errors

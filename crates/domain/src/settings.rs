@@ -34,6 +34,9 @@ impl Shape for u64 {
 impl Shape for u32 {
     const KIND: SettingKind = SettingKind::Number;
 }
+impl Shape for Option<u32> {
+    const KIND: SettingKind = SettingKind::Number;
+}
 impl Shape for Vec<String> {
     const KIND: SettingKind = SettingKind::List;
 }
@@ -105,7 +108,8 @@ pub const fn unquoted(text: &'static str) -> &'static str {
 /// Declares a section of settings: `settings_section! { /// doc \n pub struct Name("toml
 /// name") { /// doc \n field: Type = default, ... } }`. A default is a literal (`8`,
 /// `"pretty"`) or `unset` (an empty `Option` or `Vec`); `(secret)` after it marks a
-/// credential. Field types: `String`, `Option<String>`, `u64`, `u32`, `Vec<String>`.
+/// credential. Field types: `String`, `Option<String>`, `u64`, `u32`, `Option<u32>`,
+/// `Vec<String>`.
 ///
 /// It derives the struct (`Deserialize`, unknown keys refused, missing keys defaulted), its
 /// `Default`, a `Debug` that prints `[redacted]` for credentials, [`Section`] with one

@@ -11,6 +11,7 @@ mod log;
 mod poll;
 mod queue;
 mod read;
+mod retention;
 mod row;
 mod store;
 mod write;

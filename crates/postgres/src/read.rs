@@ -26,8 +26,8 @@ fn query(part: Part) -> (&'static str, &'static str) {
             "SELECT id, channel, external_id, version, currency, placed_at, received_at, \
              updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price, \
              total_discounts, total_shipping, total_tax, total_price, \
-             raw_payload::text AS raw_payload, flags, on_hold, marketplace_cancelled_at \
-             FROM orders WHERE id = ANY($1)",
+             raw_payload::text AS raw_payload, flags, on_hold, marketplace_cancelled_at, \
+             erased_at FROM orders WHERE id = ANY($1)",
         ),
         Part::Lines => (
             "load order lines",

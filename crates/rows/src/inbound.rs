@@ -10,7 +10,7 @@ use crate::columns::Columns;
 
 /// The `inbound` columns [`inbound`] reads.
 pub const INBOUND_COLUMNS: &str = "id, channel, external_id, body, error, state, first_seen_at, \
-     last_seen_at, seen, order_id, closed_at";
+     last_seen_at, seen, order_id, closed_at, erased_at";
 
 /// The SHA-256 of a body: one body from one channel is kept once while rejected.
 #[must_use]
@@ -35,6 +35,7 @@ pub fn inbound(row: &impl Columns) -> Result<Inbound, StoreError> {
         seen: count(row.int("seen")?, "seen")?,
         order_id: row.opt_uuid("order_id")?.map(OrderId::from_uuid),
         closed_at: row.opt_time("closed_at")?,
+        erased_at: row.opt_time("erased_at")?,
     })
 }
 

@@ -30,21 +30,28 @@ pub mod inbound;
 pub mod keyset;
 pub mod outbox;
 pub mod read;
+pub mod retention;
 pub mod store;
 pub mod write;
 
 pub use codec::{address_from_json, address_to_json, corrupt, count, int, position};
 pub use columns::Columns;
 
-/// What [`impl_order_store!`] names, so that a store crate needs no import for it.
+/// What [`impl_order_store!`] and [`impl_retention!`] name, so that a store crate needs no
+/// import for them.
 #[doc(hidden)]
 pub mod __private {
     pub use async_trait::async_trait;
     pub use orderbridge_domain::alert::Alert;
+    /// A time, as the ports take it.
+    pub type DateTime = chrono::DateTime<chrono::Utc>;
     pub use orderbridge_domain::order::{Order, Version};
     pub use orderbridge_domain::outbox::NewDelivery;
+    pub use orderbridge_domain::ports::store::{DuePage, OrderCursor, Retention};
     pub use orderbridge_domain::ports::store::{
         InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
     };
+    pub use orderbridge_domain::retention::{DueInbound, Erasure};
+    pub use orderbridge_domain::values::InboundId;
     pub use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 }

@@ -31,7 +31,7 @@ pub enum Part {
     /// `orders`: id, channel, external_id, version, currency, placed_at, received_at,
     /// updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price,
     /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags,
-    /// on_hold, marketplace_cancelled_at; any order.
+    /// on_hold, marketplace_cancelled_at, erased_at; any order.
     Headers,
     /// `order_lines`: order_id, sku, quantity, unit_price, total_discount, total_tax,
     /// external_line_id, title; by order, then line number.
@@ -180,6 +180,7 @@ fn order_header(row: &impl Columns) -> Result<OrderRecord, StoreError> {
             on_hold: row.flag("on_hold")?,
             cancelled_at: row.opt_time("marketplace_cancelled_at")?,
         },
+        erased_at: row.opt_time("erased_at")?,
     })
 }
 

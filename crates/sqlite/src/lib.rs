@@ -17,6 +17,9 @@
 //! - Money is stored as decimal text and time as fixed-width UTC text (see the migration), since
 //!   SQLite has neither a decimal nor a timestamp type. Times keep whole microseconds.
 //! - Reads of a whole order run in one read transaction, so they see one snapshot.
+//! - `secure_delete` is on: erased personal data is overwritten in the file, not only
+//!   unlinked from its rows (the WAL keeps older page images until it is checkpointed and
+//!   rewritten).
 //!
 //! Use a file: an in-memory database (`:memory:`) would be a different database on every pooled
 //! connection.
@@ -29,6 +32,7 @@ mod log;
 mod poll;
 mod queue;
 mod read;
+mod retention;
 mod row;
 mod store;
 mod write;
@@ -108,7 +112,10 @@ impl Sqlite {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // What a write removes or shrinks (personal data erased under `retention.days`
+            // among it) is overwritten with zeros in the file, not left in free space.
+            .pragma("secure_delete", "on");
         // The writer first: it creates the file and switches it to WAL.
         let writer = pool(options.clone(), 1).await?;
         let pool = pool(options, READ_CONNECTIONS).await?;

@@ -5,13 +5,21 @@
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
-use orderbridge_domain::order::{FulfilError, FulfillmentRequest, Order};
+use orderbridge_domain::order::{
+    CancelReason, CancelScope, CancellationRequest, EventType, FulfilError, FulfillmentRequest,
+    Order,
+};
 use orderbridge_domain::outbox::{DeliveryKind, NewDelivery};
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
-use orderbridge_domain::services::{Ingested, OrderService, OrderUpdateError, ServiceConfig};
+use orderbridge_domain::retention::RetentionPeriod;
+use orderbridge_domain::services::{
+    Ingested, OrderService, OrderUpdateError, Purge, PurgeMode, ServiceConfig,
+};
 use orderbridge_domain::testing::{new_order, test_channels};
-use orderbridge_domain::values::{DeliveryId, EventId, OrderId, Quantity, Sku, TrackingNumber};
+use orderbridge_domain::values::{
+    CancellationId, DeliveryId, EventId, OrderId, Quantity, Sku, TrackingNumber,
+};
 use uuid::Uuid;
 
 /// 32 one-unit fulfillments of a 10-unit order at once: optimistic versioning keeps design
@@ -87,5 +95,69 @@ pub async fn queue_due_rows(store: &dyn Store, count: usize) {
             waits_for: Vec::new(),
         };
         store.insert(&order, &[row]).await.unwrap();
+    }
+}
+
+/// Four purges at once over 40 orders complete for 40 days (as several instances purge):
+/// each order is erased exactly once, with one history entry, and the purges' counts add up.
+/// Run it on a multi-threaded runtime.
+pub async fn four_purges_at_once_erase_each_order_once(store: Arc<dyn Store>) {
+    let at = Utc::now() - TimeDelta::days(40);
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        let new = new_order("adm", &format!("P-{n}"), &[("RED", 1, "1.00")]).unwrap();
+        let mut order = Order::create(
+            new,
+            OrderId::from_uuid(Uuid::now_v7()),
+            EventId::from_uuid(Uuid::now_v7()),
+            at,
+        )
+        .unwrap();
+        let version = store.insert(&order, &[]).await.unwrap();
+        order.mark_saved(version);
+        let request = CancellationRequest {
+            reason: CancelReason::Customer,
+            scope: CancelScope::WholeOrder,
+            note: None,
+        };
+        let cancellation = CancellationId::from_uuid(Uuid::now_v7());
+        order
+            .cancel(
+                &request,
+                cancellation,
+                EventId::from_uuid(Uuid::now_v7()),
+                at,
+            )
+            .unwrap();
+        store.save(&order, &[], &[]).await.unwrap();
+        ids.push(order.id());
+    }
+    let period = RetentionPeriod::days(30).unwrap();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let purge = Purge::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                Arc::new(UuidV7Ids),
+                period,
+            )
+            .with_page(5);
+            tokio::spawn(async move { purge.run(PurgeMode::Erase, &mut |_| {}).await })
+        })
+        .collect();
+    let mut erased = 0;
+    for task in tasks {
+        erased += task.await.unwrap().unwrap().orders;
+    }
+    assert_eq!(erased, 40, "the purges' counts add up to each order once");
+    for id in ids {
+        let order = store.get(id).await.unwrap().unwrap();
+        let entries = order
+            .events()
+            .iter()
+            .filter(|e| e.kind == EventType::PersonalDataErased)
+            .count();
+        assert_eq!(entries, 1, "{} erased once", order.external_id());
+        assert!(order.erased_at().is_some());
     }
 }

@@ -5,8 +5,9 @@
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
 //! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`marketplace`] (what
-//! marketplaces say after an order arrived: `OrderStore::save` with it, `EarlyCancellations`)
-//! and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! marketplaces say after an order arrived: `OrderStore::save` with it, `EarlyCancellations`),
+//! [`retention`] (`Retention`) and [`poll`] (`PollState` and `Health`). Each takes the whole
+//! store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -34,6 +35,7 @@ pub mod migration;
 pub mod orders;
 pub mod poll;
 pub mod queue;
+pub mod retention;
 pub mod waits;
 
 /// Expands to one test per contract check, port by port. `attr` is the test attribute
@@ -100,6 +102,13 @@ macro_rules! store_contract {
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; marketplace:
             the_marketplace_state_and_alerts_are_saved_with_the_order,
             early_cancellations_are_kept_per_channel_replaced_and_forgotten
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; retention:
+            only_orders_complete_long_enough_with_every_delivery_done_are_due,
+            erasing_empties_personal_data_and_keeps_lines_totals_and_history,
+            erasing_is_idempotent_and_checks_again_that_the_order_is_due,
+            due_orders_come_in_keyset_pages,
+            closed_quarantined_bodies_are_due_and_erased_rejected_ones_never
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

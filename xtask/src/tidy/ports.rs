@@ -18,11 +18,12 @@ const METHOD_LIMIT: usize = 8;
 
 /// The storage ports, one per capability; `Store` is all of them for the real stores and the
 /// in-memory reference store.
-const STORAGE_PORTS: [&str; 5] = [
+const STORAGE_PORTS: [&str; 6] = [
     "OrderStore",
     "DeliveryQueue",
     "DeliveryLog",
     "PollState",
+    "Retention",
     "Health",
 ];
 

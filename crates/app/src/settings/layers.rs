@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AlertsSection, ChannelsSection, DatabaseSection, DispatchSection, HttpSection, Kinds,
-    LogSection, OrdersSection, Root, SECTIONS, Settings, ShutdownSection, WarehouseSection,
-    accounts_of, env_name, key,
+    LogSection, OrdersSection, RetentionSection, Root, SECTIONS, Settings, ShutdownSection,
+    WarehouseSection, accounts_of, env_name, key,
 };
 use crate::marketplaces::MARKETPLACES;
 use orderbridge_domain::settings::{Section, Setting, SettingKind};
@@ -437,6 +437,11 @@ impl Given {
             dispatch: read::<DispatchSection>(sections.remove("dispatch"), "dispatch", &origin)?,
             channels: read::<ChannelsSection>(sections.remove("channels"), "channels", &origin)?,
             alerts: read::<AlertsSection>(sections.remove("alerts"), "alerts", &origin)?,
+            retention: read::<RetentionSection>(
+                sections.remove("retention"),
+                "retention",
+                &origin,
+            )?,
             accounts: std::mem::take(&mut self.accounts)
                 .into_iter()
                 .map(|(name, tables)| (name, tables.iter().map(json).collect()))

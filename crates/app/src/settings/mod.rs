@@ -20,7 +20,7 @@ use orderbridge_domain::settings::{Section, Setting};
 use crate::marketplaces::MARKETPLACES;
 pub use sections::{
     AlertsSection, ChannelsSection, DatabaseSection, DispatchSection, HttpSection, LogSection,
-    OrdersSection, Root, ShutdownSection, WarehouseSection,
+    OrdersSection, RetentionSection, Root, ShutdownSection, WarehouseSection,
 };
 
 /// Every setting, typed. `Debug` shows how many accounts each marketplace has, never their
@@ -47,6 +47,8 @@ pub struct Settings {
     pub channels: ChannelsSection,
     /// Alerts to operators.
     pub alerts: AlertsSection,
+    /// Retention of personal data.
+    pub retention: RetentionSection,
     /// Each marketplace's accounts (by its name), each as a JSON object of the settings given
     /// for it; the marketplace's crate reads them.
     pub accounts: BTreeMap<&'static str, Vec<String>>,
@@ -70,6 +72,7 @@ impl std::fmt::Debug for Settings {
             .field("dispatch", &self.dispatch)
             .field("channels", &self.channels)
             .field("alerts", &self.alerts)
+            .field("retention", &self.retention)
             .field("accounts", &accounts)
             .finish()
     }
@@ -87,6 +90,7 @@ pub(crate) const SECTIONS: &[(&str, &[Setting])] = &[
     (DispatchSection::NAME, DispatchSection::SETTINGS),
     (ChannelsSection::NAME, ChannelsSection::SETTINGS),
     (AlertsSection::NAME, AlertsSection::SETTINGS),
+    (RetentionSection::NAME, RetentionSection::SETTINGS),
 ];
 
 /// The marketplaces' account settings, by the marketplace's name.

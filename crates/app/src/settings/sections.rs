@@ -108,3 +108,11 @@ orderbridge_domain::settings_section! {
         signing_secret: Option<String> = unset (secret),
     }
 }
+
+orderbridge_domain::settings_section! {
+    /// Retention of personal data.
+    pub struct RetentionSection("retention") {
+        /// Days to keep customer personal data once an order is complete (every unit shipped or cancelled, every delivery done): then its email, shipping address, raw payload and notes are erased (lines, totals and history stay), and so are quarantined bodies this many days after their replay or discard. At least 1. Unset: everything is kept.
+        days: Option<u32> = unset,
+    }
+}

@@ -32,11 +32,14 @@ pub enum EventType {
     Held,
     /// The marketplace released a held order.
     Released,
+    /// The customer's personal data was erased under `retention.days` (design section 11);
+    /// lines, totals and history stay.
+    PersonalDataErased,
 }
 
 impl EventType {
     /// Every event type, for round-trip tests and schema listings.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Received,
         Self::Confirmed,
         Self::Fulfilled,
@@ -49,6 +52,7 @@ impl EventType {
         Self::NotReported,
         Self::Held,
         Self::Released,
+        Self::PersonalDataErased,
     ];
 
     /// The snake-case name used in storage and in the API.
@@ -67,6 +71,7 @@ impl EventType {
             Self::NotReported => "not_reported",
             Self::Held => "held",
             Self::Released => "released",
+            Self::PersonalDataErased => "personal_data_erased",
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod allocate;
 mod cancellation;
+mod erasure;
 mod event;
 mod flags;
 mod fulfillment;
@@ -158,6 +159,7 @@ pub struct Order {
     raw_payload: Option<String>,
     flags: Vec<OrderFlag>,
     marketplace: MarketplaceState,
+    erased_at: Option<DateTime<Utc>>,
     saved: Saved,
 }
 
@@ -232,6 +234,7 @@ impl Order {
             raw_payload: new.raw_payload,
             flags,
             marketplace: MarketplaceState::default(),
+            erased_at: None,
             saved: Saved::default(),
         };
         let detail = flags::received_detail(&order.channel, units, &order.flags);
@@ -379,6 +382,11 @@ impl Order {
     #[must_use]
     pub fn flags(&self) -> &[OrderFlag] {
         &self.flags
+    }
+    /// When its personal data was erased under `retention.days`, if it was.
+    #[must_use]
+    pub fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.erased_at
     }
 
     /// Fulfillments added since the order was loaded or created.

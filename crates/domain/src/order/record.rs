@@ -55,6 +55,8 @@ pub struct OrderRecord {
     pub flags: Vec<OrderFlag>,
     /// The marketplace's side: on hold, cancelled by it.
     pub marketplace: MarketplaceState,
+    /// When its personal data was erased, if it was.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 /// A stored line: the same fields as a new one.
@@ -127,6 +129,7 @@ impl Order {
                 flags
             },
             marketplace: record.marketplace,
+            erased_at: record.erased_at,
             saved,
         })
     }
@@ -168,6 +171,7 @@ impl Order {
             raw_payload: self.raw_payload.clone(),
             flags: self.flags.clone(),
             marketplace: self.marketplace,
+            erased_at: self.erased_at,
         }
     }
 }

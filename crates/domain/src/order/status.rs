@@ -39,6 +39,12 @@ impl OrderStatus {
         }
     }
 
+    /// Whether every unit is shipped or cancelled (fulfilled or cancelled).
+    #[must_use]
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Fulfilled | Self::Cancelled)
+    }
+
     /// The snake-case name used in the API and in storage.
     #[must_use]
     pub fn as_str(self) -> &'static str {

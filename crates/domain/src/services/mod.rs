@@ -8,6 +8,7 @@ mod dispatch;
 mod health;
 mod orders;
 mod poll;
+mod purge;
 mod quarantine;
 mod retry;
 
@@ -21,6 +22,7 @@ pub use orders::{
     OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
 pub use poll::{PollError, PollReport, Poller};
+pub use purge::{Purge, PurgeMode, PurgeReport, Purged};
 pub use quarantine::{Quarantine, Replay};
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ mod cancellations;
 mod channels;
 #[path = "memory_inbound.rs"]
 mod inbound;
+#[path = "memory_retention.rs"]
+mod retention;
 use channels::{AlertRow, held_back};
 
 #[derive(Debug, Default)]

@@ -58,6 +58,7 @@ impl InboundLog for MemoryStore {
             seen: 1,
             order_id: None,
             closed_at: None,
+            erased_at: None,
         };
         state.inbound.push(stored.clone());
         state.alerts.extend(alerts.iter().map(AlertRow::new));

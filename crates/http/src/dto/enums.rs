@@ -232,6 +232,9 @@ pub enum EventType {
     Held,
     /// The marketplace released a held order.
     Released,
+    /// The customer's email, shipping address, raw payload and notes were erased under
+    /// `retention.days`; lines, totals and history stay.
+    PersonalDataErased,
 }
 
 impl From<order::EventType> for EventType {
@@ -249,6 +252,7 @@ impl From<order::EventType> for EventType {
             order::EventType::NotReported => Self::NotReported,
             order::EventType::Held => Self::Held,
             order::EventType::Released => Self::Released,
+            order::EventType::PersonalDataErased => Self::PersonalDataErased,
         }
     }
 }

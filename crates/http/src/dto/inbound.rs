@@ -49,6 +49,8 @@ pub struct InboundOut {
     /// The order it was replayed into.
     pub order_id: Option<Uuid>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the body was erased under `retention.days` (it is then empty); null while kept.
+    pub body_erased_at: Option<DateTime<Utc>>,
     /// The body's size in bytes.
     pub body_bytes: usize,
     /// The body as text, when it is UTF-8 (one entry only; absent in lists).
@@ -82,6 +84,7 @@ pub fn inbound(entry: &Inbound, with_body: bool) -> InboundOut {
         seen: entry.seen,
         order_id: entry.order_id.map(|o| o.as_uuid()),
         closed_at: entry.closed_at,
+        body_erased_at: entry.erased_at,
         body_bytes: entry.body.len(),
         body_text: with_body
             .then(|| String::from_utf8(entry.body.clone()).ok())

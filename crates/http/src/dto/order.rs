@@ -120,8 +120,9 @@ pub struct OrderOut {
     pub updated_at: DateTime<Utc>,
     pub deliver_by: Option<DateTime<Utc>>,
     /// The customer's email as given: an address, or (flagged `email_unreadable`) text that
-    /// is not one.
+    /// is not one. Null once erased (`personal_data_erased_at`).
     pub email: Option<String>,
+    /// Null once erased (`personal_data_erased_at`).
     pub shipping_address: Option<AddressOut>,
     pub shipping_service: Option<String>,
     /// What the order arrived with that could not be read (usually none). The order was
@@ -134,6 +135,9 @@ pub struct OrderOut {
     /// When the marketplace cancelled the order, if it did: every unit not shipped then is
     /// cancelled (`by: marketplace`), and shipments get 409.
     pub cancelled_by_marketplace_at: Option<DateTime<Utc>>,
+    /// When the customer's email, shipping address, raw payload and notes were erased under
+    /// `retention.days` (its history says so too); null while they are kept.
+    pub personal_data_erased_at: Option<DateTime<Utc>>,
     pub totals: TotalsOut,
     #[schema(value_type = String)]
     pub refunded_total: Decimal,
@@ -238,6 +242,7 @@ pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
         flags: o.flags().iter().copied().map(OrderFlag::from).collect(),
         on_hold: o.on_hold(),
         cancelled_by_marketplace_at: o.marketplace().cancelled_at,
+        personal_data_erased_at: o.erased_at(),
         totals: TotalsOut {
             subtotal: totals.subtotal,
             discounts: totals.discounts,

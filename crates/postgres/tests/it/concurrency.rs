@@ -1,5 +1,6 @@
-//! Concurrency on PostgreSQL: optimistic versioning keeps design rule 2 under contention, and
-//! `FOR UPDATE SKIP LOCKED` claims give each outbox row to exactly one dispatcher.
+//! Concurrency on PostgreSQL: optimistic versioning keeps design rule 2 under contention,
+//! `FOR UPDATE SKIP LOCKED` claims give each outbox row to exactly one dispatcher, and purges
+//! running at once erase each order once.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -71,4 +72,13 @@ async fn concurrency_two_dispatchers_claim_1000_due_rows_each_exactly_once(
         b.len()
     );
     assert_eq!(unique.len(), 1_000, "no row claimed twice");
+}
+
+#[sqlx::test(migrator = "orderbridge_postgres::MIGRATOR")]
+async fn concurrency_four_purges_at_once_erase_each_order_once(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let store = store(options, connect).await;
+    concurrency::four_purges_at_once_erase_each_order_once(store).await;
 }

@@ -1,6 +1,6 @@
 //! Concurrency on SQLite: `BEGIN IMMEDIATE` serialises writers, so optimistic versioning keeps
-//! design rule 2 under contention and concurrent claims give each outbox row to exactly one
-//! dispatcher.
+//! design rule 2 under contention, concurrent claims give each outbox row to exactly one
+//! dispatcher, and purges running at once erase each order once.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -105,4 +105,9 @@ async fn concurrency_32_one_unit_fulfillments_on_a_10_unit_order_ship_exactly_10
         store().await,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_four_purges_at_once_erase_each_order_once() {
+    concurrency::four_purges_at_once_erase_each_order_once(store().await).await;
 }

@@ -2,5 +2,6 @@
 
 mod concurrency;
 mod contract;
+mod erasure;
 mod migrate;
 mod schema;

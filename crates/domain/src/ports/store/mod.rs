@@ -2,7 +2,8 @@
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
 //! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
-//! [`EarlyCancellations`] (marketplace cancellations before their order) and [`Health`]. One store type
+//! [`EarlyCancellations`] (marketplace cancellations before their order), [`Retention`]
+//! (erasing personal data kept past `retention.days`) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
@@ -13,6 +14,7 @@ mod inbound;
 mod orders;
 mod outbox;
 mod poll;
+mod retention;
 
 pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
@@ -24,6 +26,7 @@ pub use outbox::{
     DeliveryQueue, Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError,
 };
 pub use poll::PollState;
+pub use retention::{DuePage, Retention};
 
 #[cfg(feature = "mocks")]
 pub use cancellations::MockEarlyCancellations;
@@ -39,6 +42,8 @@ pub use orders::MockOrderStore;
 pub use outbox::{MockDeliveryLog, MockDeliveryQueue};
 #[cfg(feature = "mocks")]
 pub use poll::MockPollState;
+#[cfg(feature = "mocks")]
+pub use retention::MockRetention;
 
 /// A failure of the storage technology itself (connection lost, disk full, corrupt row). The
 /// services pass it on; the HTTP layer answers 500/503 and logs the cause chain.
@@ -85,6 +90,7 @@ pub trait Store:
     + AlertQueue
     + InboundLog
     + EarlyCancellations
+    + Retention
     + Health
 {
 }
@@ -98,6 +104,7 @@ impl<T> Store for T where
         + AlertQueue
         + InboundLog
         + EarlyCancellations
+        + Retention
         + Health
 {
 }
