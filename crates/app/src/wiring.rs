@@ -110,6 +110,8 @@ pub fn build(
     )
     .with_quarantine(quarantine)
     .with_early_cancellations(store.clone())
+    // Signed webhook calls' ids are kept in the store, so that every instance refuses a replay.
+    .with_webhook_ids(store.clone())
     .with_alerting(config.alerts.is_some());
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);

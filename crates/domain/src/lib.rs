@@ -24,6 +24,7 @@ pub mod ports;
 pub mod retention;
 pub mod services;
 pub mod settings;
+pub mod standard_webhooks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod values;

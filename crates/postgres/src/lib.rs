@@ -14,6 +14,7 @@ mod read;
 mod retention;
 mod row;
 mod store;
+mod webhook_ids;
 mod write;
 
 use std::str::FromStr;

@@ -35,6 +35,7 @@ mod read;
 mod retention;
 mod row;
 mod store;
+mod webhook_ids;
 mod write;
 
 use std::path::{Path, PathBuf};

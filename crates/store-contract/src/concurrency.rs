@@ -161,3 +161,26 @@ pub async fn four_purges_at_once_erase_each_order_once(store: Arc<dyn Store>) {
         assert!(order.erased_at().is_some());
     }
 }
+
+/// Sixteen records of one webhook id at once (a replay racing the call, on several
+/// instances): exactly one is new. Run it on a multi-threaded runtime.
+pub async fn sixteen_records_of_one_webhook_id_at_once_record_it_once(store: Arc<dyn Store>) {
+    let channel = orderbridge_domain::values::ChannelId::parse("adm").unwrap();
+    let now = Utc::now();
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (store, channel) = (store.clone(), channel.clone());
+            tokio::spawn(async move {
+                store
+                    .record_webhook_id(&channel, "msg_race", now, now + TimeDelta::minutes(5))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut new = 0;
+    for task in tasks {
+        new += usize::from(task.await.unwrap());
+    }
+    assert_eq!(new, 1, "one record of sixteen is new");
+}

@@ -6,7 +6,8 @@
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
 //! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`marketplace`] (what
 //! marketplaces say after an order arrived: `OrderStore::save` with it, `EarlyCancellations`),
-//! [`retention`] (`Retention`) and [`poll`] (`PollState` and `Health`). Each takes the whole
+//! [`retention`] (`Retention`), [`webhooks`] (`WebhookIds`) and [`poll`] (`PollState` and
+//! `Health`). Each takes the whole
 //! store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
@@ -37,6 +38,7 @@ pub mod poll;
 pub mod queue;
 pub mod retention;
 pub mod waits;
+pub mod webhooks;
 
 /// Expands to one test per contract check, port by port. `attr` is the test attribute
 /// (`#[tokio::test]`, `#[sqlx::test(...)]`), the `fn(...)` arguments are what that attribute
@@ -109,6 +111,10 @@ macro_rules! store_contract {
             erasing_is_idempotent_and_checks_again_that_the_order_is_due,
             due_orders_come_in_keyset_pages,
             closed_quarantined_bodies_are_due_and_erased_rejected_ones_never
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; webhooks:
+            a_webhook_id_is_recorded_once_per_channel_until_its_time,
+            a_forgotten_webhook_id_is_recorded_again
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

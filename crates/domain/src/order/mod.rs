@@ -3,6 +3,7 @@
 
 mod allocate;
 mod cancellation;
+mod debug;
 mod erasure;
 mod event;
 mod flags;
@@ -72,8 +73,9 @@ pub struct NewLine {
     pub title: Option<String>,
 }
 
-/// A new order as a marketplace adapter parsed it, before orderbridge has stored it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A new order as a marketplace adapter parsed it, before orderbridge has stored it. `Debug`
+/// shows no personal data.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewOrder {
     /// The channel account it came from.
     pub channel: ChannelId,
@@ -135,8 +137,8 @@ struct Saved {
 /// An order and everything that happened to it.
 ///
 /// Operations that change it (`fulfil`, `cancel`, `refund`) check every rule first and change
-/// nothing when one fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// nothing when one fails. `Debug` shows ids, times and counts, never personal data.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Order {
     id: OrderId,
     channel: ChannelId,

@@ -10,8 +10,9 @@ use crate::order::{
 use crate::values::{Address, ChannelId, Currency, Email, ExternalOrderId, LineNo, OrderId};
 
 /// Everything a store keeps of an order, as plain data. Line tallies are not part of it: they
-/// are recomputed from the fulfillments, cancellations and refunds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// are recomputed from the fulfillments, cancellations and refunds. `Debug` shows no personal
+/// data.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OrderRecord {
     /// orderbridge's id.
     pub id: OrderId,

@@ -11,6 +11,7 @@ mod poll;
 mod purge;
 mod quarantine;
 mod retry;
+pub(crate) mod signed;
 
 pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
@@ -24,6 +25,7 @@ pub use orders::{
 pub use poll::{PollError, PollReport, Poller};
 pub use purge::{Purge, PurgeMode, PurgeReport, Purged};
 pub use quarantine::{Quarantine, Replay};
+pub use signed::{Admitted, CallRefused, SignedCalls};
 
 #[cfg(test)]
 mod dispatch_tests;

@@ -14,9 +14,11 @@ use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::Capabilities;
 use crate::ports::store::{
     EarlyCancellations, InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
+    WebhookIds,
 };
 use crate::services::Channels;
 use crate::services::Quarantine;
+use crate::services::SignedCalls;
 use crate::values::{
     CancellationId, ChannelId, DeliveryId, EventId, FulfillmentId, OrderId, RefundId,
 };
@@ -149,6 +151,7 @@ pub struct OrderService {
     config: ServiceConfig,
     quarantine: Option<Quarantine>,
     early: Option<Arc<dyn EarlyCancellations>>,
+    signed: SignedCalls,
     alerting: bool,
 }
 
@@ -165,6 +168,7 @@ impl OrderService {
         Self {
             store,
             channels: Arc::new(channels),
+            signed: SignedCalls::in_process(clock.clone()),
             clock,
             ids,
             config,
@@ -172,6 +176,20 @@ impl OrderService {
             early: None,
             alerting: false,
         }
+    }
+
+    /// Records the ids of signed webhook calls in `ids` (the store), so that every instance
+    /// sharing it refuses a replay; without it they are kept in this process only.
+    #[must_use]
+    pub fn with_webhook_ids(mut self, ids: Arc<dyn WebhookIds>) -> Self {
+        self.signed = SignedCalls::new(ids, self.clock.clone());
+        self
+    }
+
+    /// Signed webhook calls: their signatures, timestamps and ids.
+    #[must_use]
+    pub fn signed_calls(&self) -> &SignedCalls {
+        &self.signed
     }
 
     /// Keeps marketplace cancellations that arrive before their order in `early`, to apply

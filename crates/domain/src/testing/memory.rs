@@ -31,6 +31,8 @@ mod channels;
 mod inbound;
 #[path = "memory_retention.rs"]
 mod retention;
+#[path = "memory_webhook_ids.rs"]
+mod webhook_ids;
 use channels::{AlertRow, held_back};
 
 #[derive(Debug, Default)]
@@ -45,6 +47,7 @@ struct State {
     inbound: Vec<crate::inbound::Inbound>,
     poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
     early: HashMap<(ChannelId, ExternalOrderId), crate::order::MarketplaceCancel>,
+    webhook_ids: crate::services::signed::SeenIds,
 }
 
 /// The in-memory store.

@@ -82,3 +82,12 @@ async fn concurrency_four_purges_at_once_erase_each_order_once(
     let store = store(options, connect).await;
     concurrency::four_purges_at_once_erase_each_order_once(store).await;
 }
+
+#[sqlx::test(migrator = "orderbridge_postgres::MIGRATOR")]
+async fn concurrency_sixteen_records_of_one_webhook_id_at_once_record_it_once(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let store = store(options, connect).await;
+    concurrency::sixteen_records_of_one_webhook_id_at_once_record_it_once(store).await;
+}

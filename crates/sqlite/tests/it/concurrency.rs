@@ -111,3 +111,8 @@ async fn concurrency_32_one_unit_fulfillments_on_a_10_unit_order_ship_exactly_10
 async fn concurrency_four_purges_at_once_erase_each_order_once() {
     concurrency::four_purges_at_once_erase_each_order_once(store().await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_sixteen_records_of_one_webhook_id_at_once_record_it_once() {
+    concurrency::sixteen_records_of_one_webhook_id_at_once_record_it_once(store().await).await;
+}

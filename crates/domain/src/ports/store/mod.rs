@@ -3,7 +3,8 @@
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
 //! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
 //! [`EarlyCancellations`] (marketplace cancellations before their order), [`Retention`]
-//! (erasing personal data kept past `retention.days`) and [`Health`]. One store type
+//! (erasing personal data kept past `retention.days`), [`WebhookIds`] (signed webhook calls
+//! received, so that a replay is refused) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
@@ -15,6 +16,7 @@ mod orders;
 mod outbox;
 mod poll;
 mod retention;
+mod webhook_ids;
 
 pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
@@ -27,6 +29,7 @@ pub use outbox::{
 };
 pub use poll::PollState;
 pub use retention::{DuePage, Retention};
+pub use webhook_ids::WebhookIds;
 
 #[cfg(feature = "mocks")]
 pub use cancellations::MockEarlyCancellations;
@@ -44,6 +47,8 @@ pub use outbox::{MockDeliveryLog, MockDeliveryQueue};
 pub use poll::MockPollState;
 #[cfg(feature = "mocks")]
 pub use retention::MockRetention;
+#[cfg(feature = "mocks")]
+pub use webhook_ids::MockWebhookIds;
 
 /// A failure of the storage technology itself (connection lost, disk full, corrupt row). The
 /// services pass it on; the HTTP layer answers 500/503 and logs the cause chain.
@@ -91,6 +96,7 @@ pub trait Store:
     + InboundLog
     + EarlyCancellations
     + Retention
+    + WebhookIds
     + Health
 {
 }
@@ -105,6 +111,7 @@ impl<T> Store for T where
         + InboundLog
         + EarlyCancellations
         + Retention
+        + WebhookIds
         + Health
 {
 }
