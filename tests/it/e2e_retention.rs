@@ -285,9 +285,10 @@ impl Db {
                 store.write_pool().close().await;
             }
             Self::Postgres(db) => {
-                let store = orderbridge_postgres::Postgres::connect(db.url(), 2)
-                    .await
-                    .unwrap();
+                let store =
+                    orderbridge_postgres::Postgres::connect(db.url(), 2, Duration::from_secs(30))
+                        .await
+                        .unwrap();
                 store.migrate().await.unwrap();
                 let store = Arc::new(store);
                 fixture(store.as_ref()).await;

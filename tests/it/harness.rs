@@ -119,6 +119,7 @@ impl Harness {
                 key_header: None,
                 signing_secret: None,
                 signature_header: "x-adm-signature".to_owned(),
+                standard_webhooks: None,
             },
             clock.clone(),
         );

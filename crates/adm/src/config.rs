@@ -7,7 +7,8 @@ pub use orderbridge_domain::values::Secret;
 /// Where and how to reach ADM's Create Fulfillment endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdmConfig {
-    /// ADM's API root, such as `https://api.adm.example`; an `http` or `https` URL.
+    /// ADM's API root, such as `https://api.adm.example`: `https`, or `http` to a loopback
+    /// address (or anywhere with `allow_insecure_http`).
     pub base_url: String,
     /// The Create Fulfillment path under `base_url`; default
     /// [`AdmConfig::DEFAULT_FULFILLMENT_PATH`].
@@ -21,6 +22,8 @@ pub struct AdmConfig {
     pub connect_timeout: Duration,
     /// How long a whole call may take, connection included; default 15 s.
     pub request_timeout: Duration,
+    /// Allows plain `http` to a host that is not loopback (tests only); default false.
+    pub allow_insecure_http: bool,
 }
 
 impl AdmConfig {
@@ -42,7 +45,16 @@ impl AdmConfig {
             api_key_header: None,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            allow_insecure_http: false,
         }
+    }
+
+    /// Allows (or not) a plain `http` base URL to a host that is not loopback, which sends the
+    /// API key in clear: for tests only.
+    #[must_use]
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
     }
 
     /// Another Create Fulfillment path.
@@ -81,11 +93,18 @@ impl AdmConfig {
         let url = reqwest::Url::parse(&joined).map_err(|error| AdmConfigError::InvalidUrl {
             reason: error.to_string(),
         })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        let Some(host) = url
+            .host_str()
+            .filter(|_| matches!(url.scheme(), "http" | "https"))
+        else {
             return Err(AdmConfigError::InvalidUrl {
-                reason: "expected an http or https URL with a host".to_owned(),
+                reason: "expected an https URL with a host".to_owned(),
             });
-        }
+        };
+        orderbridge_domain::transport::check(url.scheme(), host, self.allow_insecure_http)
+            .map_err(|e| AdmConfigError::InvalidUrl {
+                reason: e.to_string(),
+            })?;
         Ok(url)
     }
 }
@@ -158,6 +177,25 @@ mod tests {
             nested.fulfillment_url().map(|u| u.to_string()).ok(),
             Some("http://127.0.0.1:8080/api/v1/fulfillments".to_owned())
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
+        let refused = AdmConfig::new("http://adm.example", Secret::new("k"));
+        let Err(AdmConfigError::InvalidUrl { reason }) = refused.fulfillment_url() else {
+            panic!("plain http to adm.example was accepted");
+        };
+        assert!(reason.contains("allow_insecure_http"), "{reason}");
+        let allowed = refused.with_insecure_http(true);
+        assert!(allowed.fulfillment_url().is_ok());
+        for base in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
+            assert!(
+                AdmConfig::new(base, Secret::new("k"))
+                    .fulfillment_url()
+                    .is_ok(),
+                "{base}"
+            );
+        }
     }
 
     #[test]

@@ -59,6 +59,6 @@ pub use orderbridge_domain::values::Secret;
 #[cfg(feature = "client")]
 pub use settings::{Adm, AdmAccount};
 pub use webhook::{
-    ALREADY_CREATED, AdmWebhook, ErrorText, SERVER_ERROR, UNAUTHORIZED, WebhookAuth,
-    WebhookRejection, WebhookSettings, created_body, parse_order,
+    ALREADY_CREATED, ALREADY_RECEIVED, AdmWebhook, ErrorText, SERVER_ERROR, UNAUTHORIZED,
+    WebhookAuth, WebhookRejection, WebhookSettings, created_body, parse_order,
 };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use orderbridge_domain::ports::channel::{ChannelAccount, MarketplaceKind};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::settings::{Section, Setting, SettingError};
+use orderbridge_domain::standard_webhooks::SigningKey;
 use orderbridge_domain::values::{ApiKeys, ChannelId, Currency, Secret};
 
 use crate::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
@@ -19,16 +20,20 @@ orderbridge_domain::settings_section! {
         channel: String = "adm",
         /// Currency of ADM orders (ADM's payloads carry none).
         currency: String = "USD",
-        /// Comma-separated keys ADM presents on the order webhook. Setting any `adm.` key enables ADM, which then needs this, `adm.base_url` and `adm.api_key`.
+        /// Comma-separated keys ADM presents on the order webhook (compared as SHA-256 digests, in constant time). Setting any `adm.` key enables ADM, which then needs this (unless `adm.standard_webhooks_secret` is set), `adm.base_url` and `adm.api_key`.
         webhook_keys: Vec<String> = unset (secret),
-        /// Header carrying the webhook key, when ADM does not send `Authorization: Bearer`.
+        /// Header carrying the webhook key, when ADM does not send `Authorization: Bearer` (kept out of logs).
         webhook_key_header: Option<String> = unset,
         /// When set, every webhook must carry a base64 HMAC-SHA256 of its raw body under this secret.
         signing_secret: Option<String> = unset (secret),
         /// Header holding the webhook signature.
         signature_header: String = "X-ADM-Signature",
-        /// Base URL of ADM's API (Create Fulfillment).
+        /// When set, every webhook must be signed as Standard Webhooks say (`webhook-id`, `webhook-timestamp`, `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`) with this secret, `whsec_<base64>` or any text; a timestamp more than 5 minutes away either way gets 401, and an id already received within that window gets 409 (ids are kept in the store, so every instance refuses a replay). With it, `adm.webhook_keys` may be left unset.
+        standard_webhooks_secret: Option<String> = unset (secret),
+        /// Base URL of ADM's API (Create Fulfillment): `https://`, or `http://` to a loopback address (127.0.0.0/8, ::1, localhost).
         base_url: Option<String> = unset,
+        /// Allows a plain `http://` `adm.base_url` to any host, sending the API key in clear: for tests only.
+        allow_insecure_http: bool = false,
         /// Key orderbridge presents to ADM.
         api_key: Option<String> = unset (secret),
         /// Header for the key sent to ADM; unset: `Authorization: Bearer`.
@@ -70,8 +75,15 @@ impl AdmAccount {
             .filter_map(|k| text(Some(k)))
             .map(Secret::new)
             .collect();
-        if keys.is_empty() {
-            return Err(SettingError::required("webhook_keys", WHY));
+        let standard_webhooks = text(self.standard_webhooks_secret.as_deref())
+            .map(|secret| SigningKey::parse(&Secret::new(secret)))
+            .transpose()
+            .map_err(|e| SettingError::new("standard_webhooks_secret", e.to_string()))?;
+        if keys.is_empty() && standard_webhooks.is_none() {
+            return Err(SettingError::required(
+                "webhook_keys",
+                "when ADM is enabled (any adm. setting is set) and adm.standard_webhooks_secret is not",
+            ));
         }
         let channel = ChannelId::parse(&self.channel).map_err(|_| {
             SettingError::new(
@@ -98,6 +110,7 @@ impl AdmAccount {
                 key_header: text(self.webhook_key_header.as_deref()).map(str::to_owned),
                 signing_secret: text(self.signing_secret.as_deref()).map(Secret::new),
                 signature_header: self.signature_header.clone(),
+                standard_webhooks,
             },
         ))
     }
@@ -114,7 +127,8 @@ impl AdmAccount {
         let mut client = AdmConfig::new(base_url, Secret::new(api_key))
             .with_fulfillment_path(&self.fulfillment_path)
             .with_connect_timeout(seconds("connect_timeout_secs", self.connect_timeout_secs)?)
-            .with_request_timeout(seconds("request_timeout_secs", self.request_timeout_secs)?);
+            .with_request_timeout(seconds("request_timeout_secs", self.request_timeout_secs)?)
+            .with_insecure_http(self.allow_insecure_http);
         if let Some(header) = text(self.api_key_header.as_deref()) {
             client = client.with_api_key_header(header);
         }
@@ -159,8 +173,7 @@ mod tests {
 
     use super::{Adm, AdmAccount};
 
-    const FULL: &str =
-        r#"{"base_url": "http://adm", "webhook_keys": ["k1", " k2 "], "api_key": "s3cr3t-value"}"#;
+    const FULL: &str = r#"{"base_url": "https://adm.example", "webhook_keys": ["k1", " k2 "], "api_key": "s3cr3t-value"}"#;
 
     #[test]
     fn an_account_needs_its_keys_and_url_and_names_the_one_missing() {
@@ -169,12 +182,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.key, "base_url");
         let error = Adm
-            .account(r#"{"base_url": "http://adm"}"#, Arc::new(SystemClock))
+            .account(r#"{"base_url": "https://adm"}"#, Arc::new(SystemClock))
             .unwrap_err();
         assert_eq!(error.key, "webhook_keys");
         let error = Adm
             .account(
-                r#"{"base_url": "http://adm", "webhook_keys": ["k"]}"#,
+                r#"{"base_url": "https://adm", "webhook_keys": ["k"]}"#,
                 Arc::new(SystemClock),
             )
             .unwrap_err();
@@ -209,11 +222,62 @@ mod tests {
 
     #[test]
     fn credentials_never_show_in_debug_output() {
-        let account = AdmAccount::from_json(FULL).unwrap();
+        let account = AdmAccount::from_json(&FULL.replace(
+            "\"api_key\"",
+            "\"standard_webhooks_secret\": \"whsec_enEtc3cta2V5\", \"signing_secret\": \"hm4c\", \"api_key\"",
+        ))
+        .unwrap();
         let debug = format!("{account:?}");
+        for secret in ["s3cr3t-value", "k1", "enEtc3cta2V5", "hm4c"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        let (_, auth) = account.webhook().unwrap();
+        let debug = format!("{auth:?}");
+        for secret in ["k1", "enEtc3cta2V5", "zq-sw-key", "hm4c"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+
+    #[test]
+    fn base_url_is_https_except_to_loopback_or_when_insecure_http_is_allowed() {
+        let with = |url: &str, extra: &str| {
+            FULL.replace("https://adm.example", url)
+                .replace("\"api_key\"", &format!("{extra}\"api_key\""))
+        };
+        let error = Adm
+            .account(&with("http://adm.example", ""), Arc::new(SystemClock))
+            .unwrap_err();
+        assert_eq!(error.key, "base_url");
         assert!(
-            !debug.contains("s3cr3t-value") && !debug.contains("k1"),
-            "{debug}"
+            error.message.contains("http://") && error.message.contains("allow_insecure_http"),
+            "{error}"
         );
+        for (url, extra) in [
+            ("https://adm.example", ""),
+            ("http://127.0.0.1:8081", ""),
+            ("http://[::1]:8081", ""),
+            ("http://localhost:8081", ""),
+            ("http://adm.example", "\"allow_insecure_http\": true, "),
+        ] {
+            let settings = with(url, extra);
+            assert!(
+                Adm.account(&settings, Arc::new(SystemClock)).is_ok(),
+                "{settings}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_a_standard_webhooks_secret_the_keys_may_be_left_out() {
+        let signed_only = r#"{"base_url": "https://adm.example", "api_key": "a", "standard_webhooks_secret": "whsec_c2VjcmV0"}"#;
+        let (_, auth) = AdmAccount::from_json(signed_only)
+            .unwrap()
+            .webhook()
+            .unwrap();
+        assert!(auth.keys.is_empty() && auth.standard_webhooks.is_some());
+        let bad = signed_only.replace("whsec_c2VjcmV0", "whsec_!!");
+        let error = AdmAccount::from_json(&bad).unwrap().webhook().unwrap_err();
+        assert_eq!(error.key, "standard_webhooks_secret");
+        assert!(!error.message.contains("!!"), "{error}");
     }
 }

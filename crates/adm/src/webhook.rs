@@ -95,6 +95,13 @@ pub const ALREADY_CREATED: ErrorText = ErrorText {
     message: "The specified order was already created.",
 };
 
+/// The `409` body of a Standard Webhooks call whose `webhook-id` was received already, within
+/// the window its timestamp allows (a replay, or the same call sent twice at once).
+pub const ALREADY_RECEIVED: ErrorText = ErrorText {
+    error: "Webhook Already Received",
+    message: "A webhook with this webhook-id was received already.",
+};
+
 /// The `500` body, with no internals.
 pub const SERVER_ERROR: ErrorText = ErrorText {
     error: "Server Error",

@@ -7,7 +7,11 @@
 //! attempt), `webhook-timestamp` (Unix seconds) and `webhook-signature`
 //! (`v1,<base64 of HMAC-SHA256 over "{id}.{timestamp}.{body}">`). A secret written
 //! `whsec_<base64>` is the base64-decoded key, as the specification says; any other secret is
-//! used as its UTF-8 bytes.
+//! used as its UTF-8 bytes. The signing is the domain's (`standard_webhooks`), the same that
+//! checks signed marketplace webhooks.
+//!
+//! The URL is `https`, or plain `http` to a loopback address or with `allow_insecure_http`
+//! (the domain's `transport` rule).
 //!
 //! Answers: 2xx delivered; 408, 429 (with `Retry-After`), 5xx, timeouts and connection errors
 //! retried; any other answer refused for good (parked).
@@ -25,16 +29,14 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use orderbridge_domain::alert::Alert;
 use orderbridge_domain::ports::alerts::AlertSink;
 use orderbridge_domain::ports::marketplace::{Outcome, clip_reason, retry_after};
+use orderbridge_domain::standard_webhooks::SigningKey;
+use orderbridge_domain::transport::InsecureUrl;
 use orderbridge_domain::values::Secret;
 use serde::Serialize;
-use sha2::Sha256;
 
 /// Why the alerts webhook cannot be set up.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,9 @@ pub enum AlertsConfigError {
     /// The URL is not an absolute http(s) URL.
     #[error("alerts.webhook_url: expected an http:// or https:// URL, got {0:?}")]
     InvalidUrl(String),
+    /// Plain `http` to a host that is not loopback, without `alerts.allow_insecure_http`.
+    #[error("alerts.webhook_url: {0}")]
+    Insecure(#[source] InsecureUrl),
     /// A `whsec_` secret whose rest is not base64.
     #[error("alerts.signing_secret: a whsec_ secret must be base64 after the prefix")]
     InvalidSecret,
@@ -77,35 +82,11 @@ pub fn body(alert: &Alert) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-/// The Standard Webhooks signature header value of `body` sent as `id` at `timestamp`.
-#[must_use]
-pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
-        return String::new();
-    };
-    mac.update(format!("{id}.{timestamp}.").as_bytes());
-    mac.update(body);
-    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
-}
-
-/// The signing key of a secret: `whsec_<base64>` decoded, anything else as its bytes.
-///
-/// # Errors
-/// [`AlertsConfigError::InvalidSecret`] for a `whsec_` secret that is not base64.
-pub fn signing_key(secret: &str) -> Result<Vec<u8>, AlertsConfigError> {
-    match secret.strip_prefix("whsec_") {
-        Some(encoded) => STANDARD
-            .decode(encoded)
-            .map_err(|_| AlertsConfigError::InvalidSecret),
-        None => Ok(secret.as_bytes().to_vec()),
-    }
-}
-
 /// The alerts webhook.
 pub struct WebhookAlerts {
     http: reqwest::Client,
     url: reqwest::Url,
-    key: Option<Vec<u8>>,
+    key: Option<SigningKey>,
 }
 
 impl std::fmt::Debug for WebhookAlerts {
@@ -119,20 +100,29 @@ impl std::fmt::Debug for WebhookAlerts {
 
 impl WebhookAlerts {
     /// Alerts to `url`, signed with `secret` when one is given, each call cut off after
-    /// `timeout`.
+    /// `timeout`; `url` may be plain `http` to a host that is not loopback only with
+    /// `allow_insecure_http`.
     ///
     /// # Errors
-    /// [`AlertsConfigError`] for a bad URL or secret.
+    /// [`AlertsConfigError`] for a bad or insecure URL or a bad secret.
     pub fn new(
         url: &str,
         secret: Option<&Secret>,
         timeout: Duration,
+        allow_insecure_http: bool,
     ) -> Result<Self, AlertsConfigError> {
         let parsed = reqwest::Url::parse(url)
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .and_then(|u| Some((u.host_str()?.to_owned(), u)))
             .ok_or_else(|| AlertsConfigError::InvalidUrl(url.to_owned()))?;
-        let key = secret.map(|s| signing_key(s.expose())).transpose()?;
+        let (host, parsed) = parsed;
+        orderbridge_domain::transport::check(parsed.scheme(), &host, allow_insecure_http)
+            .map_err(AlertsConfigError::Insecure)?;
+        let key = secret
+            .map(SigningKey::parse)
+            .transpose()
+            .map_err(|_| AlertsConfigError::InvalidSecret)?;
         // reqwest is built without a default TLS crypto provider (ring only, see
         // rust-stack.md); it panics unless one is installed. An Err means one already is.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -164,7 +154,7 @@ impl AlertSink for WebhookAlerts {
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string());
         if let Some(key) = &self.key {
-            request = request.header("webhook-signature", signature(key, &id, timestamp, &body));
+            request = request.header("webhook-signature", key.sign(&id, timestamp, &body));
         }
         let response = match request.body(body).send().await {
             Ok(response) => response,

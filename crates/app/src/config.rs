@@ -27,9 +27,16 @@ pub enum Database {
         url: Secret,
         /// Pool size.
         max_connections: u32,
+        /// `statement_timeout` of every connection; zero: none.
+        statement_timeout: Duration,
     },
-    /// A SQLite file (path or `sqlite:` URL).
-    Sqlite(String),
+    /// A SQLite file.
+    Sqlite {
+        /// Its path or `sqlite:` URL.
+        path: String,
+        /// How long a statement waits for another process's write lock.
+        busy_timeout: Duration,
+    },
 }
 
 /// Log output.
@@ -85,13 +92,34 @@ pub struct Config {
     pub retention: Option<RetentionPeriod>,
 }
 
-/// The alerts webhook.
-#[derive(Debug, Clone)]
+/// The alerts webhook. `Debug` shows its host only: a webhook URL's path often is its
+/// credential (a Slack-style incoming webhook).
+#[derive(Clone)]
 pub struct AlertsConfig {
     /// Its http(s) URL.
     pub url: String,
     /// The Standard Webhooks signing secret.
     pub signing_secret: Option<Secret>,
+    /// Plain `http` allowed to a host that is not loopback.
+    pub allow_insecure_http: bool,
+}
+
+impl std::fmt::Debug for AlertsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = self
+            .url
+            .split_once("://")
+            .map_or("", |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
+        let host = host.rsplit('@').next().unwrap_or_default();
+        f.debug_struct("AlertsConfig")
+            .field("host", &host)
+            .field("signing_secret", &self.signing_secret)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
 }
 
 fn at_least(loaded: &Loaded, key: &str, value: u64, min: u64) -> Result<u64> {
@@ -221,6 +249,19 @@ fn database(loaded: &Loaded) -> Result<Database> {
         section.max_connections,
         1,
     )?;
+    let statement_timeout = Duration::from_millis(section.statement_timeout_ms);
+    // SQLite cannot cut a statement off; the setting bounds its wait for another process's
+    // write lock instead, and "no limit" keeps the store's own 5 s (a wait without end would
+    // hang the service behind a stuck process).
+    let busy_timeout = if statement_timeout.is_zero() {
+        Duration::from_secs(5)
+    } else {
+        statement_timeout
+    };
+    let sqlite = |path: &str| Database::Sqlite {
+        path: path.to_owned(),
+        busy_timeout,
+    };
     Ok(
         match section
             .url
@@ -232,14 +273,15 @@ fn database(loaded: &Loaded) -> Result<Database> {
                 Database::Postgres {
                     url: Secret::new(url),
                     max_connections,
+                    statement_timeout,
                 }
             }
-            Some(url) if url.starts_with("sqlite:") => Database::Sqlite(url.to_owned()),
+            Some(url) if url.starts_with("sqlite:") => sqlite(url),
             Some(_) => bail!(
                 "{}: expected a postgres:// or sqlite: URL",
                 loaded.origin("database.url")
             ),
-            None => Database::Sqlite(section.sqlite_path.clone()),
+            None => sqlite(&section.sqlite_path),
         },
     )
 }
@@ -279,12 +321,15 @@ fn alerts(loaded: &Loaded) -> Result<Option<AlertsConfig>> {
         }
         return Ok(None);
     };
-    // Checked here so that a bad URL or secret stops start-up naming the setting.
-    orderbridge_alerts::WebhookAlerts::new(url, secret.as_ref(), Duration::from_secs(10))
+    // Checked here so that a bad or insecure URL or a bad secret stops start-up naming the
+    // setting.
+    let insecure = section.allow_insecure_http;
+    orderbridge_alerts::WebhookAlerts::new(url, secret.as_ref(), Duration::from_secs(10), insecure)
         .map_err(|e| anyhow::anyhow!("{} ({})", e, loaded.origin("alerts.webhook_url")))?;
     Ok(Some(AlertsConfig {
         url: url.to_owned(),
         signing_secret: secret,
+        allow_insecure_http: insecure,
     }))
 }
 

@@ -22,7 +22,10 @@ fn with_nothing_set_orderbridge_runs_on_sqlite_without_channels() {
     let config = config(&[]).unwrap();
     assert_eq!(
         config.database,
-        Database::Sqlite("orderbridge.sqlite".to_owned())
+        Database::Sqlite {
+            path: "orderbridge.sqlite".to_owned(),
+            busy_timeout: std::time::Duration::from_secs(30),
+        }
     );
     assert!(config.accounts.is_empty());
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
@@ -52,12 +55,12 @@ fn enabling_adm_requires_its_keys_and_url() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("ORDERBRIDGE_ADM_BASE_URL"), "{error}");
-    let error = config(&[("ORDERBRIDGE_ADM_BASE_URL", "http://adm")])
+    let error = config(&[("ORDERBRIDGE_ADM_BASE_URL", "https://adm.example")])
         .unwrap_err()
         .to_string();
     assert!(error.contains("ORDERBRIDGE_ADM_WEBHOOK_KEYS"), "{error}");
     let ok = config(&[
-        ("ORDERBRIDGE_ADM_BASE_URL", "http://adm"),
+        ("ORDERBRIDGE_ADM_BASE_URL", "https://adm.example"),
         ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k1, k2"),
         ("ORDERBRIDGE_ADM_API_KEY", "secret"),
     ])
@@ -71,12 +74,12 @@ fn enabling_adm_requires_its_keys_and_url() {
 
 #[test]
 fn enabling_feedamp_requires_its_credentials_and_checks_its_page_limit() {
-    let error = config(&[("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f")])
+    let error = config(&[("ORDERBRIDGE_FEEDAMP_BASE_URL", "https://f.example")])
         .unwrap_err()
         .to_string();
     assert!(error.contains("ORDERBRIDGE_FEEDAMP_USERNAME"), "{error}");
     let full = [
-        ("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://f"),
+        ("ORDERBRIDGE_FEEDAMP_BASE_URL", "https://f.example"),
         ("ORDERBRIDGE_FEEDAMP_USERNAME", "u"),
         ("ORDERBRIDGE_FEEDAMP_PASSWORD", "p"),
         ("ORDERBRIDGE_FEEDAMP_CLIENT_ID", "42"),
@@ -105,7 +108,7 @@ fn bad_values_name_their_setting() {
         let mut pairs = vec![(name, value)];
         if name.contains("ADM") {
             pairs.extend([
-                ("ORDERBRIDGE_ADM_BASE_URL", "http://adm"),
+                ("ORDERBRIDGE_ADM_BASE_URL", "https://adm.example"),
                 ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k"),
                 ("ORDERBRIDGE_ADM_API_KEY", "s"),
             ]);
@@ -168,4 +171,142 @@ fn retention_is_unset_by_default_read_in_days_and_never_zero() {
         .unwrap_err()
         .to_string();
     assert!(text.contains("ORDERBRIDGE_RETENTION_DAYS"), "{text}");
+}
+
+/// The error of a configuration that sets `pairs` over a complete ADM, FeedAMP and alerts
+/// setup whose URLs are all https.
+fn with_urls(pairs: &[(&'static str, &'static str)]) -> anyhow::Result<Config> {
+    let mut all = vec![
+        ("ORDERBRIDGE_ADM_BASE_URL", "https://adm.example"),
+        ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "k"),
+        ("ORDERBRIDGE_ADM_API_KEY", "s"),
+        ("ORDERBRIDGE_FEEDAMP_BASE_URL", "https://feedamp.example"),
+        ("ORDERBRIDGE_FEEDAMP_USERNAME", "u"),
+        ("ORDERBRIDGE_FEEDAMP_PASSWORD", "p"),
+        ("ORDERBRIDGE_FEEDAMP_CLIENT_ID", "42"),
+        (
+            "ORDERBRIDGE_ALERTS_WEBHOOK_URL",
+            "https://hooks.example/T0/B0/x",
+        ),
+    ];
+    for (name, value) in pairs {
+        all.retain(|(n, _)| n != name);
+        all.push((name, value));
+    }
+    config(&all)
+}
+
+#[test]
+fn marketplace_and_alert_urls_are_https_and_plain_http_fails_naming_the_setting() {
+    assert!(with_urls(&[]).is_ok(), "https everywhere");
+    for (name, url, key) in [
+        (
+            "ORDERBRIDGE_ADM_BASE_URL",
+            "http://adm.example",
+            "adm[0].base_url",
+        ),
+        (
+            "ORDERBRIDGE_FEEDAMP_BASE_URL",
+            "http://feedamp.example",
+            "feedamp[0].base_url",
+        ),
+        (
+            "ORDERBRIDGE_ALERTS_WEBHOOK_URL",
+            "http://hooks.example/x",
+            "alerts.webhook_url",
+        ),
+    ] {
+        let error = with_urls(&[(name, url)]).unwrap_err().to_string();
+        assert!(
+            error.contains(name) && error.contains(key) && error.contains("allow_insecure_http"),
+            "{name}: {error}"
+        );
+    }
+}
+
+#[test]
+fn plain_http_to_loopback_or_with_the_insecure_setting_is_accepted() {
+    for url in [
+        "http://127.0.0.1:8081",
+        "http://localhost:8081",
+        "http://[::1]:8081",
+        "http://127.0.0.2",
+    ] {
+        let urls = [
+            ("ORDERBRIDGE_ADM_BASE_URL", url),
+            ("ORDERBRIDGE_FEEDAMP_BASE_URL", url),
+            ("ORDERBRIDGE_ALERTS_WEBHOOK_URL", url),
+        ];
+        assert!(with_urls(&urls).is_ok(), "{url}");
+    }
+    let insecure = with_urls(&[
+        ("ORDERBRIDGE_ADM_BASE_URL", "http://adm.example"),
+        ("ORDERBRIDGE_ADM_ALLOW_INSECURE_HTTP", "true"),
+        ("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://feedamp.example"),
+        ("ORDERBRIDGE_FEEDAMP_ALLOW_INSECURE_HTTP", "true"),
+        ("ORDERBRIDGE_ALERTS_WEBHOOK_URL", "http://hooks.example/x"),
+        ("ORDERBRIDGE_ALERTS_ALLOW_INSECURE_HTTP", "true"),
+    ])
+    .unwrap();
+    assert!(insecure.alerts.unwrap().allow_insecure_http);
+    // The setting is per account: allowing it for ADM leaves FeedAMP refused.
+    let error = with_urls(&[
+        ("ORDERBRIDGE_ADM_BASE_URL", "http://adm.example"),
+        ("ORDERBRIDGE_ADM_ALLOW_INSECURE_HTTP", "true"),
+        ("ORDERBRIDGE_FEEDAMP_BASE_URL", "http://feedamp.example"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("ORDERBRIDGE_FEEDAMP_BASE_URL"), "{error}");
+}
+
+#[test]
+fn the_statement_timeout_defaults_to_30_s_and_bounds_sqlites_lock_wait() {
+    let postgres = [("DATABASE_URL", "postgres://postgres@127.0.0.1/db")];
+    let Database::Postgres {
+        statement_timeout, ..
+    } = config(&postgres).unwrap().database
+    else {
+        panic!("not postgres");
+    };
+    assert_eq!(statement_timeout, std::time::Duration::from_secs(30));
+    let mut set = postgres.to_vec();
+    set.push(("ORDERBRIDGE_DATABASE_STATEMENT_TIMEOUT_MS", "1500"));
+    assert!(matches!(
+        config(&set).unwrap().database,
+        Database::Postgres { statement_timeout, .. } if statement_timeout.as_millis() == 1500
+    ));
+    let sqlite = config(&[("ORDERBRIDGE_DATABASE_STATEMENT_TIMEOUT_MS", "2500")]).unwrap();
+    assert!(matches!(
+        sqlite.database,
+        Database::Sqlite { busy_timeout, .. } if busy_timeout.as_millis() == 2500
+    ));
+    let unlimited = config(&[("ORDERBRIDGE_DATABASE_STATEMENT_TIMEOUT_MS", "0")]).unwrap();
+    assert!(matches!(
+        unlimited.database,
+        Database::Sqlite { busy_timeout, .. } if busy_timeout.as_secs() == 5
+    ));
+}
+
+#[test]
+fn the_configuration_prints_no_secret_in_debug() {
+    let config = with_urls(&[
+        ("DATABASE_URL", "postgres://u:db-pw@127.0.0.1/db"),
+        ("ORDERBRIDGE_WAREHOUSE_API_KEYS", "wh-api-key"),
+        ("ORDERBRIDGE_ALERTS_SIGNING_SECRET", "alert-s3cret"),
+        ("ORDERBRIDGE_ADM_STANDARD_WEBHOOKS_SECRET", "sw-s3cret"),
+    ])
+    .unwrap();
+    let debug = format!("{config:?}");
+    for secret in [
+        "db-pw",
+        "wh-api-key",
+        "alert-s3cret",
+        "sw-s3cret",
+        "T0/B0",
+        "\"p\"",
+    ] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("hooks.example"), "{debug}");
 }

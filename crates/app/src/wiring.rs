@@ -29,16 +29,17 @@ pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>> {
         Database::Postgres {
             url,
             max_connections,
+            statement_timeout,
         } => {
-            let store = Postgres::connect(url.expose(), *max_connections)
+            let store = Postgres::connect(url.expose(), *max_connections, *statement_timeout)
                 .await
                 .context("DATABASE_URL: cannot connect to PostgreSQL")?;
             store.migrate().await.context("migrating PostgreSQL")?;
             tracing::info!(store = "postgresql", "store ready");
             Ok(Arc::new(store))
         }
-        Database::Sqlite(path) => {
-            let store = Sqlite::open(path)
+        Database::Sqlite { path, busy_timeout } => {
+            let store = Sqlite::open_with_busy_timeout(path, *busy_timeout)
                 .await
                 .with_context(|| format!("ORDERBRIDGE_DATABASE_SQLITE_PATH: cannot open {path}"))?;
             store.migrate().await.context("migrating SQLite")?;
@@ -195,6 +196,7 @@ fn alerting(
         &alerts.url,
         alerts.signing_secret.as_ref(),
         Duration::from_secs(10),
+        alerts.allow_insecure_http,
     )
     .context("alerts.webhook_url")?;
     let sender = AlertSender::new(

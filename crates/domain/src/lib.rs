@@ -27,4 +27,5 @@ pub mod settings;
 pub mod standard_webhooks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transport;
 pub mod values;

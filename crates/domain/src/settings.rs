@@ -14,6 +14,8 @@ pub enum SettingKind {
     Number,
     /// A list of text (comma-separated in a variable).
     List,
+    /// `true` or `false`.
+    Flag,
 }
 
 /// The [`SettingKind`] of a field's type.
@@ -39,6 +41,9 @@ impl Shape for Option<u32> {
 }
 impl Shape for Vec<String> {
     const KIND: SettingKind = SettingKind::List;
+}
+impl Shape for bool {
+    const KIND: SettingKind = SettingKind::Flag;
 }
 
 /// One setting, below its section: `key: "base_url"` of the section `adm` is the operator's
@@ -109,7 +114,7 @@ pub const fn unquoted(text: &'static str) -> &'static str {
 /// name") { /// doc \n field: Type = default, ... } }`. A default is a literal (`8`,
 /// `"pretty"`) or `unset` (an empty `Option` or `Vec`); `(secret)` after it marks a
 /// credential. Field types: `String`, `Option<String>`, `u64`, `u32`, `Option<u32>`,
-/// `Vec<String>`.
+/// `Vec<String>`, `bool`.
 ///
 /// It derives the struct (`Deserialize`, unknown keys refused, missing keys defaulted), its
 /// `Default`, a `Debug` that prints `[redacted]` for credentials, [`Section`] with one

@@ -10,7 +10,8 @@ pub use orderbridge_domain::values::Secret;
 pub struct FeedampConfig {
     /// The orderbridge channel account the orders belong to (`feedamp`, `feedamp-eu`).
     pub channel: ChannelId,
-    /// FeedAMP's API root, such as `https://api.feedamp.feedonomics.com`; http or https.
+    /// FeedAMP's API root, such as `https://api.feedamp.feedonomics.com`: `https`, or `http`
+    /// to a loopback address (or anywhere with `allow_insecure_http`).
     pub base_url: String,
     /// The Basic-auth user name for the token route (and every data call).
     pub username: String,
@@ -34,6 +35,8 @@ pub struct FeedampConfig {
     /// The carrier sent for a shipment recorded without one. `None` (the default) parks such
     /// an order's fulfil call instead of sending a made-up carrier.
     pub default_carrier: Option<String>,
+    /// Allows plain `http` to a host that is not loopback (tests only); default false.
+    pub allow_insecure_http: bool,
 }
 
 impl FeedampConfig {
@@ -81,7 +84,16 @@ impl FeedampConfig {
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             default_carrier: None,
+            allow_insecure_http: false,
         }
+    }
+
+    /// Allows (or not) a plain `http` base URL to a host that is not loopback, which sends the
+    /// password and tokens in clear: for tests only.
+    #[must_use]
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
     }
 
     /// Another token route.
@@ -195,9 +207,14 @@ impl FeedampConfig {
             reason: reason.to_owned(),
         };
         let url = reqwest::Url::parse(self.base_url.trim()).map_err(|e| invalid(&e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(invalid("expected an http or https URL with a host"));
-        }
+        let Some(host) = url
+            .host_str()
+            .filter(|_| matches!(url.scheme(), "http" | "https"))
+        else {
+            return Err(invalid("expected an https URL with a host"));
+        };
+        orderbridge_domain::transport::check(url.scheme(), host, self.allow_insecure_http)
+            .map_err(|e| invalid(&e.to_string()))?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(invalid("expected no query or fragment"));
         }
@@ -271,6 +288,24 @@ pub enum FeedampConfigError {
     Client(#[source] reqwest::Error),
 }
 
+impl FeedampConfigError {
+    /// The account setting at fault (`base_url`, `page_limit`, ...).
+    #[must_use]
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Self::InvalidUrl { setting, .. } | Self::Empty(setting) => setting,
+            Self::InvalidUsername => "username",
+            Self::InvalidClientId => "client_id",
+            Self::PageLimit(_) => "page_limit",
+            Self::MinInterval => "requests_per_second",
+            Self::ZeroTimeout("connect_timeout") => "connect_timeout_secs",
+            Self::ZeroTimeout(_) => "request_timeout_secs",
+            Self::InvalidDefaultCarrier => "default_carrier",
+            Self::Client(_) => "base_url",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -337,6 +372,21 @@ mod tests {
             nested.map(|u| u.to_string()).ok().as_deref(),
             Some("http://127.0.0.1:9/prefix/api/v1/orders/new")
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_by_name_except_to_loopback_or_when_allowed() {
+        let refused = config("http://api.feedamp.example").validate().unwrap_err();
+        assert_eq!(refused.setting(), "base_url");
+        assert!(
+            refused.to_string().contains("allow_insecure_http"),
+            "{refused}"
+        );
+        let allowed = config("http://api.feedamp.example").with_insecure_http(true);
+        assert!(allowed.validate().is_ok());
+        for base in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
+            assert!(config(base).validate().is_ok(), "{base}");
+        }
     }
 
     #[test]

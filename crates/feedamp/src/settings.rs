@@ -17,8 +17,10 @@ orderbridge_domain::settings_section! {
     pub struct FeedampAccount("feedamp") {
         /// Channel id of the account's orders; each account needs its own.
         channel: String = "feedamp",
-        /// Base URL of FeedAMP's API. Setting any `feedamp.` key enables FeedAMP, which then needs this, `feedamp.username`, `feedamp.password` and `feedamp.client_id`.
+        /// Base URL of FeedAMP's API: `https://`, or `http://` to a loopback address (127.0.0.0/8, ::1, localhost). Setting any `feedamp.` key enables FeedAMP, which then needs this, `feedamp.username`, `feedamp.password` and `feedamp.client_id`.
         base_url: Option<String> = unset,
+        /// Allows a plain `http://` `feedamp.base_url` to any host, sending the password and tokens in clear: for tests only.
+        allow_insecure_http: bool = false,
         /// FeedAMP user for the token route (HTTP Basic).
         username: Option<String> = unset,
         /// FeedAMP password.
@@ -95,7 +97,8 @@ impl FeedampAccount {
         .with_page_limit(count("page_limit", self.page_limit)?)
         .with_requests_per_second(count("requests_per_second", self.requests_per_second)?)
         .with_connect_timeout(seconds("connect_timeout_secs", self.connect_timeout_secs)?)
-        .with_request_timeout(seconds("request_timeout_secs", self.request_timeout_secs)?);
+        .with_request_timeout(seconds("request_timeout_secs", self.request_timeout_secs)?)
+        .with_insecure_http(self.allow_insecure_http);
         if let Some(carrier) = self
             .default_carrier
             .as_deref()
@@ -105,7 +108,7 @@ impl FeedampAccount {
         }
         client
             .validate()
-            .map_err(|e| SettingError::new("page_limit", e.to_string()))?;
+            .map_err(|e| SettingError::new(e.setting(), e.to_string()))?;
         Ok(client)
     }
 
@@ -164,12 +167,12 @@ mod tests {
     use super::Feedamp;
 
     const FULL: &str =
-        r#"{"base_url": "http://f", "username": "u", "password": "p", "client_id": "42"}"#;
+        r#"{"base_url": "https://f.example", "username": "u", "password": "p", "client_id": "42"}"#;
 
     #[test]
     fn an_account_needs_its_credentials_and_checks_its_page_limit() {
         let error = Feedamp
-            .account(r#"{"base_url": "http://f"}"#, Arc::new(SystemClock))
+            .account(r#"{"base_url": "https://f"}"#, Arc::new(SystemClock))
             .unwrap_err();
         assert_eq!(error.key, "username");
         let account = Feedamp.account(FULL, Arc::new(SystemClock)).unwrap();
@@ -180,6 +183,21 @@ mod tests {
         let bad = FULL.replace("\"client_id\"", "\"page_limit\": 500, \"client_id\"");
         let error = Feedamp.account(&bad, Arc::new(SystemClock)).unwrap_err();
         assert_eq!(error.key, "page_limit");
+    }
+
+    #[test]
+    fn base_url_is_https_except_to_loopback_or_when_insecure_http_is_allowed() {
+        let plain = FULL.replace("https://", "http://");
+        let error = Feedamp.account(&plain, Arc::new(SystemClock)).unwrap_err();
+        assert_eq!(error.key, "base_url");
+        assert!(error.message.contains("allow_insecure_http"), "{error}");
+        let allowed = plain.replace(
+            "\"client_id\"",
+            "\"allow_insecure_http\": true, \"client_id\"",
+        );
+        assert!(Feedamp.account(&allowed, Arc::new(SystemClock)).is_ok());
+        let local = FULL.replace("https://f.example", "http://127.0.0.1:8082");
+        assert!(Feedamp.account(&local, Arc::new(SystemClock)).is_ok());
     }
 
     #[test]

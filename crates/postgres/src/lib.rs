@@ -34,19 +34,27 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Connects a pool of at most `max_connections` to `url`.
+    /// Connects a pool of at most `max_connections` to `url`, each connection's statements cut
+    /// off after `statement_timeout` (zero: never).
     ///
     /// Every connection runs with JIT compilation off: the service's statements are short
     /// key lookups and writes, and without statistics (a young database, or autovacuum off)
     /// the planner's estimates for a batch of orders passed `jit_above_cost`, so PostgreSQL
     /// spent 47 ms compiling a query that runs in under 1 ms (the benchmark's delivery phase).
+    /// Both are startup parameters of the connection (`options=-c ...`), so they hold on every
+    /// pooled connection, including one opened again after the server restarted.
     ///
     /// # Errors
     /// [`StoreError`] when the URL is malformed or the server does not answer.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let timeout_ms = statement_timeout.as_millis().to_string();
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::with_source("the PostgreSQL URL is malformed", e))?
-            .options([("jit", "off")]);
+            .options([("jit", "off"), ("statement_timeout", timeout_ms.as_str())]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -62,15 +70,28 @@ impl Postgres {
         Self { pool }
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, on a connection of its own without a statement timeout (a
+    /// migration over a large table may take longer than any statement of the service): the
+    /// pool's connect options with `statement_timeout=0` last, which wins over an earlier one.
     ///
     /// # Errors
     /// [`StoreError`] when a migration fails.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.pool)
+        let options = (*self.pool.connect_options())
+            .clone()
+            .options([("statement_timeout", "0")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError::with_source("migration failed", e))
+            .map_err(|e| StoreError::with_source("cannot connect to PostgreSQL to migrate", e))?;
+        let migrated = MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::with_source("migration failed", e));
+        pool.close().await;
+        migrated
     }
 
     /// The pool, for benchmarks that measure the storage limit.

@@ -10,7 +10,8 @@
 //! - Every write transaction starts with `BEGIN IMMEDIATE`, which takes the write lock at once,
 //!   so a transaction never fails upgrading a read lock (`SQLITE_BUSY`) and versioned saves and
 //!   outbox claims run one after another, also against another process on the same file
-//!   (which waits up to the 5 s busy timeout for the lock).
+//!   (which waits up to the busy timeout for the lock: `database.statement_timeout_ms` in the
+//!   service, 5 s by default here).
 //! - There is no `FOR UPDATE SKIP LOCKED`: a claim selects and leases its rows in one
 //!   `BEGIN IMMEDIATE` transaction. Safe for any number of workers sharing one database file on
 //!   one machine, which is what an embedded store is for.
@@ -53,7 +54,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Connections of the read pool. Readers run side by side (WAL).
 const READ_CONNECTIONS: u32 = 8;
 
-/// How long a connection waits for SQLite's write lock when another process holds it.
+/// How long a connection waits for SQLite's write lock when another process holds it, unless
+/// told otherwise ([`Sqlite::open_with_busy_timeout`]).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long an operation waits for a pooled connection (writes queue here).
@@ -76,18 +78,32 @@ impl Sqlite {
     /// it is missing. Does not migrate: call [`Sqlite::migrate`].
     ///
     /// The connections use WAL journaling, `synchronous = NORMAL`, foreign keys and a busy
-    /// timeout of 5 s.
+    /// timeout of 5 s (see [`Sqlite::open_with_busy_timeout`]).
     ///
     /// # Errors
     /// [`StoreError`] when the URL is malformed or the file cannot be opened or created.
     pub async fn open(path_or_url: &str) -> Result<Self, StoreError> {
+        Self::open_with_busy_timeout(path_or_url, BUSY_TIMEOUT).await
+    }
+
+    /// As [`Sqlite::open`], with `busy_timeout` as the time a statement waits for another
+    /// process's write lock before it fails. SQLite has no statement timeout: a statement of
+    /// this process runs to its end; this is the nearest bound (`database.statement_timeout_ms`
+    /// sets it). Within one process, writers queue for the one writer connection instead.
+    ///
+    /// # Errors
+    /// As [`Sqlite::open`].
+    pub async fn open_with_busy_timeout(
+        path_or_url: &str,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let options = if path_or_url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(path_or_url)
                 .map_err(|e| StoreError::with_source("malformed SQLite URL", e))?
         } else {
             SqliteConnectOptions::new().filename(path_or_url)
         };
-        Self::with_options(options, None).await
+        Self::with_options(options.busy_timeout(busy_timeout), None).await
     }
 
     /// Opens a fresh database in a new file under the system's temporary directory (tests).
@@ -100,7 +116,9 @@ impl Sqlite {
         let file = Arc::new(TemporaryFile {
             path: std::env::temp_dir().join(name),
         });
-        let options = SqliteConnectOptions::new().filename(&file.path);
+        let options = SqliteConnectOptions::new()
+            .filename(&file.path)
+            .busy_timeout(BUSY_TIMEOUT);
         Self::with_options(options, Some(file)).await
     }
 
@@ -113,7 +131,6 @@ impl Sqlite {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
             // What a write removes or shrinks (personal data erased under `retention.days`
             // among it) is overwritten with zeros in the file, not left in free space.
             .pragma("secure_delete", "on");

@@ -1,7 +1,10 @@
 //! [`AdmWebhook`]: one ADM account's `orders/create` webhook, and the `orders/cancelled` one
-//! beside it, behind the domain's [`Webhook`] port. It checks the key (before the body is
-//! read) and the optional HMAC signature, reads the body, ingests the order (or records ADM's
-//! cancellation) and answers exactly as seed 001 shows.
+//! beside it, behind the domain's [`Webhook`] port. It checks the key and, with Standard
+//! Webhooks signatures on, the timestamp (before the body is read); then the optional HMAC
+//! signature and the Standard Webhooks signature and id (a replay within the window is refused
+//! with 409; a call that fails here with a 5xx has its id forgotten, so that ADM's retry is
+//! taken); then it reads the body, ingests the order (or records ADM's cancellation) and answers
+//! exactly as seed 001 shows.
 
 use std::sync::Arc;
 
@@ -12,14 +15,17 @@ use hmac::{Hmac, KeyInit, Mac};
 use orderbridge_domain::order::{NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
-use orderbridge_domain::services::{IngestError, Ingested, MarketplaceCancelOutcome, OrderService};
+use orderbridge_domain::services::{
+    Admitted, CallRefused, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
+};
+use orderbridge_domain::standard_webhooks::{SIGNATURE_HEADER, SignedCall, SigningKey};
 use orderbridge_domain::values::{ApiKeys, ChannelId, ExternalOrderId, Secret};
 use sha2::Sha256;
 
 use super::{
-    ALREADY_CREATED, ErrorText, INVALID_ORDER, INVALID_SKU_OR_QUANTITY, SERVER_ERROR, UNAUTHORIZED,
-    WebhookSettings, cancelled_body, created_body, error_body, parse_cancellation, parse_order,
-    parse_webhook,
+    ALREADY_CREATED, ALREADY_RECEIVED, ErrorText, INVALID_ORDER, INVALID_SKU_OR_QUANTITY,
+    SERVER_ERROR, UNAUTHORIZED, WebhookSettings, cancelled_body, created_body, error_body,
+    parse_cancellation, parse_order, parse_webhook,
 };
 
 /// The event of the `orders/create` webhook: `/webhooks/adm/orders`.
@@ -32,7 +38,8 @@ pub const ORDERS_CANCELLED: &str = "orders/cancelled";
 /// How one ADM account's webhook is authenticated.
 #[derive(Debug, Clone)]
 pub struct WebhookAuth {
-    /// Keys ADM may present (several during a rotation).
+    /// Keys ADM may present (several during a rotation). Empty with `standard_webhooks` set:
+    /// the signature alone authenticates.
     pub keys: ApiKeys,
     /// A header carrying the key instead of `Authorization: Bearer`, if ADM uses one.
     pub key_header: Option<String>,
@@ -41,6 +48,9 @@ pub struct WebhookAuth {
     pub signing_secret: Option<Secret>,
     /// The header holding the signature.
     pub signature_header: String,
+    /// When set, every call must be signed as Standard Webhooks say with this key, fresh, and
+    /// not a replay of one received within the window.
+    pub standard_webhooks: Option<SigningKey>,
 }
 
 /// One ADM account's inbound webhook.
@@ -68,6 +78,39 @@ impl AdmWebhook {
         };
         let signature = headers.get(&self.auth.signature_header).unwrap_or_default();
         signature_matches(secret, body, signature)
+    }
+
+    /// With Standard Webhooks on, admits the call (signature, timestamp, id), or the answer to
+    /// give instead.
+    async fn admitted(
+        &self,
+        headers: &Headers,
+        body: &[u8],
+        orders: &OrderService,
+    ) -> Result<Option<Admitted>, WebhookReply> {
+        let Some(key) = &self.auth.standard_webhooks else {
+            return Ok(None);
+        };
+        let channel = &self.settings.channel;
+        match orders
+            .signed_calls()
+            .admit(channel, key, headers, body)
+            .await
+        {
+            Ok(admitted) => Ok(Some(admitted)),
+            Err(CallRefused::Replayed(id)) => {
+                tracing::warn!(channel = %channel, webhook_id = %id, "webhook replay refused: its webhook-id was received already");
+                Err(reply(409, &ALREADY_RECEIVED))
+            }
+            Err(CallRefused::Unsigned(e)) => {
+                tracing::warn!(channel = %channel, reason = %e, "webhook refused: Standard Webhooks signature");
+                Err(reply(401, &UNAUTHORIZED))
+            }
+            Err(CallRefused::Store(e)) => {
+                tracing::error!(error = %e, channel = %channel, "could not record a webhook id");
+                Err(reply(500, &SERVER_ERROR))
+            }
+        }
     }
 
     async fn create(&self, body: &[u8], orders: &OrderService) -> WebhookReply {
@@ -244,10 +287,27 @@ impl Webhook for AdmWebhook {
                 .as_deref()
                 .and_then(|name| headers.get(name))
         });
-        match presented {
-            Some(key) if self.auth.keys.accepts(key) => Ok(()),
-            _ => Err(reply(401, &UNAUTHORIZED)),
+        let signed_only = self.auth.keys.is_empty() && self.auth.standard_webhooks.is_some();
+        let keyed = presented.is_some_and(|key| self.auth.keys.accepts(key));
+        if !keyed && !signed_only {
+            return Err(reply(401, &UNAUTHORIZED));
         }
+        if self.auth.standard_webhooks.is_some()
+            && let Err(e) = SignedCall::read(headers, self.clock.now())
+        {
+            tracing::warn!(channel = %self.settings.channel, reason = %e, "webhook refused: Standard Webhooks headers");
+            return Err(reply(401, &UNAUTHORIZED));
+        }
+        Ok(())
+    }
+
+    fn credential_headers(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.auth.key_header.iter().cloned().collect();
+        names.push(self.auth.signature_header.clone());
+        if self.auth.standard_webhooks.is_some() {
+            names.push(SIGNATURE_HEADER.to_owned());
+        }
+        names
     }
 
     async fn receive(
@@ -267,10 +327,23 @@ impl Webhook for AdmWebhook {
             tracing::warn!(channel = %self.settings.channel, "webhook signature missing or wrong");
             return reply(401, &UNAUTHORIZED);
         }
-        if event == ORDERS_CANCELLED {
-            return self.cancelled(body, orders).await;
+        let admitted = match self.admitted(headers, body, orders).await {
+            Ok(admitted) => admitted,
+            Err(answer) => return answer,
+        };
+        let answer = if event == ORDERS_CANCELLED {
+            self.cancelled(body, orders).await
+        } else {
+            self.create(body, orders).await
+        };
+        // Failed here: ADM sends it again with the same id, which must then be taken.
+        if answer.status >= 500
+            && let Some(admitted) = admitted
+            && let Err(e) = orders.signed_calls().failed(&admitted).await
+        {
+            tracing::error!(error = %e, channel = %self.settings.channel, "could not forget the webhook id of a failed call; its retry is refused until the id's window closes");
         }
-        self.create(body, orders).await
+        answer
     }
 
     fn reread(&self, body: &[u8]) -> Result<NewOrder, String> {

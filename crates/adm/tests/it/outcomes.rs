@@ -205,7 +205,7 @@ async fn a_closed_port_is_retried() {
 
 #[tokio::test]
 async fn an_unknown_host_is_retried() {
-    let config = AdmConfig::new("http://adm.invalid", Secret::new(KEY))
+    let config = AdmConfig::new("https://adm.invalid", Secret::new(KEY))
         .with_connect_timeout(Duration::from_secs(2))
         .with_request_timeout(Duration::from_secs(5));
     let (order, fulfillment) = seed_shipment();

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use orderbridge_alerts::{WebhookAlerts, body, signature, signing_key};
+use orderbridge_alerts::{WebhookAlerts, body};
 use orderbridge_domain::alert::{Alert, AlertKind};
 use orderbridge_domain::ports::alerts::AlertSink;
 use orderbridge_domain::ports::marketplace::Outcome;
+use orderbridge_domain::standard_webhooks::SigningKey;
 use orderbridge_domain::values::{AlertId, ChannelId, DeliveryId, OrderId, Secret};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -39,6 +40,7 @@ async fn an_alert_is_posted_as_json_with_the_signed_standard_webhooks_headers() 
         &format!("{}/hook", server.uri()),
         Some(&secret),
         Duration::from_secs(5),
+        false,
     )
     .unwrap();
     let alert = alert();
@@ -74,10 +76,10 @@ async fn an_alert_is_posted_as_json_with_the_signed_standard_webhooks_headers() 
     assert_eq!(header("webhook-id"), alert.id.to_string());
     let timestamp: i64 = header("webhook-timestamp").parse().unwrap();
     assert!((Utc::now().timestamp() - timestamp).abs() < 60);
-    let key = signing_key(secret.expose()).unwrap();
+    let key = SigningKey::parse(&secret).unwrap();
     assert_eq!(
         header("webhook-signature"),
-        signature(&key, &alert.id.to_string(), timestamp, &request.body)
+        key.sign(&alert.id.to_string(), timestamp, &request.body)
     );
     assert_eq!(
         request.body,
@@ -89,9 +91,8 @@ async fn an_alert_is_posted_as_json_with_the_signed_standard_webhooks_headers() 
 #[test]
 fn the_signature_matches_the_standard_webhooks_reference_example() {
     // From the Standard Webhooks reference libraries' tests.
-    let key = signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-    let signed = signature(
-        &key,
+    let key = SigningKey::parse(&Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).unwrap();
+    let signed = key.sign(
         "msg_p5jXN8AQM9LWM0D4loKWxJek",
         1_614_265_330,
         br#"{"test": 2432232314}"#,
@@ -119,6 +120,7 @@ async fn answers_are_classified_and_an_unsigned_alert_has_no_signature() {
             &format!("{}{route}", server.uri()),
             None,
             Duration::from_secs(5),
+            false,
         )
         .unwrap()
     };
@@ -150,8 +152,13 @@ async fn answers_are_classified_and_an_unsigned_alert_has_no_signature() {
             .iter()
             .all(|r| r.headers.get("webhook-id").is_some())
     );
-    let closed =
-        WebhookAlerts::new("http://127.0.0.1:9/hook", None, Duration::from_secs(2)).unwrap();
+    let closed = WebhookAlerts::new(
+        "http://127.0.0.1:9/hook",
+        None,
+        Duration::from_secs(2),
+        false,
+    )
+    .unwrap();
     assert!(
         matches!(closed.send(&alert).await, Outcome::Retry { .. }),
         "connection refused"
@@ -161,7 +168,7 @@ async fn answers_are_classified_and_an_unsigned_alert_has_no_signature() {
 #[test]
 fn a_bad_url_or_secret_is_refused_by_name() {
     for url in ["ftp://example.com/x", "not a url", "/relative"] {
-        let error = WebhookAlerts::new(url, None, Duration::from_secs(1)).unwrap_err();
+        let error = WebhookAlerts::new(url, None, Duration::from_secs(1), false).unwrap_err();
         assert!(
             error.to_string().starts_with("alerts.webhook_url"),
             "{error}"
@@ -171,10 +178,39 @@ fn a_bad_url_or_secret_is_refused_by_name() {
         "https://example.com/x",
         Some(&Secret::new("whsec_!!notbase64")),
         Duration::from_secs(1),
+        false,
     )
     .unwrap_err();
     assert!(
         error.to_string().starts_with("alerts.signing_secret"),
         "{error}"
     );
+}
+
+#[test]
+fn plain_http_is_refused_by_name_except_to_loopback_or_when_allowed() {
+    let error = WebhookAlerts::new(
+        "http://hooks.example/x",
+        None,
+        Duration::from_secs(1),
+        false,
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("alerts.webhook_url") && text.contains("allow_insecure_http"),
+        "{text}"
+    );
+    for (url, insecure) in [
+        ("https://hooks.example/x", false),
+        ("http://hooks.example/x", true),
+        ("http://127.0.0.1:9/x", false),
+        ("http://[::1]:9/x", false),
+        ("http://localhost:9/x", false),
+    ] {
+        assert!(
+            WebhookAlerts::new(url, None, Duration::from_secs(1), insecure).is_ok(),
+            "{url} refused"
+        );
+    }
 }

@@ -27,8 +27,8 @@ pub enum Source {
     Env(String),
 }
 
-/// The values given, before they are typed: one table per section and per account.
-#[derive(Debug)]
+/// The values given, before they are typed: one table per section and per account. `Debug`
+/// names the keys given, never their values (credentials among them).
 struct Given {
     kinds: Kinds,
     sections: BTreeMap<&'static str, toml::Table>,
@@ -36,8 +36,9 @@ struct Given {
     origins: BTreeMap<String, Source>,
 }
 
-/// The settings with where each value came from.
-#[derive(Debug, Clone)]
+/// The settings with where each value came from. `Debug` shows the typed settings (secrets
+/// redacted, accounts counted) and where each key came from, never the values as given.
+#[derive(Clone)]
 pub struct Loaded {
     /// The typed settings.
     pub settings: Settings,
@@ -45,6 +46,30 @@ pub struct Loaded {
     origins: BTreeMap<String, Source>,
     given: BTreeMap<String, String>,
     accounts: BTreeMap<&'static str, usize>,
+}
+
+impl std::fmt::Debug for Given {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let accounts: BTreeMap<&str, usize> = self
+            .accounts
+            .iter()
+            .map(|(name, a)| (*name, a.len()))
+            .collect();
+        f.debug_struct("Given")
+            .field("keys", &self.origins.keys().collect::<Vec<_>>())
+            .field("accounts", &accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("settings", &self.settings)
+            .field("origins", &self.origins)
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
 }
 
 fn fields_of(section: &str) -> Option<&'static [Setting]> {
@@ -168,8 +193,12 @@ impl Given {
             bail!("unknown environment variable {var} (see `orderbridge config` for the list)");
         };
         let dotted = key(section, field.key);
+        let expected = match field.kind {
+            SettingKind::Flag => "true or false",
+            _ => "a whole number",
+        };
         let Some(value) = typed(field.kind, raw)
-            .with_context(|| format!("{var} ({dotted}): expected a whole number, got {raw:?}"))?
+            .with_context(|| format!("{var} ({dotted}): expected {expected}, got {raw:?}"))?
         else {
             return Ok(());
         };
@@ -211,6 +240,11 @@ fn typed(kind: SettingKind, raw: &str) -> Option<Option<toml::Value>> {
     Some(Some(match kind {
         SettingKind::Text => toml::Value::String(raw.to_owned()),
         SettingKind::Number => toml::Value::Integer(raw.parse::<u64>().ok()?.try_into().ok()?),
+        SettingKind::Flag => toml::Value::Boolean(match raw.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return None,
+        }),
         SettingKind::List => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)

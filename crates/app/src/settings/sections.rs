@@ -18,6 +18,8 @@ orderbridge_domain::settings_section! {
         sqlite_path: String = "orderbridge.sqlite",
         /// Connections in the database pool.
         max_connections: u32 = 10,
+        /// PostgreSQL: longest time one statement may run (`statement_timeout` on every connection; migrations run without it); 0 means no limit. SQLite, whose statements cannot be cut off: how long a statement waits for another process's write lock (`busy_timeout`; 0 keeps 5 s) before it fails.
+        statement_timeout_ms: u64 = 30000,
     }
 }
 
@@ -102,8 +104,10 @@ orderbridge_domain::settings_section! {
 orderbridge_domain::settings_section! {
     /// Alerts to operators.
     pub struct AlertsSection("alerts") {
-        /// An http(s) URL that receives alerts as JSON `{kind, channel, order_id, delivery_id, message, at, text}` (delivery parked, channel paused, channel resumed), sent through a durable queue and retried. Unset: no alerts.
+        /// An `https://` URL (or `http://` to a loopback address: 127.0.0.0/8, ::1, localhost) that receives alerts as JSON `{kind, channel, order_id, delivery_id, message, at, text}` (delivery parked, channel paused, channel resumed), sent through a durable queue and retried. Unset: no alerts.
         webhook_url: Option<String> = unset,
+        /// Allows a plain `http://` `alerts.webhook_url` to any host, sending alerts in clear: for tests only.
+        allow_insecure_http: bool = false,
         /// Signs each alert with the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); `whsec_<base64>` or any text. Unset: unsigned.
         signing_secret: Option<String> = unset (secret),
     }

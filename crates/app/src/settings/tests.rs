@@ -110,7 +110,7 @@ fn a_value_of_the_wrong_type_in_the_file_names_its_key_and_the_file() {
         error.contains("dispatch.concurrency") && error.contains("ob.toml"),
         "{error}"
     );
-    let account = "webhook_keys = [\"k\"]\nbase_url = \"http://adm\"\napi_key = \"s\"\n";
+    let account = "webhook_keys = [\"k\"]\nbase_url = \"https://adm\"\napi_key = \"s\"\n";
     let file = format!(
         "[[adm]]\nchannel = \"adm-us\"\n{account}[[adm]]\nchannel = \"adm-eu\"\n{account}connect_timeout_secs = -1\n"
     );
@@ -159,25 +159,87 @@ fn accounts_are_lists_and_the_variables_set_a_sole_account() {
 
 #[test]
 fn secrets_are_never_described_nor_debugged() {
-    let file = "[[feedamp]]\npassword = \"pw-in-file\"\n";
+    let file =
+        "[[feedamp]]\npassword = \"pw-in-file\"\n[alerts]\nsigning_secret = \"whsec_YWxlcnQ=\"\n";
     let loaded = Loaded::load(
         Some(("ob.toml", file)),
         vars(&[
             ("ORDERBRIDGE_ADM_API_KEY", "hunter2"),
+            ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "wh-key-1,wh-key-2"),
+            ("ORDERBRIDGE_ADM_SIGNING_SECRET", "hmac-s3cret"),
+            ("ORDERBRIDGE_ADM_STANDARD_WEBHOOKS_SECRET", "whsec_c3RkLXdo"),
+            ("ORDERBRIDGE_WAREHOUSE_API_KEYS", "wh-api-key"),
             ("DATABASE_URL", "postgres://u:pw@h/db"),
         ]),
     )
     .unwrap();
     let text = loaded.describe();
-    for secret in ["hunter2", "pw@h", "pw-in-file"] {
+    let secrets = [
+        "hunter2",
+        "pw@h",
+        "pw-in-file",
+        "wh-key-1",
+        "hmac-s3cret",
+        "c3RkLXdo",
+        "wh-api-key",
+        "YWxlcnQ",
+    ];
+    for secret in secrets {
         assert!(!text.contains(secret), "{text}");
-        let debug = format!("{:?}", loaded.settings);
-        assert!(!debug.contains(secret), "{debug}");
+        // The raw settings too: the loaded values with their origins, and the typed tree.
+        for debug in [
+            format!("{:?}", loaded.settings),
+            format!("{loaded:?}"),
+            format!("{loaded:#?}"),
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
     }
+    let debug = format!("{loaded:?}");
+    assert!(
+        debug.contains("adm[0].api_key") && debug.contains("ORDERBRIDGE_ADM_API_KEY"),
+        "Debug still says where each key came from: {debug}"
+    );
     assert!(text.contains("[redacted]"));
     assert!(
         text.lines().any(|l| l.starts_with("adm.api_key ")),
         "a sole account's settings are shown by their key: {text}"
+    );
+}
+
+#[test]
+fn a_flag_is_true_or_false_and_anything_else_names_its_variable() {
+    for (raw, expected) in [("true", true), ("FALSE", false), (" True ", true)] {
+        let loaded = Loaded::load(
+            None,
+            vars(&[("ORDERBRIDGE_ALERTS_ALLOW_INSECURE_HTTP", raw)]),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.settings.alerts.allow_insecure_http, expected,
+            "{raw}"
+        );
+    }
+    let error = Loaded::load(
+        None,
+        vars(&[("ORDERBRIDGE_ALERTS_ALLOW_INSECURE_HTTP", "yes")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("ORDERBRIDGE_ALERTS_ALLOW_INSECURE_HTTP") && error.contains("true or false"),
+        "{error}"
+    );
+    let file = "[alerts]\nallow_insecure_http = true\n[[adm]]\nallow_insecure_http = true\n";
+    let loaded = Loaded::load(Some(("ob.toml", file)), vars(&[])).unwrap();
+    assert!(loaded.settings.alerts.allow_insecure_http);
+    assert_eq!(account(&loaded, "adm", 0)["allow_insecure_http"], true);
+    assert!(
+        !Loaded::load(None, vars(&[]))
+            .unwrap()
+            .settings
+            .alerts
+            .allow_insecure_http
     );
 }
 

@@ -113,7 +113,8 @@ impl Harness {
         let caps = client.capabilities();
         let channel = ChannelId::parse(CHANNEL)?;
         let store = Arc::new(
-            Postgres::connect(db.url(), plan.pool)
+            // The service's default statement timeout (`database.statement_timeout_ms`).
+            Postgres::connect(db.url(), plan.pool, Duration::from_secs(30))
                 .await
                 .context("connecting the baseline store")?,
         );

@@ -90,6 +90,13 @@ pub trait Webhook: Send + Sync + std::fmt::Debug {
     /// The answer to give instead (the marketplace's own 401).
     fn authenticate(&self, headers: &Headers) -> Result<(), WebhookReply>;
 
+    /// The names of the request headers that carry this webhook's credentials besides
+    /// `Authorization` (a custom key header, a signature header), so that the HTTP layer keeps
+    /// their values out of logs. The default: none.
+    fn credential_headers(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Reads again a body this webhook once could not read (a quarantined entry), with the
     /// current code and settings: the order it now reads as, or why it still cannot be read.
     /// The default cannot: override it to let operators replay this marketplace's bodies.

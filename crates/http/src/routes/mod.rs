@@ -9,11 +9,12 @@ pub(crate) mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
 use axum::http::{HeaderName, StatusCode};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,8 +58,24 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
         .routes(routes!(ops::openapi_json))
 }
 
+/// Headers that carry credentials on any request: `Authorization` and cookies, Standard
+/// Webhooks' signature, FeedAMP's `token`; each webhook adds its own (a custom key header, a
+/// signature header) from its settings.
+const CREDENTIAL_HEADERS: [HeaderName; 6] = [
+    AUTHORIZATION,
+    PROXY_AUTHORIZATION,
+    COOKIE,
+    SET_COOKIE,
+    HeaderName::from_static("webhook-signature"),
+    HeaderName::from_static("token"),
+];
+
 /// The served router.
 pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
+    // Marked sensitive before anything sees the request: their values show as `Sensitive` in
+    // any `Debug` of the headers (the debug log of each request's headers among them).
+    let mut sensitive = CREDENTIAL_HEADERS.to_vec();
+    sensitive.extend(state.webhooks.credential_headers());
     // Warehouse routes need a warehouse key; a webhook's marketplace checks its own key before
     // the body is read, and what else it signs after.
     let (router, _) = api(state.warehouse_keys.clone()).split_for_parts();
@@ -82,23 +99,26 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit));
     router.layer(
         ServiceBuilder::new()
-            .layer(SetSensitiveRequestHeadersLayer::new([
-                axum::http::header::AUTHORIZATION,
-            ]))
+            .layer(SetSensitiveHeadersLayer::new(sensitive))
             .layer(SetRequestIdLayer::new(
                 request_id_header.clone(),
                 MakeRequestUuid,
             ))
             .layer(PropagateRequestIdLayer::new(request_id_header))
             .layer(
-                TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-                    tracing::info_span!(
-                        "request",
-                        request_id = %request_id(request),
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                }),
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &axum::extract::Request| {
+                        tracing::info_span!(
+                            "request",
+                            request_id = %request_id(request),
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                        )
+                    })
+                    .on_request(|request: &axum::extract::Request, _: &tracing::Span| {
+                        // Credential headers show as `Sensitive` (marked above).
+                        tracing::debug!(headers = ?request.headers(), "started processing request");
+                    }),
             )
             .layer(axum::middleware::from_fn(json_errors))
             .layer(CatchPanicLayer::custom(panic_response))

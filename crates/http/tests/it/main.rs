@@ -8,6 +8,7 @@ mod openapi_contract;
 mod orders;
 mod retention;
 mod robustness;
+mod signatures;
 mod slow;
 mod support;
 mod tolerance;

@@ -11,6 +11,7 @@ use orderbridge_domain::ports::store::{Health, OrderStore};
 use orderbridge_domain::services::{
     ChannelService, DeliveryService, OrderService, Quarantine, ServiceConfig,
 };
+use orderbridge_domain::standard_webhooks::SigningKey;
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -67,6 +68,10 @@ pub const SEED_ORDER: &str = r#"{
 #[derive(Default)]
 pub struct Options {
     pub signing_secret: Option<&'static str>,
+    /// ADM's Standard Webhooks secret.
+    pub standard_webhooks_secret: Option<&'static str>,
+    /// ADM's webhook without keys (the Standard Webhooks signature alone authenticates).
+    pub no_keys: bool,
     pub key_header: Option<&'static str>,
     pub body_limit: Option<usize>,
     pub request_timeout: Option<std::time::Duration>,
@@ -92,10 +97,17 @@ pub fn app_with(options: Options) -> Router {
             currency: Currency::USD,
         },
         WebhookAuth {
-            keys: ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)]),
+            keys: if options.no_keys {
+                ApiKeys::default()
+            } else {
+                ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)])
+            },
             key_header: options.key_header.map(str::to_owned),
             signing_secret: options.signing_secret.map(Secret::new),
             signature_header: "x-adm-signature".to_owned(),
+            standard_webhooks: options
+                .standard_webhooks_secret
+                .map(|s| SigningKey::parse(&Secret::new(s)).unwrap()),
         },
         clock.clone(),
     ));
@@ -110,7 +122,8 @@ pub fn app_with(options: Options) -> Router {
         Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
             .read_by_webhook(adm.clone()),
     )
-    .with_early_cancellations(store.clone());
+    .with_early_cancellations(store.clone())
+    .with_webhook_ids(store.clone());
     let channels = ChannelService::new(
         vec![
             ChannelId::parse("adm").unwrap(),

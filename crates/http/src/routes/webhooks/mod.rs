@@ -48,6 +48,17 @@ impl Webhooks {
             .filter(|hook| hook.marketplace() == marketplace)
     }
 
+    /// The headers carrying any account's credentials, besides `Authorization` (its custom key
+    /// header, its signature header), by name; a name that is not a valid header is left out
+    /// (no request can carry it).
+    pub(crate) fn credential_headers(&self) -> Vec<axum::http::HeaderName> {
+        self.0
+            .values()
+            .flat_map(|hook| hook.credential_headers())
+            .filter_map(|name| axum::http::HeaderName::try_from(name.trim()).ok())
+            .collect()
+    }
+
     /// The webhook of `marketplace` when it has exactly one account.
     pub(crate) fn sole(&self, marketplace: &str) -> Option<&Arc<dyn Webhook>> {
         let mut accounts = self.0.values().filter(|h| h.marketplace() == marketplace);
