@@ -15,13 +15,14 @@ async fn config_prints_the_settings_with_every_secret_redacted() {
         "wh-s3cret-2",
         "pg-s3cret-3",
         "signing-s3cret-4",
+        "standard-s3cret-5",
     ];
     let (status, stdout, stderr) = Launch::new()
         .env("ORDERBRIDGE_ADM_API_KEY", secrets[0])
         .env("ORDERBRIDGE_ADM_WEBHOOK_KEYS", secrets[1])
         .env(
             "ORDERBRIDGE_ADM_BASE_URL",
-            "http://adm.example.invalid:8081",
+            "https://adm.example.invalid:8081",
         )
         .env("ORDERBRIDGE_WAREHOUSE_API_KEYS", secrets[2])
         .env(
@@ -29,12 +30,13 @@ async fn config_prints_the_settings_with_every_secret_redacted() {
             &format!("postgres://ob:{}@db.example.invalid/ob", secrets[3]),
         )
         .env("ORDERBRIDGE_ADM_SIGNING_SECRET", secrets[4])
+        .env("ORDERBRIDGE_ADM_STANDARD_WEBHOOKS_SECRET", secrets[5])
         .run(&["config"], PATIENCE)
         .await;
     assert!(status.success(), "{status}: {stderr}");
     // The values that are no secret are shown, with where they came from...
     assert!(
-        stdout.contains("http://adm.example.invalid:8081"),
+        stdout.contains("https://adm.example.invalid:8081"),
         "{stdout}"
     );
     assert!(stdout.contains("ORDERBRIDGE_ADM_BASE_URL"), "{stdout}");
@@ -46,6 +48,7 @@ async fn config_prints_the_settings_with_every_secret_redacted() {
         "warehouse.api_keys",
         "database.url",
         "adm.signing_secret",
+        "adm.standard_webhooks_secret",
     ] {
         let line = stdout
             .lines()
@@ -81,6 +84,12 @@ async fn serve_refuses_bad_settings_with_a_message_naming_them() {
         ("ORDERBRIDGE_ADM_BASEURL", "x", false),
         ("ORDERBRIDGE_LOG_FORMAT", "xml", true),
         ("DATABASE_URL", "mysql://db.example.invalid/ob", false),
+        // Plain http to a host that is not loopback: alerts would travel in clear.
+        (
+            "ORDERBRIDGE_ALERTS_WEBHOOK_URL",
+            "http://hooks.example.invalid/x",
+            false,
+        ),
     ] {
         let (status, stdout, stderr) = Launch::new()
             .cwd(dir.path())

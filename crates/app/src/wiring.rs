@@ -100,20 +100,7 @@ pub fn build(
         }
     }
 
-    let service = OrderService::new(
-        store.clone(),
-        channels,
-        clock.clone(),
-        ids.clone(),
-        ServiceConfig {
-            max_update_attempts: config.max_update_attempts,
-        },
-    )
-    .with_quarantine(quarantine)
-    .with_early_cancellations(store.clone())
-    // Signed webhook calls' ids are kept in the store, so that every instance refuses a replay.
-    .with_webhook_ids(store.clone())
-    .with_alerting(config.alerts.is_some());
+    let service = order_service(config, &store, channels, &clock, &ids, quarantine);
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
@@ -148,6 +135,31 @@ pub fn build(
         channels: channel_health,
         alerts,
     })
+}
+
+/// The operations on orders over `store`.
+fn order_service(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    channels: Channels,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+    quarantine: Quarantine,
+) -> OrderService {
+    OrderService::new(
+        store.clone(),
+        channels,
+        clock.clone(),
+        ids.clone(),
+        ServiceConfig {
+            max_update_attempts: config.max_update_attempts,
+        },
+    )
+    .with_quarantine(quarantine)
+    .with_early_cancellations(store.clone())
+    // Signed webhook calls' ids are kept in the store, so that every instance refuses a replay.
+    .with_webhook_ids(store.clone())
+    .with_alerting(config.alerts.is_some())
 }
 
 /// The dispatcher over `store`, with channel health, and each pull channel sent to only by the

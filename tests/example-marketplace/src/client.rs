@@ -50,7 +50,11 @@ impl BazaarClient {
         let shipments_url = reqwest::Url::parse(&format!("{base}/shipments"))
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
-            .ok_or_else(|| SettingError::new("base_url", "must be an http or https URL"))?;
+            .ok_or_else(|| SettingError::new("base_url", "must be an https URL"))?;
+        // The transport rule every marketplace follows: https, or http to loopback only.
+        let host = shipments_url.host_str().unwrap_or_default();
+        orderbridge_domain::transport::check(shipments_url.scheme(), host, false)
+            .map_err(|e| SettingError::new("base_url", e.to_string()))?;
         let key = config.api_key.expose().trim();
         let mut auth = HeaderValue::from_str(&format!("Bearer {key}"))
             .ok()
