@@ -1,12 +1,13 @@
 //! The storage ports, one per capability: [`OrderStore`] (orders and their history),
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
-//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine) and
-//! [`Health`]. One store type
+//! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
+//! [`Deadlines`] (overdue orders and their alerts) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
 mod channels;
+mod deadlines;
 mod health;
 mod inbound;
 mod orders;
@@ -14,6 +15,9 @@ mod outbox;
 mod poll;
 
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
+pub use deadlines::{
+    DeadlineCursor, Deadlines, OverdueCount, OverdueOrder, OverduePage, OverdueQuery,
+};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
@@ -25,6 +29,8 @@ pub use poll::PollState;
 
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
+#[cfg(feature = "mocks")]
+pub use deadlines::MockDeadlines;
 #[cfg(feature = "mocks")]
 pub use health::MockHealth;
 #[cfg(feature = "mocks")]
@@ -80,6 +86,7 @@ pub trait Store:
     + ChannelStates
     + AlertQueue
     + InboundLog
+    + Deadlines
     + Health
 {
 }
@@ -92,6 +99,7 @@ impl<T> Store for T where
         + ChannelStates
         + AlertQueue
         + InboundLog
+        + Deadlines
         + Health
 {
 }
