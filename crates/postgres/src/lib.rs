@@ -5,6 +5,7 @@
 //! dispatchers claim outbox rows with `FOR UPDATE SKIP LOCKED` and a lease.
 
 mod channels;
+mod deadlines;
 mod inbound;
 mod log;
 mod poll;

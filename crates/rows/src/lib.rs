@@ -25,6 +25,7 @@
 pub mod channels;
 mod codec;
 mod columns;
+pub mod deadlines;
 pub mod inbound;
 pub mod keyset;
 pub mod outbox;

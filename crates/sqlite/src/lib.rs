@@ -23,6 +23,7 @@
 
 mod channels;
 mod codec;
+mod deadlines;
 mod inbound;
 mod log;
 mod poll;

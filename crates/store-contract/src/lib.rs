@@ -4,8 +4,8 @@
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
-//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`) and [`poll`] (`PollState`
-//! and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`deadlines`]
+//! (`Deadlines`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -25,6 +25,7 @@
 pub mod actions;
 pub mod channels;
 pub mod concurrency;
+pub mod deadlines;
 mod fixtures;
 pub mod inbound;
 pub mod log;
@@ -94,6 +95,12 @@ macro_rules! store_contract {
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; inbound:
             a_body_is_kept_whole_once_per_channel_while_rejected,
             entries_are_listed_newest_first_and_closed_once
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; deadlines:
+            overdue_orders_come_oldest_deadline_first_by_keyset,
+            settled_orders_are_neither_overdue_nor_counted,
+            overdue_orders_are_counted_per_channel,
+            an_overdue_alert_is_queued_once_per_order_with_its_mark
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

@@ -23,7 +23,10 @@ fn due_at_100(due: bool) -> Order {
 fn an_open_order_is_overdue_only_strictly_after_its_deadline() {
     let order = due_at_100(true);
     assert!(!order.is_overdue(at(99)));
-    assert!(!order.is_overdue(at(100)), "at the deadline it is not late yet");
+    assert!(
+        !order.is_overdue(at(100)),
+        "at the deadline it is not late yet"
+    );
     assert!(order.is_overdue(at(101)));
 }
 
