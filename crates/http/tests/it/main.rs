@@ -5,6 +5,7 @@ mod deliveries;
 mod inbound;
 mod openapi_contract;
 mod orders;
+mod overdue;
 mod robustness;
 mod slow;
 mod support;
