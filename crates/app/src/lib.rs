@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod marketplaces;
+pub mod overdue;
 pub mod settings;
 mod slots;
 pub mod telemetry;
@@ -60,6 +61,12 @@ pub async fn run(
             stop_rx.clone(),
         ));
     }
+    workers.spawn(overdue::overdue_loop(
+        parts.deadlines,
+        parts.channel_ids,
+        config.overdue_check,
+        stop_rx.clone(),
+    ));
     workers.spawn(workers::outbox_gauges(
         store,
         parts.channels,

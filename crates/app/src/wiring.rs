@@ -11,9 +11,10 @@ use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    AlertSender, ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService,
-    Poller, Quarantine, ServiceConfig,
+    AlertSender, ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher,
+    Marketplaces, OrderService, Poller, Quarantine, ServiceConfig,
 };
+use orderbridge_domain::values::ChannelId;
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
@@ -61,6 +62,10 @@ pub struct Parts {
     pub channels: ChannelService,
     /// The sender of alerts, when an alerts webhook is set.
     pub alerts: Option<AlertSender>,
+    /// Overdue orders, for the ship-by worker.
+    pub deadlines: DeadlineService,
+    /// Every configured channel account.
+    pub channel_ids: Vec<ChannelId>,
 }
 
 /// Wires everything over `store`.
@@ -112,8 +117,10 @@ pub fn build(
             "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
         );
     }
+    let deadlines =
+        DeadlineService::new(store.clone(), clock.clone(), ids.clone(), alerts.is_some());
     let channel_health = ChannelService::new(
-        channel_ids,
+        channel_ids.clone(),
         store.clone(),
         store.clone(),
         clock.clone(),
@@ -124,6 +131,7 @@ pub fn build(
         service,
         deliveries: DeliveryService::new(store.clone(), clock.clone(), ids.clone()),
         channels: channel_health.clone(),
+        deadlines: deadlines.clone(),
         health: store,
         clock,
         webhooks,
@@ -136,6 +144,8 @@ pub fn build(
         pollers,
         channels: channel_health,
         alerts,
+        deadlines,
+        channel_ids,
     })
 }
 

@@ -25,7 +25,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Sleeps for `pause` or until stopped; true when stopped.
-async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+pub(crate) async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {
         () = tokio::time::sleep(pause) => *stop.borrow(),
         () = stopped(stop) => true,
