@@ -144,7 +144,7 @@ impl FeedampOrderGenerator {
 /// so that a seed gives the same orders as before the field was served.
 fn ship_by(id: &str, purchased: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let n: u64 = id.parse().unwrap_or(0);
-    if n % 10 == 0 {
+    if n.is_multiple_of(10) {
         return None;
     }
     let day = purchased.date_naive() + chrono::Days::new(1 + n % 3);
