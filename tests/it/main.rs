@@ -11,6 +11,7 @@ mod e2e_feedamp;
 mod e2e_instances;
 mod e2e_lifecycle;
 mod e2e_logs;
+mod e2e_replay;
 mod e2e_ship_by;
 mod harness;
 mod process;
