@@ -5,6 +5,7 @@ mod bad_days;
 mod channel_health;
 mod delivery;
 mod e2e_alerts;
+mod e2e_cancellations;
 mod e2e_cli;
 mod e2e_crash;
 mod e2e_feedamp;

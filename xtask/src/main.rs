@@ -1,5 +1,6 @@
 //! Project automation for orderbridge, run as `cargo xtask <command>`; see `cargo xtask --help`.
 
+mod advisories;
 mod bench;
 mod cmd;
 mod db;
@@ -21,8 +22,9 @@ Commands:
                         else a throwaway cluster (port 54329, data in target/pg).
   proptest [--cases N]  Only the property tests (modules named `properties`), with
                         PROPTEST_CASES=N (default 10000).
-  lint                  cargo fmt --check, clippy with warnings denied, and
-                        cargo deny check licenses bans sources (installs cargo-deny if missing).
+  lint                  cargo fmt --check, clippy with warnings denied, and cargo deny
+                        --offline check licenses bans sources advisories (installs cargo-deny
+                        if missing; advisories from the RustSec snapshot: advisories.rs).
   ci                    lint, then proptest, then test; stops at the first failure.
   db start|stop|status  The throwaway PostgreSQL cluster: port 54329, data in target/pg.
                         `status` also says whether 127.0.0.1:5432 answers.
@@ -195,8 +197,18 @@ fn lint() -> Result<()> {
         let mut install = cmd::cargo(&["install", "cargo-deny", "--locked"]);
         cmd::run("install cargo-deny", &mut install)?;
     }
-    // No `advisories`: it needs the RustSec database, which these machines cannot fetch.
-    let deny = ["deny", "check", "licenses", "bans", "sources"];
+    advisories::prepare()?;
+    // Offline: the advisory database is the snapshot `advisories::prepare` put in place, and
+    // nothing else is fetched.
+    let deny = [
+        "deny",
+        "--offline",
+        "check",
+        "licenses",
+        "bans",
+        "sources",
+        "advisories",
+    ];
     cmd::run("cargo deny", &mut cmd::cargo(&deny))
 }
 

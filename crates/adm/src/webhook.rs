@@ -4,6 +4,7 @@
 //! Rejections name the field at fault (`line_items[1].quantity`), never a customer's value:
 //! names, emails, phones and addresses stay out of messages. SKU values may appear.
 
+mod cancel;
 mod convert;
 mod dto;
 mod endpoint;
@@ -14,13 +15,14 @@ mod tests;
 mod tolerant;
 
 use chrono::{DateTime, Utc};
-use orderbridge_domain::order::{NewOrder, Order};
+use orderbridge_domain::order::{MarketplaceCancel, NewOrder, Order};
 use orderbridge_domain::values::{ChannelId, Currency};
 use serde_json::Value;
 
 use crate::model::order_id_json;
 
-pub use endpoint::{AdmWebhook, ORDERS, WebhookAuth, sign, signature_matches};
+pub use cancel::{cancelled_body, parse_cancellation};
+pub use endpoint::{AdmWebhook, ORDERS, ORDERS_CANCELLED, WebhookAuth, sign, signature_matches};
 
 /// The 400 title for any problem with `line_items` (seed 001's own wording).
 pub const INVALID_SKU_OR_QUANTITY: &str = "Invalid SKU or Quantity";
@@ -108,8 +110,8 @@ pub(crate) fn error_body(error: &str, message: &str) -> Value {
 ///
 /// The order's currency is `settings.currency` (ADM sends none); `placed_at` is `created_at`,
 /// or `received_at` when the body has none or it cannot be read. Totals are kept as given and
-/// never checked against the lines (design rule 8). Unknown fields, `fulfillments`, `refunds`
-/// and `cancel_reason` are ignored.
+/// never checked against the lines (design rule 8). Unknown fields, `fulfillments` and
+/// `refunds` are ignored; a cancellation the body states is read by [`parse_webhook`].
 ///
 /// The fields that only inform never refuse an order (design section 11): a date alone is
 /// midnight UTC; an unreadable time, an email that is not an address, a country the table
@@ -126,9 +128,24 @@ pub fn parse_order(
     settings: &WebhookSettings,
     received_at: DateTime<Utc>,
 ) -> Result<NewOrder, WebhookRejection> {
+    parse_webhook(body, settings, received_at).map(|(order, _)| order)
+}
+
+/// As [`parse_order`], with the cancellation the body states when its `cancelled_at` is set
+/// (design section 11: ADM cancelled the order).
+///
+/// # Errors
+/// As [`parse_order`].
+pub fn parse_webhook(
+    body: &[u8],
+    settings: &WebhookSettings,
+    received_at: DateTime<Utc>,
+) -> Result<(NewOrder, Option<MarketplaceCancel>), WebhookRejection> {
     let text = dto::utf8(body)?;
     let parsed = dto::deserialize(text)?;
-    convert::new_order(parsed, text, settings, received_at)
+    let cancel = cancel::stated(&parsed, received_at);
+    let order = convert::new_order(parsed, text, settings, received_at)?;
+    Ok((order, cancel))
 }
 
 /// The `200` body of seed 001: `{"line_items": [{"quantity", "sku"}, ..], "order_id",

@@ -84,13 +84,24 @@ pub fn build(
     let mut webhooks = Webhooks::new();
     let mut sources = Vec::new();
     let owner = uuid::Uuid::now_v7();
+    // What a channel sent that cannot be read is kept, and read again by what received it.
+    let mut quarantine = Quarantine::new(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        config.alerts.is_some(),
+    );
     for account in &config.accounts {
         channels = channels.with(account.channel().clone(), account.capabilities());
         marketplaces.insert(account.channel().clone(), account.marketplace().clone());
         if let Some(webhook) = account.webhook() {
             webhooks = webhooks.with(webhook.clone());
+            quarantine = quarantine.read_by_webhook(webhook.clone());
         }
-        sources.extend(account.polled().cloned());
+        if let Some(source) = account.polled() {
+            quarantine = quarantine.read_by_source(source.source.clone());
+            sources.push(source.clone());
+        }
     }
 
     let service = OrderService::new(
@@ -102,21 +113,14 @@ pub fn build(
             max_update_attempts: config.max_update_attempts,
         },
     )
-    .with_quarantine(Quarantine::new(
-        store.clone(),
-        clock.clone(),
-        ids.clone(),
-        config.alerts.is_some(),
-    ));
+    .with_quarantine(quarantine)
+    .with_early_cancellations(store.clone())
+    .with_alerting(config.alerts.is_some());
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
     let pollers = pollers(&service, &store, &clock, owner, sources);
-    if config.warehouse_keys.is_empty() {
-        tracing::warn!(
-            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
-        );
-    }
+    warn_without_warehouse_keys(config);
     let deadlines =
         DeadlineService::new(store.clone(), clock.clone(), ids.clone(), alerts.is_some());
     let channel_health = ChannelService::new(
@@ -147,6 +151,15 @@ pub fn build(
         deadlines,
         channel_ids,
     })
+}
+
+/// Says so when the warehouse API refuses every request for want of keys.
+fn warn_without_warehouse_keys(config: &Config) {
+    if config.warehouse_keys.is_empty() {
+        tracing::warn!(
+            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
+        );
+    }
 }
 
 /// The dispatcher over `store`, with channel health, and each pull channel sent to only by the

@@ -375,9 +375,12 @@ pub async fn poll_loop(
             Ok(Some(report)) => {
                 metrics::counter!("orderbridge_orders_received_total", "channel" => channel.clone())
                     .increment(u64::from(report.created));
+                // Counted once per body kept: the feed presents an unread order on every poll.
+                metrics::counter!("orderbridge_inbound_rejected_total", "channel" => channel.clone())
+                    .increment(u64::from(report.quarantined));
                 for (external_id, reason) in &report.unreadable {
                     let external_id = external_id.as_ref().map_or("?", |id| id.as_str());
-                    tracing::error!(channel = %channel, external_id, reason = %reason, "order could not be read; it stays in the marketplace's feed");
+                    tracing::error!(channel = %channel, external_id, reason = %reason, "order could not be read; it stays in the marketplace's feed and in quarantine");
                 }
                 tracing::info!(channel = %channel, pages = report.pages, created = report.created, known = report.known, unreadable = report.unreadable.len(), "polled");
             }

@@ -17,6 +17,8 @@ pub enum AlertKind {
     ChannelResumed,
     /// A marketplace sent an order that could not be read; it is kept in quarantine.
     InboundRejected,
+    /// A marketplace cancelled an order of which something had shipped already.
+    MarketplaceCancelledAfterShipment,
     /// An order is past the marketplace's ship-by or deliver-by deadline with units still
     /// open; raised once per order.
     OrderOverdue,
@@ -24,11 +26,12 @@ pub enum AlertKind {
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::DeliveryParked,
         Self::ChannelPaused,
         Self::ChannelResumed,
         Self::InboundRejected,
+        Self::MarketplaceCancelledAfterShipment,
         Self::OrderOverdue,
     ];
 
@@ -40,6 +43,7 @@ impl AlertKind {
             Self::ChannelPaused => "channel_paused",
             Self::ChannelResumed => "channel_resumed",
             Self::InboundRejected => "inbound_rejected",
+            Self::MarketplaceCancelledAfterShipment => "marketplace_cancelled_after_shipment",
             Self::OrderOverdue => "order_overdue",
         }
     }
@@ -87,6 +91,7 @@ impl Alert {
             AlertKind::ChannelPaused => "Channel paused",
             AlertKind::ChannelResumed => "Channel resumed",
             AlertKind::InboundRejected => "Inbound order rejected",
+            AlertKind::MarketplaceCancelledAfterShipment => "Cancelled after shipment",
             AlertKind::OrderOverdue => "Order overdue",
         };
         format!(

@@ -105,6 +105,26 @@ pub(crate) fn parse_page(
     Ok((orders, text(page.next_cursor.as_ref())))
 }
 
+/// Reads again one order's exact text, as a page held it (a quarantined entry's body), as if
+/// received at `now`.
+///
+/// # Errors
+/// Why it does not map, as for a page.
+pub(crate) fn reread_order(
+    raw: &[u8],
+    channel: &ChannelId,
+    now: DateTime<Utc>,
+) -> Result<NewOrder, String> {
+    let raw: &RawValue = serde_json::from_slice(raw).map_err(|error| {
+        format!(
+            "the kept order is not JSON (line {}, column {})",
+            error.line(),
+            error.column()
+        )
+    })?;
+    sourced_order(raw, channel, now).order
+}
+
 /// Maps one order of a page, keeping `raw` (its exact text) as the raw payload.
 fn sourced_order(raw: &RawValue, channel: &ChannelId, fetched_at: DateTime<Utc>) -> SourcedOrder {
     let text = raw.get();
@@ -115,6 +135,7 @@ fn sourced_order(raw: &RawValue, channel: &ChannelId, fetched_at: DateTime<Utc>)
             SourcedOrder {
                 external_id,
                 order: map_order(wire, text, channel, fetched_at),
+                raw: text.as_bytes().to_vec(),
             }
         }
         Err(error) => {
@@ -131,6 +152,7 @@ fn sourced_order(raw: &RawValue, channel: &ChannelId, fetched_at: DateTime<Utc>)
             SourcedOrder {
                 external_id,
                 order: Err(reason),
+                raw: text.as_bytes().to_vec(),
             }
         }
     }

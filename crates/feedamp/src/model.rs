@@ -10,7 +10,9 @@
 use std::str::FromStr;
 
 use chrono::SecondsFormat;
-use orderbridge_domain::order::{CancelReason, LineItem, Order, Refund, RefundReason};
+use orderbridge_domain::order::{
+    CancelOrigin, CancelReason, LineItem, Order, Refund, RefundReason,
+};
 use orderbridge_domain::values::LineNo;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -119,9 +121,11 @@ pub(crate) fn fulfil_body(
                 tracking_url: fulfillment.tracking_url().map(|u| u.as_str().to_owned()),
             });
         }
+        // Cancellations the marketplace made are its own news: never reported back.
         let cancellations = order
             .cancellations()
             .iter()
+            .filter(|cancellation| cancellation.origin() == CancelOrigin::Warehouse)
             .filter_map(|cancellation| {
                 let quantity = units_on(line.no(), cancellation.lines());
                 (quantity > 0).then(|| LineCancellation {

@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
+use orderbridge_domain::order::NewOrder;
 use orderbridge_domain::ports::source::{OrderSource, SourceError, SourcePage};
 use orderbridge_domain::values::ChannelId;
 use reqwest::{Method, Url};
@@ -13,7 +14,7 @@ use reqwest::{Method, Url};
 use crate::api::Call;
 use crate::client::FeedampClient;
 use crate::error::classify;
-use crate::inbound::parse_page;
+use crate::inbound::{parse_page, reread_order};
 
 impl FeedampClient {
     /// `<new_orders_path>?limit=<page_limit>&include_raw=false[&cursor=<cursor>]`.
@@ -85,7 +86,7 @@ impl OrderSource for FeedampClient {
                     channel = %self.inner.channel,
                     order_id = order.external_id.as_ref().map(|id| id.as_str()),
                     reason,
-                    "a FeedAMP order cannot be mapped; it stays in FeedAMP's feed"
+                    "a FeedAMP order cannot be mapped; it stays in FeedAMP's feed and is kept in quarantine"
                 );
             }
         }
@@ -99,5 +100,10 @@ impl OrderSource for FeedampClient {
             orders,
             next_cursor,
         })
+    }
+
+    /// Maps a kept order's text again with the current code and settings, as received now.
+    fn reread(&self, raw: &[u8]) -> Result<NewOrder, String> {
+        reread_order(raw, &self.inner.channel, Utc::now())
     }
 }

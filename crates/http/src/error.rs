@@ -158,6 +158,14 @@ impl From<OrderUpdateError<FulfilError>> for ApiError {
             e @ FulfilError::OrderCancelled => {
                 ApiError::new(StatusCode::CONFLICT, "Order Cancelled", e.to_string())
             }
+            e @ FulfilError::CancelledByMarketplace { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "Cancelled By Marketplace",
+                e.to_string(),
+            ),
+            e @ FulfilError::OnHold(_) => {
+                ApiError::new(StatusCode::CONFLICT, "Order On Hold", e.to_string())
+            }
             e @ FulfilError::TrackingNumberConflict(_) => ApiError::new(
                 StatusCode::CONFLICT,
                 "Tracking Number Conflict",

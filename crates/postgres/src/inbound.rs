@@ -30,6 +30,20 @@ impl InboundLog for Postgres {
         alerts: &[Alert],
     ) -> Result<(Inbound, bool), StoreError> {
         let sql = format!(
+            "SELECT {INBOUND_COLUMNS} FROM inbound \
+             WHERE channel = $1 AND digest = $2 AND state = 'discarded' \
+             ORDER BY seq DESC LIMIT 1"
+        );
+        let discarded = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entry.channel.as_str())
+            .bind(digest(&entry.body))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("look for a discarded inbound body"))?;
+        if let Some(row) = discarded {
+            return Ok((inbound(&Row(row))?, false));
+        }
+        let sql = format!(
             "INSERT INTO inbound (id, channel, external_id, body, digest, error, state, \
                first_seen_at, last_seen_at, seen) \
              VALUES ($1, $2, $3, $4, $5, $6, 'rejected', $7, $7, 1) \

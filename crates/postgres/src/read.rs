@@ -27,7 +27,8 @@ fn query(part: Part) -> (&'static str, &'static str) {
             "SELECT id, channel, external_id, version, currency, placed_at, received_at, \
              updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price, \
              total_discounts, total_shipping, total_tax, total_price, \
-             raw_payload::text AS raw_payload, flags FROM orders WHERE id = ANY($1)",
+             raw_payload::text AS raw_payload, flags, on_hold, marketplace_cancelled_at \
+             FROM orders WHERE id = ANY($1)",
         ),
         Part::Lines => (
             "load order lines",
@@ -45,7 +46,7 @@ fn query(part: Part) -> (&'static str, &'static str) {
         ),
         Part::Cancellations => (
             "load cancellations",
-            "SELECT c.order_id, c.id, c.reason, c.whole_order, c.note, c.created_at, \
+            "SELECT c.order_id, c.id, c.reason, c.whole_order, c.note, c.created_at, c.origin, \
              l.line_no, l.sku, l.quantity \
              FROM cancellations c CROSS JOIN LATERAL (SELECT line_no, sku, quantity, position \
                FROM cancellation_lines WHERE cancellation_id = c.id OFFSET 0) l \

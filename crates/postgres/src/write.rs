@@ -5,11 +5,12 @@
 //! from input.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_rows::write::{
-    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally, WaitRow,
+    ChildLineRow, HeaderChange, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
+    WaitRow,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -90,17 +91,18 @@ impl OrderWrites for Tx {
         &mut self,
         id: Uuid,
         expected: i64,
-        status: &str,
-        updated_at: DateTime<Utc>,
+        change: &HeaderChange<'_>,
     ) -> Result<bool, StoreError> {
         let updated = sqlx::query(
-            "UPDATE orders SET version = version + 1, status = $3, updated_at = $4 \
-             WHERE id = $1 AND version = $2",
+            "UPDATE orders SET version = version + 1, status = $3, updated_at = $4, \
+             on_hold = $5, marketplace_cancelled_at = $6 WHERE id = $1 AND version = $2",
         )
         .bind(id)
         .bind(expected)
-        .bind(status)
-        .bind(updated_at)
+        .bind(change.status)
+        .bind(change.updated_at)
+        .bind(change.on_hold)
+        .bind(change.marketplace_cancelled_at)
         .execute(&mut *self.0)
         .await
         .map_err(db("update order"))?;
@@ -172,7 +174,7 @@ impl OrderWrites for Tx {
         for c in &children.cancellations {
             sqlx::query(
                 "INSERT INTO cancellations (id, order_id, position, reason, whole_order, note, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(c.id)
             .bind(order_id)
@@ -181,6 +183,7 @@ impl OrderWrites for Tx {
             .bind(c.whole_order)
             .bind(c.note)
             .bind(c.created_at)
+            .bind(c.origin)
             .execute(&mut *self.0)
             .await
             .map_err(db("insert cancellation"))?;
@@ -300,6 +303,11 @@ impl OrderWrites for Tx {
         .await
         .map_err(db("record what deliveries wait for"))?;
         Ok(())
+    }
+
+    async fn insert_alerts(&mut self, alerts: &[Alert]) -> Result<(), StoreError> {
+        let alerts: Vec<&Alert> = alerts.iter().collect();
+        crate::channels::insert_alerts(&mut self.0, &alerts).await
     }
 }
 

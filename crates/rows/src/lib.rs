@@ -22,6 +22,7 @@
     )
 )]
 
+pub mod cancellations;
 pub mod channels;
 mod codec;
 mod columns;
@@ -40,6 +41,7 @@ pub use columns::Columns;
 #[doc(hidden)]
 pub mod __private {
     pub use async_trait::async_trait;
+    pub use orderbridge_domain::alert::Alert;
     pub use orderbridge_domain::order::{Order, Version};
     pub use orderbridge_domain::outbox::NewDelivery;
     pub use orderbridge_domain::ports::store::{

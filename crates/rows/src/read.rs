@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{
-    Cancellation, Fulfillment, LineAllocation, LineRecord, Order, OrderEvent, OrderRecord, Refund,
-    RefundLine, RefundReference, Totals, Version,
+    CancelOrigin, Cancellation, Fulfillment, LineAllocation, LineRecord, MarketplaceState, Order,
+    OrderEvent, OrderRecord, Refund, RefundLine, RefundReference, Totals, Version,
 };
 use orderbridge_domain::ports::store::{OrderQuery, OverdueQuery, StoreError};
 use orderbridge_domain::values::{
@@ -30,8 +30,8 @@ use crate::columns::Columns;
 pub enum Part {
     /// `orders`: id, channel, external_id, version, currency, placed_at, received_at,
     /// updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price,
-    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags;
-    /// any order.
+    /// total_discounts, total_shipping, total_tax, total_price, raw_payload (text), flags,
+    /// on_hold, marketplace_cancelled_at; any order.
     Headers,
     /// `order_lines`: order_id, sku, quantity, unit_price, total_discount, total_tax,
     /// external_line_id, title; by order, then line number.
@@ -40,7 +40,8 @@ pub enum Part {
     /// shipped_at, created_at) joined with each of its lines (line_no, sku, quantity); by
     /// order, fulfillment position, line position.
     Fulfillments,
-    /// A cancellation's columns (order_id, id, reason, whole_order, note, created_at) joined
+    /// A cancellation's columns (order_id, id, reason, whole_order, note, created_at, origin)
+    /// joined
     /// with each of its lines (line_no, sku, quantity); by order, position, line position.
     Cancellations,
     /// A refund's columns (order_id, id, reference, reason, note, created_at) joined with each
@@ -187,6 +188,10 @@ fn order_header(row: &impl Columns) -> Result<OrderRecord, StoreError> {
         events: Vec::new(),
         raw_payload: row.opt_text("raw_payload")?,
         flags: flags_from_text(&row.text("flags")?)?,
+        marketplace: MarketplaceState {
+            on_hold: row.flag("on_hold")?,
+            cancelled_at: row.opt_time("marketplace_cancelled_at")?,
+        },
     })
 }
 
@@ -256,6 +261,7 @@ fn cancellation(
         row.opt_text("note")?,
         lines,
         row.time("created_at")?,
+        CancelOrigin::parse(&row.text("origin")?).map_err(corrupt("origin"))?,
     ))
 }
 

@@ -4,6 +4,7 @@
 //! [`impl_order_store!`](crate::impl_order_store) implements `OrderStore` with them.
 
 use async_trait::async_trait;
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, Version};
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
@@ -65,9 +66,10 @@ pub async fn save<S: Transactions>(
     store: &S,
     order: &Order,
     outbox: &[NewDelivery],
+    alerts: &[Alert],
 ) -> Result<Version, SaveError> {
     let mut tx = store.write().await?;
-    let version = write::save(&mut tx, order, outbox).await?;
+    let version = write::save(&mut tx, order, outbox, alerts).await?;
     S::commit(tx).await?;
     Ok(version)
 }
@@ -191,8 +193,9 @@ macro_rules! impl_order_store {
                 &self,
                 order: &$crate::__private::Order,
                 outbox: &[$crate::__private::NewDelivery],
+                alerts: &[$crate::__private::Alert],
             ) -> Result<$crate::__private::Version, $crate::__private::SaveError> {
-                $crate::store::save(self, order, outbox).await
+                $crate::store::save(self, order, outbox, alerts).await
             }
         }
     };

@@ -4,118 +4,20 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, OrderEvent, Version};
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{InsertError, SaveError, StoreError};
-use orderbridge_domain::values::{Currency, OrderId};
+use orderbridge_domain::values::OrderId;
 use rust_decimal::Decimal;
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::codec::{address_to_json, flags_to_text, int, position};
+use crate::codec::{int, position};
 use crate::read::OrderReads;
 
-/// The `orders` row of a new order (its version is 1).
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs, reason = "one field per column of the same name")]
-pub struct OrderRow<'a> {
-    pub id: Uuid,
-    pub channel: &'a str,
-    pub external_id: &'a str,
-    pub status: &'static str,
-    pub currency: Currency,
-    pub placed_at: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub deliver_by: Option<DateTime<Utc>>,
-    pub email: Option<&'a str>,
-    pub shipping_address: Option<Value>,
-    pub shipping_service: Option<&'a str>,
-    pub subtotal_price: Option<Decimal>,
-    pub total_discounts: Option<Decimal>,
-    pub total_shipping: Option<Decimal>,
-    pub total_tax: Option<Decimal>,
-    pub total_price: Option<Decimal>,
-    pub raw_payload: Option<&'a str>,
-    pub flags: String,
-}
+mod order_row;
 
-impl<'a> OrderRow<'a> {
-    /// The row of `order`.
-    #[must_use]
-    pub fn of(order: &'a Order) -> Self {
-        let totals = order.totals();
-        Self {
-            id: order.id().as_uuid(),
-            channel: order.channel().as_str(),
-            external_id: order.external_id().as_str(),
-            status: order.status().as_str(),
-            currency: order.currency(),
-            placed_at: order.placed_at(),
-            received_at: order.received_at(),
-            updated_at: order.updated_at(),
-            deliver_by: order.deliver_by(),
-            email: order.email().map(|e| e.as_str()),
-            shipping_address: order.shipping_address().map(address_to_json),
-            shipping_service: order.shipping_service(),
-            subtotal_price: totals.subtotal,
-            total_discounts: totals.discounts,
-            total_shipping: totals.shipping,
-            total_tax: totals.tax,
-            total_price: totals.total,
-            raw_payload: order.raw_payload(),
-            flags: flags_to_text(order.flags()),
-        }
-    }
-}
-
-/// How much of one line is shipped, cancelled and refunded: what a save updates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs, reason = "one field per column of the same name")]
-pub struct Tally {
-    pub line_no: i32,
-    pub shipped: i32,
-    pub cancelled: i32,
-    pub refunded: i32,
-}
-
-/// One `order_lines` row.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs, reason = "one field per column of the same name")]
-pub struct LineRow<'a> {
-    pub tally: Tally,
-    pub sku: &'a str,
-    pub quantity: i32,
-    pub unit_price: Decimal,
-    pub total_discount: Decimal,
-    pub total_tax: Decimal,
-    pub external_line_id: Option<&'a str>,
-    pub title: Option<&'a str>,
-}
-
-/// The lines of `order`, with their tallies.
-#[must_use]
-pub fn lines(order: &Order) -> Vec<LineRow<'_>> {
-    order
-        .lines()
-        .iter()
-        .map(|l| LineRow {
-            tally: Tally {
-                line_no: int(l.no().get()),
-                shipped: int(l.shipped()),
-                cancelled: int(l.cancelled()),
-                refunded: int(l.refunded()),
-            },
-            sku: l.sku().as_str(),
-            quantity: int(l.quantity().get()),
-            unit_price: l.unit_price(),
-            total_discount: l.total_discount(),
-            total_tax: l.total_tax(),
-            external_line_id: l.external_line_id(),
-            title: l.title(),
-        })
-        .collect()
-}
+pub use order_row::{HeaderChange, LineRow, OrderRow, Tally, lines};
 
 /// A new `fulfillments` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +42,7 @@ pub struct CancellationRow<'a> {
     pub whole_order: bool,
     pub note: Option<&'a str>,
     pub created_at: DateTime<Utc>,
+    pub origin: &'static str,
 }
 
 /// A new `refunds` row.
@@ -224,6 +127,7 @@ impl<'a> NewChildren<'a> {
                 whole_order: c.whole_order(),
                 note: c.note(),
                 created_at: c.created_at(),
+                origin: c.origin().as_str(),
             });
             for (i, l) in c.lines().iter().enumerate() {
                 rows.cancellation_lines.push(ChildLineRow {
@@ -370,14 +274,13 @@ pub trait OrderWrites: Send {
         lines: &[LineRow<'_>],
     ) -> Result<bool, StoreError>;
 
-    /// Moves the order from version `expected` to the next with this status and change time;
+    /// Moves the order from version `expected` to the next with this change of its row;
     /// `false` when the stored version differs or the order is gone.
     async fn bump_version(
         &mut self,
         id: Uuid,
         expected: i64,
-        status: &str,
-        updated_at: DateTime<Utc>,
+        change: &HeaderChange<'_>,
     ) -> Result<bool, StoreError>;
 
     /// Whether the order exists.
@@ -416,6 +319,9 @@ pub trait OrderWrites: Send {
     /// Records the rows each wait names (see [`WaitRow`]); a wait that names none records
     /// nothing.
     async fn insert_waits(&mut self, waits: &[WaitRow<'_>]) -> Result<(), StoreError>;
+
+    /// Queues alerts to operators that the change raised.
+    async fn insert_alerts(&mut self, alerts: &[Alert]) -> Result<(), StoreError>;
 }
 
 /// Inserts a new order (at version 1) with its children, history and outbox rows. Run it in a
@@ -449,9 +355,9 @@ pub async fn insert<W: OrderWrites + OrderReads>(
     Ok(Version::new(1))
 }
 
-/// Saves a changed order: its version, status and change time, the tallies, the children and
-/// history entries added since it was loaded, and the outbox rows. Run it in a transaction and
-/// commit only on `Ok`.
+/// Saves a changed order: its version, status, change time and marketplace state, the
+/// tallies, the children and history entries added since it was loaded, the outbox rows and
+/// the alerts it raised. Run it in a transaction and commit only on `Ok`.
 ///
 /// # Errors
 /// [`SaveError::Conflict`] when the stored version is not the one the order was loaded at,
@@ -461,11 +367,12 @@ pub async fn save<W: OrderWrites>(
     writes: &mut W,
     order: &Order,
     outbox: &[NewDelivery],
+    alerts: &[Alert],
 ) -> Result<Version, SaveError> {
     let id = order.id().as_uuid();
     let expected = i64::try_from(order.version().get()).unwrap_or(i64::MAX);
     if !writes
-        .bump_version(id, expected, order.status().as_str(), order.updated_at())
+        .bump_version(id, expected, &HeaderChange::of(order))
         .await?
     {
         return Err(if writes.exists(id).await? {
@@ -482,6 +389,9 @@ pub async fn save<W: OrderWrites>(
     }
     writes.insert_events(id, order.new_events()).await?;
     queue(writes, outbox).await?;
+    if !alerts.is_empty() {
+        writes.insert_alerts(alerts).await?;
+    }
     Ok(order.version().next())
 }
 

@@ -33,6 +33,22 @@ impl InboundLog for Sqlite {
     ) -> Result<(Inbound, bool), StoreError> {
         let key = digest(&entry.body);
         let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT {INBOUND_COLUMNS} FROM inbound \
+             WHERE channel = $1 AND digest = $2 AND state = 'discarded' \
+             ORDER BY seq DESC LIMIT 1"
+        );
+        let discarded = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entry.channel.as_str())
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("look for a discarded inbound body"))?;
+        if let Some(row) = discarded {
+            let stored = inbound(&Row(row))?;
+            commit(tx).await?;
+            return Ok((stored, false));
+        }
         let counted = sqlx::query(
             "UPDATE inbound SET seen = seen + 1, last_seen_at = $3, error = $4 \
              WHERE channel = $1 AND digest = $2 AND state = 'rejected'",

@@ -21,6 +21,7 @@
 //! Use a file: an in-memory database (`:memory:`) would be a different database on every pooled
 //! connection.
 
+mod cancellations;
 mod channels;
 mod codec;
 mod deadlines;

@@ -24,8 +24,8 @@ fn query(part: Part) -> (&'static str, &'static str, &'static str) {
             "load orders",
             "SELECT id, channel, external_id, version, currency, placed_at, received_at, \
              updated_at, deliver_by, email, shipping_address, shipping_service, subtotal_price, \
-             total_discounts, total_shipping, total_tax, total_price, raw_payload, flags \
-             FROM orders WHERE id IN (",
+             total_discounts, total_shipping, total_tax, total_price, raw_payload, flags, \
+             on_hold, marketplace_cancelled_at FROM orders WHERE id IN (",
             ")",
         ),
         Part::Lines => (
@@ -44,7 +44,7 @@ fn query(part: Part) -> (&'static str, &'static str, &'static str) {
         ),
         Part::Cancellations => (
             "load cancellations",
-            "SELECT c.order_id, c.id, c.reason, c.whole_order, c.note, c.created_at, \
+            "SELECT c.order_id, c.id, c.reason, c.whole_order, c.note, c.created_at, c.origin, \
              l.line_no, l.sku, l.quantity \
              FROM cancellations c JOIN cancellation_lines l ON l.cancellation_id = c.id \
              WHERE c.order_id IN (",

@@ -3,11 +3,12 @@
 //! statement at a time (sqlx caches the statement); times and amounts are written as text.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_rows::write::{
-    ChildLineRow, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally, WaitRow,
+    ChildLineRow, HeaderChange, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
+    WaitRow,
 };
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -84,17 +85,18 @@ impl OrderWrites for Tx {
         &mut self,
         id: Uuid,
         expected: i64,
-        status: &str,
-        updated_at: DateTime<Utc>,
+        change: &HeaderChange<'_>,
     ) -> Result<bool, StoreError> {
         let updated = sqlx::query(
-            "UPDATE orders SET version = version + 1, status = $3, updated_at = $4 \
-             WHERE id = $1 AND version = $2",
+            "UPDATE orders SET version = version + 1, status = $3, updated_at = $4, \
+             on_hold = $5, marketplace_cancelled_at = $6 WHERE id = $1 AND version = $2",
         )
         .bind(id)
         .bind(expected)
-        .bind(status)
-        .bind(time(updated_at))
+        .bind(change.status)
+        .bind(time(change.updated_at))
+        .bind(change.on_hold)
+        .bind(time_opt(change.marketplace_cancelled_at))
         .execute(&mut *self.0)
         .await
         .map_err(db("update order"))?;
@@ -158,7 +160,7 @@ impl OrderWrites for Tx {
         for c in &children.cancellations {
             sqlx::query(
                 "INSERT INTO cancellations (id, order_id, position, reason, whole_order, note, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(c.id)
             .bind(order_id)
@@ -167,6 +169,7 @@ impl OrderWrites for Tx {
             .bind(c.whole_order)
             .bind(c.note)
             .bind(time(c.created_at))
+            .bind(c.origin)
             .execute(&mut *self.0)
             .await
             .map_err(db("insert cancellation"))?;
@@ -292,6 +295,10 @@ impl OrderWrites for Tx {
             .map_err(db("record what deliveries wait for"))?;
         }
         Ok(())
+    }
+
+    async fn insert_alerts(&mut self, alerts: &[Alert]) -> Result<(), StoreError> {
+        crate::channels::insert_alerts(&mut self.0, alerts).await
     }
 }
 

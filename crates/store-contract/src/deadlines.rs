@@ -28,7 +28,7 @@ async fn order(store: &dyn Store, channel: &str, external_id: &str, due: Option<
 async fn fulfil_all(store: &dyn Store, mut order: Order) {
     ship(&mut order, "T-ALL-1", "ABC-123", 4, 60);
     ship(&mut order, "T-ALL-2", "XYZ", 1, 61);
-    store.save(&order, &[]).await.unwrap();
+    store.save(&order, &[], &[]).await.unwrap();
 }
 
 /// Cancels every unit of an order.
@@ -46,7 +46,7 @@ async fn cancel_all(store: &dyn Store, mut order: Order) {
             at(70),
         )
         .unwrap();
-    store.save(&order, &[]).await.unwrap();
+    store.save(&order, &[], &[]).await.unwrap();
 }
 
 fn query(statuses: Vec<OrderStatus>, channel: Option<&str>, limit: u32) -> OverdueQuery {
@@ -83,7 +83,7 @@ pub async fn overdue_orders_come_oldest_deadline_first_by_keyset(store: &dyn Sto
     let tie = order(store, "feedamp", "D-3", Some(NOW - 10)).await;
     let mut partly = order(store, "adm", "D-4", Some(NOW - 100)).await;
     ship(&mut partly, "T1", "XYZ", 1, 30);
-    store.save(&partly, &[]).await.unwrap();
+    store.save(&partly, &[], &[]).await.unwrap();
     order(store, "adm", "D-5", Some(NOW)).await; // due now: not late yet
     order(store, "adm", "D-6", Some(NOW + 3_600)).await;
     order(store, "adm", "D-7", None).await;

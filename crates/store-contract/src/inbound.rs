@@ -1,5 +1,5 @@
 //! Checks of the inbound quarantine: bodies kept whole (any bytes), once per channel while
-//! rejected and counted when they come again, alerts queued only with a new entry, listing by
+//! rejected and counted when they come again, silenced once discarded, alerts queued only with a new entry, listing by
 //! state and channel, closing once.
 
 use orderbridge_domain::alert::{Alert, AlertKind};
@@ -64,16 +64,39 @@ pub async fn a_body_is_kept_whole_once_per_channel_while_rejected(store: &dyn St
     assert!(new && other_body.id != first.id);
     let alerts = store.claim_alerts(at(10), at(40), id(), 10).await.unwrap();
     assert_eq!(alerts.len(), 1, "one alert, with the new entry only");
-    // Closed, the body arriving again is a new entry.
+    // Discarded by an operator, the body arriving again stays discarded (a feed presents an
+    // unconfirmed order on every poll); replayed, it arriving again unreadable is a new entry.
     store
         .close_inbound(first.id, InboundState::Discarded, None, at(8))
         .await
         .unwrap();
-    let (reopened, new) = store
-        .quarantine(&entry("adm", &body, 9), &[])
+    let (silenced, new) = store
+        .quarantine(&entry("adm", &body, 9), &[alert("adm")])
         .await
         .unwrap();
-    assert!(new && reopened.id != first.id);
+    assert!(!new, "a discarded body is not kept again");
+    assert_eq!(
+        (silenced.id, silenced.state),
+        (first.id, InboundState::Discarded)
+    );
+    let order = OrderId::from_uuid(id());
+    store
+        .close_inbound(other_body.id, InboundState::Replayed, Some(order), at(9))
+        .await
+        .unwrap();
+    let (reopened, new) = store
+        .quarantine(&entry("adm", b"{}", 10), &[])
+        .await
+        .unwrap();
+    assert!(new && reopened.id != other_body.id);
+    assert!(
+        store
+            .claim_alerts(at(10), at(40), id(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no alert for a discarded body"
+    );
 }
 
 pub async fn entries_are_listed_newest_first_and_closed_once(store: &dyn Store) {

@@ -4,8 +4,9 @@
 //! The checks are grouped by the port they hold a store to: [`orders`] (`OrderStore`),
 //! [`queue`] (`DeliveryQueue`, with [`waits`] for what a row waits for), [`log`]
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
-//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`deadlines`]
-//! (`Deadlines`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
+//! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`marketplace`] (what
+//! marketplaces say after an order arrived: `OrderStore::save` with it, `EarlyCancellations`),
+//! [`deadlines`] (`Deadlines`) and [`poll`] (`PollState` and `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -29,6 +30,7 @@ pub mod deadlines;
 mod fixtures;
 pub mod inbound;
 pub mod log;
+pub mod marketplace;
 pub mod migration;
 pub mod orders;
 pub mod poll;
@@ -95,6 +97,10 @@ macro_rules! store_contract {
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; inbound:
             a_body_is_kept_whole_once_per_channel_while_rejected,
             entries_are_listed_newest_first_and_closed_once
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; marketplace:
+            the_marketplace_state_and_alerts_are_saved_with_the_order,
+            early_cancellations_are_kept_per_channel_replaced_and_forgotten
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; deadlines:
             overdue_orders_come_oldest_deadline_first_by_keyset,

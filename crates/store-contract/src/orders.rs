@@ -115,7 +115,7 @@ pub async fn save_writes_children_events_and_outbox_and_bumps_the_version(store:
     cancel_one(&mut order, "ABC-123", 12);
     refund(&mut order, &[(1, 1, "12.34"), (3, 0, "0.05")], 13);
     let rows = deliveries(&order, &[DeliveryKind::Fulfillment(shipped)], at(13));
-    let version = store.save(&order, &rows).await.unwrap();
+    let version = store.save(&order, &rows, &[]).await.unwrap();
     assert_eq!(version, Version::new(2));
     order.mark_saved(version);
     let loaded = store.get(order.id()).await.unwrap().unwrap();
@@ -145,10 +145,10 @@ pub async fn a_stale_save_is_a_conflict_and_writes_nothing(store: &dyn Store) {
     let mut first = stored.clone();
     let mut second = stored.clone();
     ship(&mut first, "T-FIRST", "XYZ", 1, 5);
-    store.save(&first, &[]).await.unwrap();
+    store.save(&first, &[], &[]).await.unwrap();
     ship(&mut second, "T-SECOND", "XYZ", 1, 6);
     let rows = deliveries(&second, &[DeliveryKind::Confirm], at(6));
-    match store.save(&second, &rows).await {
+    match store.save(&second, &rows, &[]).await {
         Err(SaveError::Conflict(id)) => assert_eq!(id, stored.id()),
         other => panic!("expected Conflict, got {other:?}"),
     }
@@ -172,7 +172,7 @@ pub async fn save_of_an_unknown_order_is_not_found(store: &dyn Store) {
     let mut order = create(sample("adm", "N-1"), 0);
     order.mark_saved(Version::new(1));
     assert!(
-        matches!(store.save(&order, &[]).await, Err(SaveError::NotFound(id)) if id == order.id())
+        matches!(store.save(&order, &[], &[]).await, Err(SaveError::NotFound(id)) if id == order.id())
     );
 }
 
@@ -207,7 +207,7 @@ pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn Stor
         .unwrap();
     // `order` was loaded before the delivery's event; saving it keeps that event.
     ship(&mut order, "T1", "XYZ", 1, 3);
-    store.save(&order, &[]).await.unwrap();
+    store.save(&order, &[], &[]).await.unwrap();
     let kinds: Vec<EventType> = store
         .get(order.id())
         .await
@@ -245,7 +245,7 @@ pub async fn exact_money_round_trips(store: &dyn Store) {
     new.lines[0].total_tax = dec("0.02");
     let mut order = insert(store, create(new, 0), &[]).await;
     refund(&mut order, &[(1, 1, "0.1"), (2, 0, "0.0001")], 5);
-    store.save(&order, &[]).await.unwrap();
+    store.save(&order, &[], &[]).await.unwrap();
     let loaded = store.get(order.id()).await.unwrap().unwrap();
     let prices: Vec<String> = loaded
         .lines()
@@ -298,7 +298,7 @@ pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn Store)
     let open = insert(store, create(sample("adm", "F-1"), 0), &[]).await;
     let mut partly = insert(store, create(sample("adm", "F-2"), 1), &[]).await;
     ship(&mut partly, "T1", "XYZ", 1, 30);
-    store.save(&partly, &[]).await.unwrap();
+    store.save(&partly, &[], &[]).await.unwrap();
     let other = insert(store, create(sample("feedamp", "F-3"), 2), &[]).await;
 
     let all = |statuses: Vec<OrderStatus>, channel: Option<&str>, after: Option<i64>| OrderQuery {

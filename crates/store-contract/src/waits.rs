@@ -48,7 +48,7 @@ async fn queue_more(
             waits_for: waits.clone(),
         })
         .collect();
-    store.save(&order, &rows).await.unwrap();
+    store.save(&order, &rows, &[]).await.unwrap();
     rows.iter().map(|r| r.id).collect()
 }
 

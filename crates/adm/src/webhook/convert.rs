@@ -51,8 +51,7 @@ pub(super) fn new_order(
         .unwrap_or(received_at);
     let deliver_by = tolerant::time(dto.deliver_by.as_ref());
     let deliver_by = flags.check(deliver_by, OrderFlag::DeliverByUnreadable);
-    // Read so that a garbled value is flagged, but not kept: a new order is not cancelled by
-    // its create webhook, and the domain records cancellations through the warehouse API.
+    // Flagged when garbled; the cancellation itself is read by `cancel.rs`.
     let cancelled_at = tolerant::time(dto.cancelled_at.as_ref());
     flags.check(cancelled_at, OrderFlag::CancelledAtUnreadable);
     let email = flags.check(
@@ -130,7 +129,7 @@ fn in_currency(
 }
 
 /// `id`: required; a string, or a JSON integer kept as its digits.
-fn external_id(value: Option<&Value>) -> Result<ExternalOrderId, WebhookRejection> {
+pub(super) fn external_id(value: Option<&Value>) -> Result<ExternalOrderId, WebhookRejection> {
     let text = match value {
         None | Some(Value::Null) => return Err(invalid("id is required".to_owned())),
         Some(Value::String(text)) => text.clone(),

@@ -19,13 +19,14 @@ use serde_path_to_error::Path;
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, MALFORMED_JSON, WebhookRejection};
 
 /// The webhook body. Every field is optional here; `convert.rs` decides what is required.
-/// Fields not listed (`fulfillments`, `refunds`, `cancel_reason`, anything new) are ignored.
+/// Fields not listed (`fulfillments`, `refunds`, anything new) are ignored.
 #[derive(Debug, Deserialize)]
 pub(super) struct OrderDto {
     pub id: Option<Value>,
     pub created_at: Option<Value>,
     pub deliver_by: Option<Value>,
     pub cancelled_at: Option<Value>,
+    pub cancel_reason: Option<Value>,
     pub email: Option<Value>,
     pub line_items: Option<Vec<Object<LineDto>>>,
     pub shipping_address: Option<Value>,

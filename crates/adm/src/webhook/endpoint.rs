@@ -1,6 +1,7 @@
-//! [`AdmWebhook`]: one ADM account's `orders/create` webhook behind the domain's [`Webhook`]
-//! port. It checks the key (before the body is read) and the optional HMAC signature, reads
-//! the body, ingests the order and answers exactly as seed 001 shows.
+//! [`AdmWebhook`]: one ADM account's `orders/create` webhook, and the `orders/cancelled` one
+//! beside it, behind the domain's [`Webhook`] port. It checks the key (before the body is
+//! read) and the optional HMAC signature, reads the body, ingests the order (or records ADM's
+//! cancellation) and answers exactly as seed 001 shows.
 
 use std::sync::Arc;
 
@@ -11,17 +12,22 @@ use hmac::{Hmac, KeyInit, Mac};
 use orderbridge_domain::order::{NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
-use orderbridge_domain::services::{IngestError, Ingested, OrderService};
-use orderbridge_domain::values::{ApiKeys, ChannelId, Secret};
+use orderbridge_domain::services::{IngestError, Ingested, MarketplaceCancelOutcome, OrderService};
+use orderbridge_domain::values::{ApiKeys, ChannelId, ExternalOrderId, Secret};
 use sha2::Sha256;
 
 use super::{
     ALREADY_CREATED, ErrorText, INVALID_ORDER, INVALID_SKU_OR_QUANTITY, SERVER_ERROR, UNAUTHORIZED,
-    WebhookSettings, created_body, error_body, parse_order,
+    WebhookSettings, cancelled_body, created_body, error_body, parse_cancellation, parse_order,
+    parse_webhook,
 };
 
 /// The event of the `orders/create` webhook: `/webhooks/adm/orders`.
 pub const ORDERS: &str = "orders";
+
+/// The event of ADM's cancellations (our reading, design section 11):
+/// `/webhooks/adm/orders/cancelled`, the same authentication as [`ORDERS`].
+pub const ORDERS_CANCELLED: &str = "orders/cancelled";
 
 /// How one ADM account's webhook is authenticated.
 #[derive(Debug, Clone)]
@@ -66,8 +72,8 @@ impl AdmWebhook {
 
     async fn create(&self, body: &[u8], orders: &OrderService) -> WebhookReply {
         let channel = &self.settings.channel;
-        let new = match parse_order(body, &self.settings, self.clock.now()) {
-            Ok(new) => new,
+        let (new, cancel) = match parse_webhook(body, &self.settings, self.clock.now()) {
+            Ok(parsed) => parsed,
             Err(rejection) => {
                 tracing::info!(channel = %channel, error = rejection.error, reason = %rejection.message, "webhook rejected");
                 let answer = WebhookReply::new(400, rejection.body().to_string());
@@ -77,6 +83,21 @@ impl AdmWebhook {
             }
         };
         let external_id = new.external_id.clone();
+        if let Some(cancel) = &cancel {
+            // Kept first when the order is new, so that it arrives cancelled; applied at once
+            // when it is stored already, which is then the whole answer.
+            match orders
+                .marketplace_cancelled(channel, &external_id, cancel)
+                .await
+            {
+                Ok(MarketplaceCancelOutcome::Kept) => {}
+                Ok(outcome) => return cancelled_reply(channel, &external_id, outcome),
+                Err(e) => {
+                    tracing::error!(error = %e, external_id = %external_id, "could not record an ADM cancellation");
+                    return reply(500, &SERVER_ERROR);
+                }
+            }
+        }
         match orders.ingest(new).await {
             Ok(Ingested::Created(order)) => {
                 let flags: Vec<&str> = order.flags().iter().map(|f| f.as_str()).collect();
@@ -109,6 +130,30 @@ impl AdmWebhook {
 }
 
 impl AdmWebhook {
+    /// `orders/cancelled`: ADM cancelled an order (stored or not yet).
+    async fn cancelled(&self, body: &[u8], orders: &OrderService) -> WebhookReply {
+        let channel = &self.settings.channel;
+        let (external_id, cancel) = match parse_cancellation(body, self.clock.now()) {
+            Ok(parsed) => parsed,
+            Err(rejection) => {
+                tracing::info!(channel = %channel, error = rejection.error, reason = %rejection.message, "cancellation webhook rejected");
+                let answer = WebhookReply::new(400, rejection.body().to_string());
+                let error = format!("cancellation: {}", rejection.message);
+                return self.quarantined(body, &error, orders, answer).await;
+            }
+        };
+        match orders
+            .marketplace_cancelled(channel, &external_id, &cancel)
+            .await
+        {
+            Ok(outcome) => cancelled_reply(channel, &external_id, outcome),
+            Err(e) => {
+                tracing::error!(error = %e, external_id = %external_id, "could not record an ADM cancellation");
+                reply(500, &SERVER_ERROR)
+            }
+        }
+    }
+
     /// Keeps a body that could not be read in the quarantine before answering `answer` (the
     /// seed's 400); when it cannot be kept, answers 500 so that ADM sends it again.
     async fn quarantined(
@@ -154,6 +199,30 @@ fn external_id_of(body: &[u8]) -> Option<String> {
     (!clean.is_empty()).then_some(clean)
 }
 
+/// The 200 answer to a cancellation, logged.
+fn cancelled_reply(
+    channel: &ChannelId,
+    external_id: &ExternalOrderId,
+    outcome: MarketplaceCancelOutcome,
+) -> WebhookReply {
+    match outcome {
+        MarketplaceCancelOutcome::Applied {
+            order,
+            cancelled,
+            shipped,
+        } => {
+            tracing::info!(order_id = %order, channel = %channel, cancelled, shipped, "order cancelled by ADM");
+        }
+        MarketplaceCancelOutcome::Known(order) => {
+            tracing::info!(order_id = %order, channel = %channel, "ADM cancellation already recorded");
+        }
+        MarketplaceCancelOutcome::Kept => {
+            tracing::info!(external_id = %external_id, channel = %channel, "ADM cancelled an order not received yet; kept for its arrival");
+        }
+    }
+    WebhookReply::new(200, cancelled_body(external_id).to_string())
+}
+
 fn reply(status: u16, text: &ErrorText) -> WebhookReply {
     WebhookReply::new(status, text.body().to_string())
 }
@@ -188,13 +257,18 @@ impl Webhook for AdmWebhook {
         body: &[u8],
         orders: &OrderService,
     ) -> WebhookReply {
-        if event != ORDERS {
-            let message = format!("ADM has no webhook event `{event}` (only `{ORDERS}`)");
+        if event != ORDERS && event != ORDERS_CANCELLED {
+            let message = format!(
+                "ADM has no webhook event `{event}` (only `{ORDERS}` and `{ORDERS_CANCELLED}`)"
+            );
             return WebhookReply::new(404, error_body("Not Found", &message).to_string());
         }
         if !self.signed(headers, body) {
             tracing::warn!(channel = %self.settings.channel, "webhook signature missing or wrong");
             return reply(401, &UNAUTHORIZED);
+        }
+        if event == ORDERS_CANCELLED {
+            return self.cancelled(body, orders).await;
         }
         self.create(body, orders).await
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::order::allocate::{all_open, allocate};
-use crate::order::{AllocationError, EventType, LineAllocation, Order, OrderStatus};
+use crate::order::{AllocationError, CancelOrigin, EventType, LineAllocation, Order, OrderStatus};
 use crate::values::{CancellationId, EventId, InvalidValue, Quantity, Sku};
 
 /// Why units were cancelled: one list for every channel, mapped to each marketplace's own
@@ -107,6 +107,7 @@ pub struct Cancellation {
     pub(crate) note: Option<String>,
     pub(crate) lines: Vec<LineAllocation>,
     pub(crate) created_at: DateTime<Utc>,
+    pub(crate) origin: CancelOrigin,
 }
 
 impl Cancellation {
@@ -119,6 +120,7 @@ impl Cancellation {
         note: Option<String>,
         lines: Vec<LineAllocation>,
         created_at: DateTime<Utc>,
+        origin: CancelOrigin,
     ) -> Self {
         Self {
             id,
@@ -127,7 +129,13 @@ impl Cancellation {
             note,
             lines,
             created_at,
+            origin,
         }
+    }
+    /// Who cancelled: the warehouse (reported to the marketplace) or the marketplace.
+    #[must_use]
+    pub fn origin(&self) -> CancelOrigin {
+        self.origin
     }
     /// orderbridge's id.
     #[must_use]
@@ -217,6 +225,7 @@ impl Order {
             note: request.note.clone(),
             lines: allocations,
             created_at: now,
+            origin: CancelOrigin::Warehouse,
         };
         let scope = if whole_order {
             "whole order"

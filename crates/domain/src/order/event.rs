@@ -28,11 +28,15 @@ pub enum EventType {
     DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
+    /// The marketplace put the order on hold: shipments are refused.
+    Held,
+    /// The marketplace released a held order.
+    Released,
 }
 
 impl EventType {
     /// Every event type, for round-trip tests and schema listings.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Received,
         Self::Confirmed,
         Self::Fulfilled,
@@ -43,6 +47,8 @@ impl EventType {
         Self::DeliveryRequeued,
         Self::DeliveryResolved,
         Self::NotReported,
+        Self::Held,
+        Self::Released,
     ];
 
     /// The snake-case name used in storage and in the API.
@@ -59,6 +65,8 @@ impl EventType {
             Self::DeliveryRequeued => "delivery_requeued",
             Self::DeliveryResolved => "delivery_resolved",
             Self::NotReported => "not_reported",
+            Self::Held => "held",
+            Self::Released => "released",
         }
     }
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use crate::order::allocate::{allocate, sum_by_sku};
 use crate::order::{AllocationError, EventType, LineAllocation, Order, OrderStatus};
-use crate::values::{Carrier, EventId, FulfillmentId, Quantity, Sku, TrackingNumber, TrackingUrl};
+use crate::values::{
+    Carrier, ChannelId, EventId, FulfillmentId, Quantity, Sku, TrackingNumber, TrackingUrl,
+};
 
 /// What the warehouse reports for one package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,21 @@ pub enum FulfilError {
     /// The tracking number is already used on this order for other units (design rule 4).
     #[error("tracking number {0} is already used on this order with other line items")]
     TrackingNumberConflict(TrackingNumber),
+    /// The marketplace cancelled the order: nothing more may ship (design section 11).
+    #[error(
+        "the marketplace of channel {channel} cancelled this order at {at}; nothing more can ship"
+    )]
+    CancelledByMarketplace {
+        /// The order's channel account.
+        channel: ChannelId,
+        /// When the marketplace cancelled it.
+        at: DateTime<Utc>,
+    },
+    /// The marketplace holds the order (FeedAMP's `paused`).
+    #[error(
+        "the marketplace of channel {0} holds this order (paused); shipments are refused until it is released"
+    )]
+    OnHold(ChannelId),
     /// The order's channel needs a carrier on every shipment and none was given.
     #[error("carrier is required by this order's marketplace")]
     CarrierRequired,
@@ -182,6 +199,15 @@ impl Order {
                     request.tracking_number.clone(),
                 ))
             };
+        }
+        if let Some(at) = self.marketplace.cancelled_at {
+            return Err(FulfilError::CancelledByMarketplace {
+                channel: self.channel.clone(),
+                at,
+            });
+        }
+        if self.marketplace.on_hold {
+            return Err(FulfilError::OnHold(self.channel.clone()));
         }
         if self.status() == OrderStatus::Cancelled {
             return Err(FulfilError::OrderCancelled);

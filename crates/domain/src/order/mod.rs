@@ -7,6 +7,7 @@ mod event;
 mod flags;
 mod fulfillment;
 mod line;
+mod marketplace;
 mod record;
 mod refund;
 mod status;
@@ -22,6 +23,7 @@ pub use event::{EventType, OrderEvent};
 pub use flags::OrderFlag;
 pub use fulfillment::{FulfilError, Fulfilled, Fulfillment, FulfillmentRequest};
 pub use line::LineItem;
+pub use marketplace::{CancelOrigin, MarketplaceCancel, MarketplaceCancelled, MarketplaceState};
 pub use record::{CorruptOrder, LineRecord, OrderRecord};
 pub use refund::{
     Refund, RefundError, RefundLine, RefundLineRequest, RefundReason, RefundReference,
@@ -158,6 +160,7 @@ pub struct Order {
     events: Vec<OrderEvent>,
     raw_payload: Option<String>,
     flags: Vec<OrderFlag>,
+    marketplace: MarketplaceState,
     saved: Saved,
 }
 
@@ -231,6 +234,7 @@ impl Order {
             events: Vec::new(),
             raw_payload: new.raw_payload,
             flags,
+            marketplace: MarketplaceState::default(),
             saved: Saved::default(),
         };
         let detail = flags::received_detail(&order.channel, units, &order.flags);

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::order::{
-    Cancellation, Fulfillment, LineAllocation, LineItem, NewLine, Order, OrderEvent, OrderFlag,
-    Refund, Saved, Totals, Version,
+    Cancellation, Fulfillment, LineAllocation, LineItem, MarketplaceState, NewLine, Order,
+    OrderEvent, OrderFlag, Refund, Saved, Totals, Version,
 };
 use crate::values::{Address, ChannelId, Currency, Email, ExternalOrderId, LineNo, OrderId};
 
@@ -53,6 +53,8 @@ pub struct OrderRecord {
     pub raw_payload: Option<String>,
     /// What was unreadable when it arrived.
     pub flags: Vec<OrderFlag>,
+    /// The marketplace's side: on hold, cancelled by it.
+    pub marketplace: MarketplaceState,
 }
 
 /// A stored line: the same fields as a new one.
@@ -124,6 +126,7 @@ impl Order {
                 flags.dedup();
                 flags
             },
+            marketplace: record.marketplace,
             saved,
         })
     }
@@ -164,6 +167,7 @@ impl Order {
             events: self.events.clone(),
             raw_payload: self.raw_payload.clone(),
             flags: self.flags.clone(),
+            marketplace: self.marketplace,
         }
     }
 }

@@ -8,13 +8,16 @@ use crate::order::NewOrder;
 use crate::values::{ChannelId, ExternalOrderId};
 
 /// One order from a page: parsed, or the reason it could not be. An order that cannot be
-/// parsed is not confirmed, so it stays in the marketplace's feed and is not lost.
+/// parsed is not confirmed, so it stays in the marketplace's feed, and it is kept in the
+/// inbound quarantine (its `raw` text) for operators to see and replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcedOrder {
     /// The marketplace's id, where it could be read.
     pub external_id: Option<ExternalOrderId>,
     /// The parsed order, or what was wrong with it (no personal data in the message).
     pub order: Result<NewOrder, String>,
+    /// The order exactly as the page held it, which [`OrderSource::reread`] reads again.
+    pub raw: Vec<u8>,
 }
 
 /// A page of new orders.
@@ -63,4 +66,17 @@ pub trait OrderSource: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`SourceError`], classified as for deliveries.
     async fn fetch_page(&self, cursor: Option<String>) -> Result<SourcePage, SourceError>;
+
+    /// Reads again one order's raw text (a [`SourcedOrder::raw`] kept in quarantine) with the
+    /// current code and settings. The default cannot: override it to let operators replay.
+    ///
+    /// # Errors
+    /// Why it does not read as an order.
+    fn reread(&self, raw: &[u8]) -> Result<NewOrder, String> {
+        let _ = raw;
+        Err(format!(
+            "the feed of channel {} cannot read its orders again",
+            self.channel()
+        ))
+    }
 }

@@ -19,8 +19,8 @@ pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, Retr
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
 pub use orders::{
-    Cancelled, FulfillmentRecorded, IngestError, Ingested, OrderService, OrderUpdateError,
-    RefundRecorded, ServiceConfig,
+    Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
+    OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
 pub use poll::{PollError, PollReport, Poller};
 pub use quarantine::{Quarantine, Replay};

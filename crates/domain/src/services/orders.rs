@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::alert::Alert;
 use crate::order::{
     CancelError, CancellationRequest, EventType, FulfilError, Fulfilled, FulfillmentRequest,
     NewOrder, NewOrderError, Order, OrderEvent, RefundError, RefundRequest, Refunded,
@@ -11,7 +12,9 @@ use crate::order::{
 use crate::outbox::{Change, DeliveryKind, NewDelivery, deliveries_for, is_reported, waits_for};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::marketplace::Capabilities;
-use crate::ports::store::{InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError};
+use crate::ports::store::{
+    EarlyCancellations, InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
+};
 use crate::services::Channels;
 use crate::services::Quarantine;
 use crate::values::{
@@ -109,16 +112,28 @@ pub struct RefundRecorded {
     pub order: Order,
 }
 
-/// What an update closure produced: its result, and the change for the outbox policy (none
-/// for a replay, which saves nothing).
-struct Applied<T> {
+/// What an update closure produced: its result, the change for the outbox policy (none for a
+/// replay, and for what the marketplace itself said), and the alerts it raises. The order is
+/// saved when the closure added to its history.
+pub(super) struct Applied<T> {
     value: T,
     change: Option<ChangeRef>,
+    pub(super) alerts: Vec<Alert>,
+}
+
+impl<T> Applied<T> {
+    pub(super) fn new(value: T, change: Option<ChangeRef>) -> Self {
+        Self {
+            value,
+            change,
+            alerts: Vec::new(),
+        }
+    }
 }
 
 /// Which child a change created, looked up again after the closure returns.
 #[derive(Debug, Clone, Copy)]
-enum ChangeRef {
+pub(super) enum ChangeRef {
     Fulfilled(FulfillmentId),
     Cancelled(CancellationId),
     Refunded(RefundId),
@@ -133,6 +148,8 @@ pub struct OrderService {
     ids: Arc<dyn IdGenerator>,
     config: ServiceConfig,
     quarantine: Option<Quarantine>,
+    early: Option<Arc<dyn EarlyCancellations>>,
+    alerting: bool,
 }
 
 impl OrderService {
@@ -152,7 +169,24 @@ impl OrderService {
             ids,
             config,
             quarantine: None,
+            early: None,
+            alerting: false,
         }
+    }
+
+    /// Keeps marketplace cancellations that arrive before their order in `early`, to apply
+    /// when it arrives; without it such a cancellation is refused.
+    #[must_use]
+    pub fn with_early_cancellations(mut self, early: Arc<dyn EarlyCancellations>) -> Self {
+        self.early = Some(early);
+        self
+    }
+
+    /// Raises alerts to operators (an alerts webhook is configured).
+    #[must_use]
+    pub fn with_alerting(mut self, alerting: bool) -> Self {
+        self.alerting = alerting;
+        self
     }
 
     /// Keeps what channels send that cannot be read in `quarantine`.
@@ -195,9 +229,17 @@ impl OrderService {
         match self.store.insert(&order, &outbox).await {
             Ok(version) => {
                 order.mark_saved(version);
+                if self.apply_early_cancellation(&order, order.id()).await? {
+                    order = self.store.get(order.id()).await?.unwrap_or(order);
+                }
                 Ok(Ingested::Created(Box::new(order)))
             }
-            Err(InsertError::AlreadyExists { existing }) => Ok(Ingested::Duplicate(existing)),
+            Err(InsertError::AlreadyExists { existing }) => {
+                // A cancellation kept for it and not applied yet (the first ingest failed
+                // after storing the order) is applied now: a retry heals it.
+                self.apply_early_cancellation(&order, existing).await?;
+                Ok(Ingested::Duplicate(existing))
+            }
             Err(InsertError::Store(e)) => Err(IngestError::Store(e)),
         }
     }
@@ -230,10 +272,7 @@ impl OrderService {
                     Fulfilled::Created(id) => Some(ChangeRef::Fulfilled(id)),
                     Fulfilled::Replayed(_) => None,
                 };
-                Ok(Applied {
-                    value: outcome,
-                    change,
-                })
+                Ok(Applied::new(outcome, change))
             })
             .await?;
         Ok(FulfillmentRecorded { outcome, order })
@@ -252,10 +291,7 @@ impl OrderService {
             .update(order_id, |order, _caps, now, ids| {
                 let id = CancellationId::from_uuid(ids.next_id());
                 let id = order.cancel(request, id, EventId::from_uuid(ids.next_id()), now)?;
-                Ok(Applied {
-                    value: id,
-                    change: Some(ChangeRef::Cancelled(id)),
-                })
+                Ok(Applied::new(id, Some(ChangeRef::Cancelled(id))))
             })
             .await?;
         Ok(Cancelled { id, order })
@@ -278,10 +314,7 @@ impl OrderService {
                     Refunded::Created(id) => Some(ChangeRef::Refunded(id)),
                     Refunded::Replayed(_) => None,
                 };
-                Ok(Applied {
-                    value: outcome,
-                    change,
-                })
+                Ok(Applied::new(outcome, change))
             })
             .await?;
         Ok(RefundRecorded { outcome, order })
@@ -316,7 +349,7 @@ impl OrderService {
     }
 
     /// Loads the order, applies `apply`, queues deliveries and saves, retrying on conflicts.
-    async fn update<T, E>(
+    pub(super) async fn update<T, E>(
         &self,
         order_id: OrderId,
         mut apply: impl FnMut(
@@ -343,25 +376,28 @@ impl OrderService {
             let now = self.clock.now();
             let applied = apply(&mut order, &caps, now, self.ids.as_ref())
                 .map_err(OrderUpdateError::Rejected)?;
-            let Some(change) = applied.change else {
+            if order.new_events().is_empty() {
                 return Ok((applied.value, order));
-            };
-            let outbox = match change {
-                ChangeRef::Fulfilled(id) => order
+            }
+            let outbox = match applied.change {
+                None => Vec::new(),
+                Some(ChangeRef::Fulfilled(id)) => order
                     .fulfillment(id)
                     .cloned()
-                    .map(|f| self.queue(&mut order, Change::Fulfilled(&f), &caps, now)),
-                ChangeRef::Cancelled(id) => order
+                    .map(|f| self.queue(&mut order, Change::Fulfilled(&f), &caps, now))
+                    .unwrap_or_default(),
+                Some(ChangeRef::Cancelled(id)) => order
                     .cancellation(id)
                     .cloned()
-                    .map(|c| self.queue(&mut order, Change::Cancelled(&c), &caps, now)),
-                ChangeRef::Refunded(id) => order
+                    .map(|c| self.queue(&mut order, Change::Cancelled(&c), &caps, now))
+                    .unwrap_or_default(),
+                Some(ChangeRef::Refunded(id)) => order
                     .refund_by_id(id)
                     .cloned()
-                    .map(|r| self.queue(&mut order, Change::Refunded(&r), &caps, now)),
-            }
-            .unwrap_or_default();
-            match self.store.save(&order, &outbox).await {
+                    .map(|r| self.queue(&mut order, Change::Refunded(&r), &caps, now))
+                    .unwrap_or_default(),
+            };
+            match self.store.save(&order, &outbox, &applied.alerts).await {
                 Ok(version) => {
                     order.mark_saved(version);
                     return Ok((applied.value, order));
@@ -416,3 +452,8 @@ impl OrderService {
             .collect()
     }
 }
+
+#[path = "upstream.rs"]
+mod upstream;
+
+pub use upstream::{MarketplaceCancelOutcome, UpstreamError};

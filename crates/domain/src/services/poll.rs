@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use uuid::Uuid;
 
 use crate::ports::clock::Clock;
-use crate::ports::source::{OrderSource, SourceError};
+use crate::ports::source::{OrderSource, SourceError, SourcedOrder};
 use crate::ports::store::{PollState, StoreError};
 use crate::services::{IngestError, Ingested, OrderService};
 use crate::values::ExternalOrderId;
@@ -24,8 +24,11 @@ pub struct PollReport {
     /// Orders already stored (their confirmation may still be on its way).
     pub known: u32,
     /// Orders that could not be read or broke a rule: not stored and not confirmed, so they stay
-    /// in the marketplace's feed. Each with what was wrong (no personal data).
+    /// in the marketplace's feed (and in the inbound quarantine, where one is kept). Each with
+    /// what was wrong (no personal data).
     pub unreadable: Vec<(Option<ExternalOrderId>, String)>,
+    /// Of those, how many the quarantine kept for the first time (the others it had already).
+    pub quarantined: u32,
 }
 
 /// Why a poll stopped early. Orders stored before it stay stored.
@@ -96,6 +99,27 @@ impl Poller {
             .await
     }
 
+    /// Counts an order that cannot be read in `report` and keeps its raw text in the
+    /// quarantine, where one is kept. It is not confirmed, so it also stays in the feed: a
+    /// failure to keep it stops the poll, and the next poll meets it again.
+    async fn keep(
+        &self,
+        raw: &[u8],
+        external_id: Option<ExternalOrderId>,
+        reason: String,
+        report: &mut PollReport,
+    ) -> Result<(), StoreError> {
+        if let Some(quarantine) = self.service.quarantine() {
+            let id = external_id.as_ref().map(|id| id.as_str().to_owned());
+            let (_, new) = quarantine
+                .keep(self.source.channel(), id, raw, &reason)
+                .await?;
+            report.quarantined += u32::from(new);
+        }
+        report.unreadable.push((external_id, reason));
+        Ok(())
+    }
+
     /// Reads the feed to its end, or returns `Ok(None)` when another instance holds the lease.
     ///
     /// The cursor is saved after each page, so a poll cut short resumes where it stopped; it is
@@ -126,10 +150,15 @@ impl Poller {
             };
             report.pages += 1;
             for sourced in page.orders {
-                let new = match sourced.order {
+                let SourcedOrder {
+                    external_id,
+                    order,
+                    raw,
+                } = sourced;
+                let new = match order {
                     Ok(new) => new,
                     Err(reason) => {
-                        report.unreadable.push((sourced.external_id, reason));
+                        self.keep(&raw, external_id, reason, &mut report).await?;
                         continue;
                     }
                 };
@@ -138,7 +167,9 @@ impl Poller {
                     Ok(Ingested::Created(_)) => report.created += 1,
                     Ok(Ingested::Duplicate(_)) => report.known += 1,
                     Err(IngestError::Invalid(e)) => {
-                        report.unreadable.push((Some(external_id), e.to_string()));
+                        let reason = e.to_string();
+                        self.keep(&raw, Some(external_id), reason, &mut report)
+                            .await?;
                     }
                     Err(IngestError::Store(e)) => return Err(e.into()),
                     Err(e @ IngestError::UnknownChannel(_)) => return Err(PollError::Ingest(e)),

@@ -7,10 +7,11 @@ use chrono::TimeDelta;
 use mockall::Sequence;
 use uuid::Uuid;
 
+use crate::inbound::{InboundQuery, InboundState};
 use crate::outbox::DeliveryKind;
 use crate::ports::source::{MockOrderSource, SourceError, SourcePage, SourcedOrder};
-use crate::ports::store::{DeliveryLog, DeliveryQuery, PollState};
-use crate::services::{OrderService, Poller, ServiceConfig};
+use crate::ports::store::{DeliveryLog, DeliveryQuery, InboundLog, PollState};
+use crate::services::{OrderService, Poller, Quarantine, ServiceConfig};
 use crate::testing::{ManualClock, MemoryStore, SequentialIds, new_order, test_channels};
 use crate::values::{ChannelId, ExternalOrderId};
 
@@ -21,6 +22,7 @@ fn page(ids: &[&str], next: Option<&str>) -> SourcePage {
             .map(|id| SourcedOrder {
                 external_id: ExternalOrderId::parse(id).ok(),
                 order: Ok(new_order("feedamp", id, &[("SKU-1", 1, "19.99")]).unwrap()),
+                raw: format!("{{\"id\": \"{id}\"}}").into_bytes(),
             })
             .collect(),
         next_cursor: next.map(str::to_owned),
@@ -36,13 +38,15 @@ struct Setup {
 fn setup() -> Setup {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::fixed());
+    let ids = Arc::new(SequentialIds::default());
     let service = OrderService::new(
         store.clone(),
         test_channels(),
         clock.clone(),
-        Arc::new(SequentialIds::default()),
+        ids.clone(),
         ServiceConfig::default(),
-    );
+    )
+    .with_quarantine(Quarantine::new(store.clone(), clock.clone(), ids, false));
     Setup {
         store,
         clock,
@@ -114,26 +118,24 @@ async fn a_poll_reads_every_page_stores_each_order_once_and_queues_its_confirmat
 }
 
 #[tokio::test]
-async fn an_unreadable_order_is_reported_and_the_rest_of_the_page_stored() {
+async fn an_unreadable_order_is_quarantined_once_and_the_rest_of_the_page_stored() {
     let setup = setup();
     let mut source = feed();
-    source.expect_fetch_page().times(1).returning(|_| {
+    source.expect_fetch_page().times(2).returning(|_| {
         let mut page = page(&["1", "3"], None);
         page.orders.insert(
             1,
             SourcedOrder {
                 external_id: ExternalOrderId::parse("2").ok(),
                 order: Err("order_info.currency is missing".to_owned()),
+                raw: br#"{"id": "2", "order_info": {}}"#.to_vec(),
             },
         );
         Ok(page)
     });
-    let report = poller(&setup, source, Uuid::now_v7())
-        .poll_once()
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(report.created, 2);
+    let poller = poller(&setup, source, Uuid::now_v7());
+    let report = poller.poll_once().await.unwrap().unwrap();
+    assert_eq!((report.created, report.quarantined), (2, 1));
     assert_eq!(
         report.unreadable,
         vec![(
@@ -141,6 +143,25 @@ async fn an_unreadable_order_is_reported_and_the_rest_of_the_page_stored() {
             "order_info.currency is missing".to_owned()
         )]
     );
+    // The order stays in the feed: the next poll meets it again and counts it, once kept.
+    let again = poller.poll_once().await.unwrap().unwrap();
+    assert_eq!((again.known, again.quarantined), (2, 0));
+    assert_eq!(again.unreadable.len(), 1);
+    let kept = setup
+        .store
+        .inbound_list(&InboundQuery {
+            limit: 10,
+            ..InboundQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        (kept[0].state, kept[0].seen, kept[0].external_id.as_deref()),
+        (InboundState::Rejected, 2, Some("2"))
+    );
+    assert_eq!(kept[0].body, br#"{"id": "2", "order_info": {}}"#.to_vec());
+    assert_eq!(kept[0].error, "order_info.currency is missing");
 }
 
 #[tokio::test]

@@ -2,11 +2,14 @@
 //! (design section 11), before the marketplace gets its answer; operators list and discard the
 //! entries, or replay them (read again with the current code and settings).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::alert::{Alert, AlertKind};
 use crate::inbound::{Inbound, InboundQuery, InboundState, NewInbound};
+use crate::order::NewOrder;
 use crate::ports::clock::{Clock, IdGenerator};
+use crate::ports::source::OrderSource;
 use crate::ports::store::{InboundError, InboundLog, StoreError};
 use crate::ports::webhook::Webhook;
 use crate::services::{IngestError, Ingested, OrderService};
@@ -23,6 +26,22 @@ pub enum Replay {
     StillRejected(String),
 }
 
+/// What reads a channel's quarantined bodies again: the webhook or the feed they came from.
+#[derive(Debug, Clone)]
+enum Reader {
+    Webhook(Arc<dyn Webhook>),
+    Source(Arc<dyn OrderSource>),
+}
+
+impl Reader {
+    fn reread(&self, body: &[u8]) -> Result<NewOrder, String> {
+        match self {
+            Self::Webhook(webhook) => webhook.reread(body),
+            Self::Source(source) => source.reread(body),
+        }
+    }
+}
+
 /// The inbound quarantine in use. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Quarantine {
@@ -30,6 +49,7 @@ pub struct Quarantine {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     alerting: bool,
+    readers: Arc<BTreeMap<ChannelId, Reader>>,
 }
 
 impl Quarantine {
@@ -46,7 +66,27 @@ impl Quarantine {
             clock,
             ids,
             alerting,
+            readers: Arc::default(),
         }
+    }
+
+    /// Replays the bodies of `webhook`'s channel with it.
+    #[must_use]
+    pub fn read_by_webhook(self, webhook: Arc<dyn Webhook>) -> Self {
+        let channel = webhook.channel().clone();
+        self.with_reader(channel, Reader::Webhook(webhook))
+    }
+
+    /// Replays the orders of `source`'s channel with it.
+    #[must_use]
+    pub fn read_by_source(self, source: Arc<dyn OrderSource>) -> Self {
+        let channel = source.channel().clone();
+        self.with_reader(channel, Reader::Source(source))
+    }
+
+    fn with_reader(mut self, channel: ChannelId, reader: Reader) -> Self {
+        Arc::make_mut(&mut self.readers).insert(channel, reader);
+        self
     }
 
     /// Keeps `body` from `channel`, which could not be read because of `error`; returns the
@@ -109,7 +149,7 @@ impl Quarantine {
         self.log.inbound_list(query).await
     }
 
-    /// Reads a rejected entry again with `webhook` (its channel's, with the current code and
+    /// Reads a rejected entry again with its channel's webhook or feed (the current code and
     /// settings) and ingests the order through `orders` when it now reads; the entry is then
     /// closed as replayed, with the order's id. When it still cannot be read, the new reason is
     /// kept and the entry stays rejected.
@@ -120,7 +160,6 @@ impl Quarantine {
     pub async fn replay(
         &self,
         id: InboundId,
-        webhook: Option<&dyn Webhook>,
         orders: &OrderService,
     ) -> Result<(Inbound, Replay), InboundError> {
         let entry = self
@@ -134,10 +173,10 @@ impl Quarantine {
                 state: entry.state,
             });
         }
-        let read = match webhook {
-            Some(webhook) => webhook.reread(&entry.body),
+        let read = match self.readers.get(&entry.channel) {
+            Some(reader) => reader.reread(&entry.body),
             None => Err(format!(
-                "no webhook of channel {} is configured to read it",
+                "channel {} is not configured: nothing can read it",
                 entry.channel
             )),
         };

@@ -50,16 +50,17 @@ impl Webhook for Fixable {
     }
 }
 
-fn setup() -> (Quarantine, OrderService, Fixable) {
+fn setup() -> (Quarantine, OrderService, Arc<Fixable>) {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::fixed());
     let ids = Arc::new(SequentialIds::default());
-    let quarantine = Quarantine::new(store.clone(), clock.clone(), ids.clone(), false);
-    let orders = OrderService::new(store, test_channels(), clock, ids, ServiceConfig::default());
-    let webhook = Fixable {
+    let webhook = Arc::new(Fixable {
         channel: ChannelId::parse("adm").unwrap(),
         fixed: AtomicBool::new(false),
-    };
+    });
+    let quarantine = Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
+        .read_by_webhook(webhook.clone());
+    let orders = OrderService::new(store, test_channels(), clock, ids, ServiceConfig::default());
     (quarantine, orders, webhook)
 }
 
@@ -76,20 +77,14 @@ async fn a_body_that_reads_after_a_fix_replays_into_one_order() {
         )
         .await
         .unwrap();
-    let (still, outcome) = quarantine
-        .replay(entry.id, Some(&webhook), &orders)
-        .await
-        .unwrap();
+    let (still, outcome) = quarantine.replay(entry.id, &orders).await.unwrap();
     assert_eq!(
         outcome,
         Replay::StillRejected("currency XYZ is not configured".to_owned())
     );
     assert_eq!(still.state, InboundState::Rejected);
     webhook.fixed.store(true, Ordering::SeqCst);
-    let (replayed, outcome) = quarantine
-        .replay(entry.id, Some(&webhook), &orders)
-        .await
-        .unwrap();
+    let (replayed, outcome) = quarantine.replay(entry.id, &orders).await.unwrap();
     let Replay::Created(order) = outcome else {
         panic!("created: {outcome:?}")
     };
@@ -98,7 +93,7 @@ async fn a_body_that_reads_after_a_fix_replays_into_one_order() {
         (InboundState::Replayed, Some(order))
     );
     assert!(orders.order(order).await.unwrap().is_some(), "a real order");
-    let again = quarantine.replay(entry.id, Some(&webhook), &orders).await;
+    let again = quarantine.replay(entry.id, &orders).await;
     assert!(matches!(
         again,
         Err(InboundError::Closed {
@@ -109,7 +104,7 @@ async fn a_body_that_reads_after_a_fix_replays_into_one_order() {
 }
 
 #[tokio::test]
-async fn an_order_that_came_again_meanwhile_is_found_and_no_webhook_means_still_rejected() {
+async fn an_order_that_came_again_meanwhile_is_found_and_no_reader_means_still_rejected() {
     let (quarantine, orders, webhook) = setup();
     let channel = ChannelId::parse("adm").unwrap();
     webhook.fixed.store(true, Ordering::SeqCst);
@@ -121,12 +116,22 @@ async fn an_order_that_came_again_meanwhile_is_found_and_no_webhook_means_still_
         .keep(&channel, None, b"Q-2", "broken")
         .await
         .unwrap();
-    let (_, outcome) = quarantine.replay(entry.id, None, &orders).await.unwrap();
-    assert!(matches!(outcome, Replay::StillRejected(reason) if reason.contains("no webhook")));
-    let (closed, outcome) = quarantine
-        .replay(entry.id, Some(&webhook), &orders)
+    let unconfigured = Quarantine::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(ManualClock::fixed()),
+        Arc::new(SequentialIds::default()),
+        false,
+    );
+    let (kept, _) = unconfigured
+        .keep(&channel, None, b"Q-2", "broken")
         .await
         .unwrap();
+    let (_, outcome) = unconfigured.replay(kept.id, &orders).await.unwrap();
+    assert!(
+        matches!(&outcome, Replay::StillRejected(reason) if reason.contains("not configured")),
+        "{outcome:?}"
+    );
+    let (closed, outcome) = quarantine.replay(entry.id, &orders).await.unwrap();
     assert!(matches!(outcome, Replay::Existing(_)), "{outcome:?}");
     assert_eq!(closed.state, InboundState::Replayed);
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::alert::Alert;
 use crate::health::ChannelHealth;
 use crate::order::{Order, OrderEvent, Version};
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
@@ -22,6 +23,8 @@ use crate::ports::store::{
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use outbox::{Row, open_at, queue, record, released};
 
+#[path = "memory_cancellations.rs"]
+mod cancellations;
 #[path = "memory_channels.rs"]
 mod channels;
 #[path = "memory_deadlines.rs"]
@@ -43,6 +46,7 @@ struct State {
     /// Orders whose overdue alert was queued.
     overdue_alerted: HashSet<OrderId>,
     poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
+    early: HashMap<(ChannelId, ExternalOrderId), crate::order::MarketplaceCancel>,
 }
 
 /// The in-memory store.
@@ -143,7 +147,12 @@ impl OrderStore for MemoryStore {
         })
     }
 
-    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
+    async fn save(
+        &self,
+        order: &Order,
+        outbox: &[NewDelivery],
+        alerts: &[Alert],
+    ) -> Result<Version, SaveError> {
         let mut state = self.state()?;
         let Some(stored) = state.orders.get(&order.id()) else {
             return Err(SaveError::NotFound(order.id()));
@@ -164,6 +173,7 @@ impl OrderStore for MemoryStore {
         updated.mark_saved(version);
         state.orders.insert(order.id(), updated);
         queue(&mut state, outbox);
+        state.alerts.extend(alerts.iter().map(AlertRow::new));
         Ok(version)
     }
 }

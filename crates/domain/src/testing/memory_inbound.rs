@@ -33,6 +33,11 @@ impl InboundLog for MemoryStore {
         alerts: &[Alert],
     ) -> Result<(Inbound, bool), StoreError> {
         let mut state = self.state()?;
+        if let Some(discarded) = state.inbound.iter().rev().find(|e| {
+            e.state == InboundState::Discarded && e.channel == entry.channel && e.body == entry.body
+        }) {
+            return Ok((discarded.clone(), false));
+        }
         if let Some(known) = state.inbound.iter_mut().find(|e| {
             e.state == InboundState::Rejected && e.channel == entry.channel && e.body == entry.body
         }) {

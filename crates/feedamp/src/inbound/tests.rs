@@ -367,3 +367,26 @@ fn a_body_that_is_not_a_page_is_an_error_without_its_content() {
         assert!(!error.contains("Jane"), "{error}");
     }
 }
+
+#[test]
+fn every_order_keeps_its_exact_text_which_reads_again_as_the_same_order() {
+    for sourced in fixture() {
+        let again = super::reread_order(&sourced.raw, &channel(), fetched());
+        assert_eq!(
+            again,
+            sourced.order,
+            "{}",
+            String::from_utf8_lossy(&sourced.raw)
+        );
+    }
+    let broken = one(&json!({"currency": "USD", "order_lines": "none"}));
+    assert!(broken.order.is_err());
+    assert_eq!(
+        broken.raw,
+        br#"{"id":"1","order_info":{"currency":"USD","order_lines":"none"}}"#.to_vec(),
+        "an order that cannot be read is kept too"
+    );
+    assert!(super::reread_order(&broken.raw, &channel(), fetched()).is_err());
+    let not_json = super::reread_order(b"{\"id\": ", &channel(), fetched());
+    assert!(not_json.is_err_and(|e| e.contains("not JSON")));
+}

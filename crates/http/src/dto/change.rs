@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::dto::delivery::{DeliveryOut, delivery};
-use crate::dto::enums::{CancelReason, OrderStatus, RefundReason};
+use crate::dto::enums::{CancelReason, CancelledBy, OrderStatus, RefundReason};
 use crate::dto::order::UnitsOut;
 
 /// Units of an order line taken by a fulfillment or cancellation.
@@ -40,6 +40,8 @@ pub struct FulfillmentOut {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CancellationOut {
     pub id: Uuid,
+    /// Who cancelled: the warehouse (reported to the marketplace) or the marketplace itself.
+    pub by: CancelledBy,
     pub reason: CancelReason,
     pub whole_order: bool,
     pub note: Option<String>,
@@ -141,6 +143,7 @@ pub fn fulfillment(f: &Fulfillment, deliveries: &[Delivery]) -> FulfillmentOut {
 pub fn cancellation(c: &Cancellation) -> CancellationOut {
     CancellationOut {
         id: c.id().as_uuid(),
+        by: c.origin().into(),
         reason: c.reason().into(),
         whole_order: c.whole_order(),
         note: c.note().map(str::to_owned),

@@ -185,6 +185,25 @@ impl From<RefundReason> for order::RefundReason {
     }
 }
 
+/// Who cancelled units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    /// The warehouse or seller, through this API; reported to the marketplace.
+    Warehouse,
+    /// The marketplace itself; never reported back.
+    Marketplace,
+}
+
+impl From<order::CancelOrigin> for CancelledBy {
+    fn from(origin: order::CancelOrigin) -> Self {
+        match origin {
+            order::CancelOrigin::Warehouse => Self::Warehouse,
+            order::CancelOrigin::Marketplace => Self::Marketplace,
+        }
+    }
+}
+
 /// What kind of change an entry of an order's history records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -209,6 +228,10 @@ pub enum EventType {
     DeliveryResolved,
     /// A change was recorded but the marketplace has no endpoint to receive it.
     NotReported,
+    /// The marketplace put the order on hold: shipments are refused until it is released.
+    Held,
+    /// The marketplace released a held order.
+    Released,
 }
 
 impl From<order::EventType> for EventType {
@@ -224,6 +247,8 @@ impl From<order::EventType> for EventType {
             order::EventType::DeliveryRequeued => Self::DeliveryRequeued,
             order::EventType::DeliveryResolved => Self::DeliveryResolved,
             order::EventType::NotReported => Self::NotReported,
+            order::EventType::Held => Self::Held,
+            order::EventType::Released => Self::Released,
         }
     }
 }

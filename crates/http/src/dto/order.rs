@@ -132,6 +132,12 @@ pub struct OrderOut {
     /// stored all the same; each flag names the field, which was kept as given, replaced or
     /// left out.
     pub flags: Vec<OrderFlag>,
+    /// The marketplace holds the order (FeedAMP's `paused`): shipments get 409 until it is
+    /// released.
+    pub on_hold: bool,
+    /// When the marketplace cancelled the order, if it did: every unit not shipped then is
+    /// cancelled (`by: marketplace`), and shipments get 409.
+    pub cancelled_by_marketplace_at: Option<DateTime<Utc>>,
     pub totals: TotalsOut,
     #[schema(value_type = String)]
     pub refunded_total: Decimal,
@@ -235,6 +241,8 @@ pub fn order(o: &Order, deliveries: &[Delivery], now: DateTime<Utc>) -> OrderOut
         shipping_address: o.shipping_address().map(address),
         shipping_service: o.shipping_service().map(str::to_owned),
         flags: o.flags().iter().copied().map(OrderFlag::from).collect(),
+        on_hold: o.on_hold(),
+        cancelled_by_marketplace_at: o.marketplace().cancelled_at,
         totals: TotalsOut {
             subtotal: totals.subtotal,
             discounts: totals.discounts,

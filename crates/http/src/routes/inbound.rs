@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use orderbridge_domain::inbound::{InboundQuery, InboundState};
 use orderbridge_domain::ports::store::InboundError;
-use orderbridge_domain::ports::webhook::Webhook;
 use orderbridge_domain::services::Quarantine;
 use orderbridge_domain::values::{ChannelId, InboundId};
 
@@ -141,19 +140,7 @@ pub(crate) async fn replay_inbound(
 ) -> Result<Json<ReplayOut>, ApiError> {
     let id = inbound_id("id", &id)?;
     let quarantine = quarantine(&state)?;
-    let channel = quarantine
-        .entry(id)
-        .await?
-        .map(|entry| entry.channel)
-        .ok_or_else(|| ApiError::not_found(&format!("inbound entry {id}")))?;
-    let webhook = state.webhooks.of(&channel);
-    let (entry, outcome) = quarantine
-        .replay(
-            id,
-            webhook.map(|w| w.as_ref() as &dyn Webhook),
-            &state.service,
-        )
-        .await?;
+    let (entry, outcome) = quarantine.replay(id, &state.service).await?;
     tracing::info!(inbound_id = %id, channel = %entry.channel, outcome = ?outcome, "inbound entry replayed by an operator");
     Ok(Json(dto::replay(&entry, &outcome)))
 }

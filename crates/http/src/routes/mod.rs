@@ -48,6 +48,8 @@ pub(crate) fn api(warehouse_keys: auth::ApiKeys) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(webhooks::adm::adm_order))
         .routes(routes!(webhooks::adm::adm_account_order))
+        .routes(routes!(webhooks::adm::adm_order_cancelled))
+        .routes(routes!(webhooks::adm::adm_account_order_cancelled))
         .merge(warehouse)
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

@@ -1,5 +1,6 @@
 //! The HTTP API driven in process: every route, every status, the exact bodies.
 
+mod cancellations;
 mod channels;
 mod deliveries;
 mod inbound;

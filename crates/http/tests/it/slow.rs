@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, Version};
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
@@ -38,8 +39,13 @@ impl OrderStore for SlowOrders {
     async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError> {
         self.inner.list(query).await
     }
-    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError> {
-        self.inner.save(order, outbox).await
+    async fn save(
+        &self,
+        order: &Order,
+        outbox: &[NewDelivery],
+        alerts: &[Alert],
+    ) -> Result<Version, SaveError> {
+        self.inner.save(order, outbox, alerts).await
     }
 }
 

@@ -86,6 +86,19 @@ pub fn app_with(options: Options) -> Router {
     let health: Arc<dyn Health> = options.health.unwrap_or_else(|| store.clone());
     let clock = Arc::new(ManualClock::fixed());
     let ids = Arc::new(SequentialIds::default());
+    let adm = Arc::new(AdmWebhook::new(
+        WebhookSettings {
+            channel: ChannelId::parse("adm").unwrap(),
+            currency: Currency::USD,
+        },
+        WebhookAuth {
+            keys: ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)]),
+            key_header: options.key_header.map(str::to_owned),
+            signing_secret: options.signing_secret.map(Secret::new),
+            signature_header: "x-adm-signature".to_owned(),
+        },
+        clock.clone(),
+    ));
     let service = OrderService::new(
         orders,
         test_channels(),
@@ -93,12 +106,11 @@ pub fn app_with(options: Options) -> Router {
         ids.clone(),
         ServiceConfig::default(),
     )
-    .with_quarantine(Quarantine::new(
-        store.clone(),
-        clock.clone(),
-        ids.clone(),
-        false,
-    ));
+    .with_quarantine(
+        Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
+            .read_by_webhook(adm.clone()),
+    )
+    .with_early_cancellations(store.clone());
     let channels = ChannelService::new(
         vec![
             ChannelId::parse("adm").unwrap(),
@@ -112,19 +124,6 @@ pub fn app_with(options: Options) -> Router {
     );
     let deadlines = DeadlineService::new(store.clone(), clock.clone(), ids.clone(), false);
     let deliveries = DeliveryService::new(store, clock.clone(), ids);
-    let adm = AdmWebhook::new(
-        WebhookSettings {
-            channel: ChannelId::parse("adm").unwrap(),
-            currency: Currency::USD,
-        },
-        WebhookAuth {
-            keys: ApiKeys::new([Secret::new(ADM_OLD_KEY), Secret::new(ADM_KEY)]),
-            key_header: options.key_header.map(str::to_owned),
-            signing_secret: options.signing_secret.map(Secret::new),
-            signature_header: "x-adm-signature".to_owned(),
-        },
-        clock.clone(),
-    );
     let state = AppState {
         service,
         deliveries,
@@ -132,7 +131,7 @@ pub fn app_with(options: Options) -> Router {
         deadlines,
         health,
         clock,
-        webhooks: Webhooks::new().with(Arc::new(adm)),
+        webhooks: Webhooks::new().with(adm),
         warehouse_keys: ApiKeys::new([Secret::new(WAREHOUSE_KEY)]),
         metrics: Some(Arc::new(|| {
             "# TYPE orderbridge_up gauge\norderbridge_up 1\n".to_owned()

@@ -170,14 +170,40 @@ impl WebhookSender {
         self.send_raw(payload.to_string().into_bytes()).await
     }
 
+    /// Cancels order `id` on ADM's side: posts the Order resource's `id`, `cancelled_at` (now)
+    /// and `cancel_reason` to the cancellation webhook beside the order webhook
+    /// (`<webhook_url>/cancelled`, design section 11's reading).
+    ///
+    /// # Errors
+    /// [`SendError::Request`] when no answer came.
+    pub async fn send_cancellation(
+        &self,
+        id: &str,
+        reason: &str,
+    ) -> Result<WebhookReply, SendError> {
+        let payload = serde_json::json!({
+            "id": id,
+            "cancelled_at": chrono::Utc::now().to_rfc3339(),
+            "cancel_reason": reason,
+        });
+        let mut url = self.url.clone();
+        let path = format!("{}/cancelled", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        self.post(url, payload.to_string().into_bytes()).await
+    }
+
     /// Posts `body` exactly as given (signed as given), with `Content-Type: application/json`.
     ///
     /// # Errors
     /// [`SendError::Request`] when no answer came.
     pub async fn send_raw(&self, body: Vec<u8>) -> Result<WebhookReply, SendError> {
+        self.post(self.url.clone(), body).await
+    }
+
+    async fn post(&self, url: reqwest::Url, body: Vec<u8>) -> Result<WebhookReply, SendError> {
         let mut request = self
             .http
-            .post(self.url.clone())
+            .post(url)
             .header(CONTENT_TYPE, "application/json")
             .header(self.key_header.clone(), self.key_value.clone());
         if let Some(secret) = &self.signing_secret {

@@ -22,6 +22,7 @@ mod flags;
 mod fulfillment;
 mod history;
 mod lines;
+mod marketplace;
 mod refund;
 
 fn at(seconds: i64) -> DateTime<Utc> {

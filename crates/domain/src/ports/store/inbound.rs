@@ -34,7 +34,9 @@ pub enum InboundError {
 pub trait InboundLog: Send + Sync + std::fmt::Debug {
     /// Keeps `entry`, and queues `alerts` with it. When the same body from the same channel is
     /// already kept and still rejected, that entry is counted again (seen, last seen, error)
-    /// instead, and no alert is queued. Returns the entry and whether it is new.
+    /// instead, and no alert is queued; when an operator discarded the same body from the same
+    /// channel, that entry is returned as it is (a feed presents an unconfirmed order again
+    /// and again; discarding it must silence it). Returns the entry and whether it is new.
     ///
     /// # Errors
     /// [`StoreError`] only for storage failures.

@@ -2,10 +2,12 @@
 //! [`DeliveryQueue`] (the dispatcher's side of the outbox), [`DeliveryLog`] (the operators'
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
 //! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
-//! [`Deadlines`] (overdue orders and their alerts) and [`Health`]. One store type
+//! [`EarlyCancellations`] (marketplace cancellations before their order), [`Deadlines`]
+//! (overdue orders and their alerts) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
+mod cancellations;
 mod channels;
 mod deadlines;
 mod health;
@@ -14,6 +16,7 @@ mod orders;
 mod outbox;
 mod poll;
 
+pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use deadlines::{
     DeadlineCursor, Deadlines, OverdueCount, OverdueOrder, OverduePage, OverdueQuery,
@@ -27,6 +30,8 @@ pub use outbox::{
 };
 pub use poll::PollState;
 
+#[cfg(feature = "mocks")]
+pub use cancellations::MockEarlyCancellations;
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
 #[cfg(feature = "mocks")]
@@ -86,6 +91,7 @@ pub trait Store:
     + ChannelStates
     + AlertQueue
     + InboundLog
+    + EarlyCancellations
     + Deadlines
     + Health
 {
@@ -99,6 +105,7 @@ impl<T> Store for T where
         + ChannelStates
         + AlertQueue
         + InboundLog
+        + EarlyCancellations
         + Deadlines
         + Health
 {

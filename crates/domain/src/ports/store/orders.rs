@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::alert::Alert;
 use crate::order::{Order, OrderStatus, Version};
 use crate::outbox::NewDelivery;
 use crate::values::{ChannelId, ExternalOrderId, OrderId};
@@ -123,12 +124,18 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// [`StoreError`] only for storage failures.
     async fn list(&self, query: &OrderQuery) -> Result<OrderPage, StoreError>;
 
-    /// Saves a changed order: its line tallies, `updated_at`, the children and history entries
-    /// added since it was loaded, and the outbox rows, expecting the stored version to still
-    /// be `order.version()`. Returns the new version.
+    /// Saves a changed order: its line tallies, `updated_at`, marketplace state, the children
+    /// and history entries added since it was loaded, the outbox rows and the alerts the change
+    /// raised, expecting the stored version to still be `order.version()`. Returns the new
+    /// version.
     ///
     /// # Errors
     /// MUST return [`SaveError::Conflict`], and write nothing, when the stored version differs;
     /// [`SaveError::NotFound`] when there is no such order.
-    async fn save(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, SaveError>;
+    async fn save(
+        &self,
+        order: &Order,
+        outbox: &[NewDelivery],
+        alerts: &[Alert],
+    ) -> Result<Version, SaveError>;
 }

@@ -15,6 +15,7 @@ use crate::values::{Carrier, Currency, LineNo, Money, OrderId, Quantity, Sku, Tr
 
 mod policy;
 mod retry;
+mod upstream;
 
 fn service(store: Arc<dyn OrderStore>) -> OrderService {
     OrderService::new(

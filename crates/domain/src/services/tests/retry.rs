@@ -86,10 +86,12 @@ async fn a_version_conflict_reloads_and_reapplies_the_change() {
             .returning(move |_| Ok(Some(loaded.clone())));
         store
             .expect_save()
-            .withf(|saved, outbox| saved.new_fulfillments().len() == 1 && outbox.len() == 1)
+            .withf(|saved, outbox, alerts| {
+                saved.new_fulfillments().len() == 1 && outbox.len() == 1 && alerts.is_empty()
+            })
             .times(1)
             .in_sequence(&mut seq)
-            .returning(move |saved, _| {
+            .returning(move |saved, _, _| {
                 if attempt < 2 {
                     Err(SaveError::Conflict(saved.id()))
                 } else {
@@ -118,7 +120,7 @@ async fn endless_conflicts_give_up_after_the_configured_attempts_with_a_retryabl
     store
         .expect_save()
         .times(5)
-        .returning(|saved, _| Err(SaveError::Conflict(saved.id())));
+        .returning(|saved, _, _| Err(SaveError::Conflict(saved.id())));
     let service = service(Arc::new(store));
     let result = service
         .record_fulfillment(id, &ship("T1", None, &[("RED", 1)]))

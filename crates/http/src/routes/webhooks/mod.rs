@@ -40,11 +40,6 @@ impl Webhooks {
         self
     }
 
-    /// The webhook of `channel`.
-    pub(crate) fn of(&self, channel: &ChannelId) -> Option<&Arc<dyn Webhook>> {
-        self.0.get(channel)
-    }
-
     /// The webhook of `channel`, when it belongs to `marketplace`.
     pub(crate) fn account(&self, marketplace: &str, channel: &str) -> Option<&Arc<dyn Webhook>> {
         let channel = ChannelId::parse(channel).ok()?;
