@@ -140,6 +140,7 @@ async fn a_polled_feedamp_order_is_confirmed_fulfilled_with_its_cancellation_in_
         .add_order(
             SandboxOrder::new()
                 .id("100000000000000101")
+                .latest_ship_date("2025-01-03T23:59:59Z".parse().unwrap())
                 .line(SandboxLine::new("SKU-A", 2, "19.99"))
                 .line(SandboxLine::new("SKU-B", 1, "0.1")),
         )
@@ -200,6 +201,17 @@ async fn a_polled_feedamp_order_is_confirmed_fulfilled_with_its_cancellation_in_
     assert_eq!(listed_first["channel"], "feedamp");
     assert_eq!(listed_first["status"], "open");
     assert_eq!(listed_first["currency"], "USD");
+    // FeedAMP's latest_ship_date is the order's deadline; the second order has none ("").
+    assert_eq!(listed_first["deliver_by"], "2025-01-03T23:59:59Z");
+    assert_eq!(listed_first["overdue"], true);
+    let (status, overdue) = api.get("/v1/orders?overdue=true&channel=feedamp").await;
+    assert_eq!(status, 200, "{overdue}");
+    assert_eq!(
+        overdue["orders"].as_array().map(Vec::len),
+        Some(1),
+        "{overdue}"
+    );
+    assert_eq!(overdue["orders"][0]["external_id"], first.as_str());
     let (status, found) = api
         .get(&format!("/v1/orders?channel=feedamp&external_id={first}"))
         .await;

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod marketplaces;
+pub mod overdue;
 pub mod purge;
 pub mod settings;
 mod slots;
@@ -39,6 +40,50 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let grace = config.shutdown_timeout;
 
+    let (router, mut workers) = spawn_workers(&config, store, parts, &stop_rx);
+
+    let address = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    tracing::info!(%address, "orderbridge is listening");
+    let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new requests");
+        let _ = drain_tx.send(());
+    });
+    let server = tokio::spawn(async move { server.await });
+
+    // Wait for the shutdown signal (or the server ending on its own).
+    let _ = drain_rx.await;
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(grace + Duration::from_secs(1), async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("workers did not stop in time");
+        workers.abort_all();
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => return Err(error).context("the HTTP server failed"),
+        Ok(Err(error)) => return Err(error).context("the HTTP server task failed"),
+        Err(_) => tracing::warn!("requests still in flight after the shutdown timeout were cut"),
+    }
+    tracing::info!("orderbridge stopped");
+    Ok(())
+}
+
+/// Starts the background workers (dispatcher, pollers, alerts, purge, ship-by, gauges), each
+/// stopping when `stop_rx` turns true; the router is what is left of `parts`.
+fn spawn_workers(
+    config: &Config,
+    store: std::sync::Arc<dyn orderbridge_domain::ports::store::Store>,
+    parts: wiring::Parts,
+    stop_rx: &watch::Receiver<bool>,
+) -> (axum::Router, tokio::task::JoinSet<()>) {
+    let grace = config.shutdown_timeout;
     let mut workers = tokio::task::JoinSet::new();
     workers.spawn(workers::dispatch_loop(
         parts.dispatcher,
@@ -69,42 +114,17 @@ pub async fn run(
             stop_rx.clone(),
         ));
     }
+    workers.spawn(overdue::overdue_loop(
+        parts.deadlines,
+        parts.channel_ids,
+        config.overdue_check,
+        stop_rx.clone(),
+    ));
     workers.spawn(workers::outbox_gauges(
         store,
         parts.channels,
         Duration::from_secs(10),
         stop_rx.clone(),
     ));
-
-    let address = listener
-        .local_addr()
-        .context("reading the listen address")?;
-    tracing::info!(%address, "orderbridge is listening");
-    let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, parts.router).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new requests");
-        let _ = drain_tx.send(());
-    });
-    let server = tokio::spawn(async move { server.await });
-
-    // Wait for the shutdown signal (or the server ending on its own).
-    let _ = drain_rx.await;
-    let _ = stop_tx.send(true);
-    let drained = tokio::time::timeout(grace + Duration::from_secs(1), async {
-        while workers.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("workers did not stop in time");
-        workers.abort_all();
-    }
-    match tokio::time::timeout(grace, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => return Err(error).context("the HTTP server failed"),
-        Ok(Err(error)) => return Err(error).context("the HTTP server task failed"),
-        Err(_) => tracing::warn!("requests still in flight after the shutdown timeout were cut"),
-    }
-    tracing::info!("orderbridge stopped");
-    Ok(())
+    (parts.router, workers)
 }

@@ -11,9 +11,10 @@ use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    AlertSender, ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService,
-    Poller, Quarantine, ServiceConfig,
+    AlertSender, ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher,
+    Marketplaces, OrderService, Poller, Quarantine, ServiceConfig,
 };
+use orderbridge_domain::values::ChannelId;
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
@@ -61,6 +62,10 @@ pub struct Parts {
     pub channels: ChannelService,
     /// The sender of alerts, when an alerts webhook is set.
     pub alerts: Option<AlertSender>,
+    /// Overdue orders, for the ship-by worker.
+    pub deadlines: DeadlineService,
+    /// Every configured channel account.
+    pub channel_ids: Vec<ChannelId>,
 }
 
 /// Wires everything over `store`.
@@ -115,13 +120,11 @@ pub fn build(
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
     let pollers = pollers(&service, &store, &clock, owner, sources);
-    if config.warehouse_keys.is_empty() {
-        tracing::warn!(
-            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
-        );
-    }
+    warn_without_warehouse_keys(config);
+    let deadlines =
+        DeadlineService::new(store.clone(), clock.clone(), ids.clone(), alerts.is_some());
     let channel_health = ChannelService::new(
-        channel_ids,
+        channel_ids.clone(),
         store.clone(),
         store.clone(),
         clock.clone(),
@@ -132,6 +135,7 @@ pub fn build(
         service,
         deliveries: DeliveryService::new(store.clone(), clock.clone(), ids.clone()),
         channels: channel_health.clone(),
+        deadlines: deadlines.clone(),
         health: store,
         clock,
         webhooks,
@@ -144,7 +148,18 @@ pub fn build(
         pollers,
         channels: channel_health,
         alerts,
+        deadlines,
+        channel_ids,
     })
+}
+
+/// Says so when the warehouse API refuses every request for want of keys.
+fn warn_without_warehouse_keys(config: &Config) {
+    if config.warehouse_keys.is_empty() {
+        tracing::warn!(
+            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
+        );
+    }
 }
 
 /// The dispatcher over `store`, with channel health, and each pull channel sent to only by the

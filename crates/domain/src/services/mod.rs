@@ -3,6 +3,7 @@
 
 mod alerts;
 mod channels;
+mod deadlines;
 mod deliveries;
 mod dispatch;
 mod health;
@@ -14,6 +15,7 @@ mod retry;
 
 pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
+pub use deadlines::{DeadlineService, OverdueCheck};
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};

@@ -52,7 +52,8 @@
 //! "paused": 0, "acknowledged": 0|1, "order_info": {..., "order_lines": [...]}}` with ids as
 //! strings, money as bare JSON numbers written from exact decimal text in their shortest form
 //! (`200`, `19.99`, `0.1`; never through a float), `purchase_date` as
-//! `2018-05-01T23:52:01.000Z`, and `shipping_country_code` 3-letter. Some generated orders
+//! `2018-05-01T23:52:01.000Z`, `latest_ship_date` in the same form or `""` (none), and
+//! `shipping_country_code` 3-letter. Some generated orders
 //! carry undocumented fields at the top level, in `order_info` and in a line.
 //!
 //! # `PUT /api/v1/orders/{id}/confirm`
