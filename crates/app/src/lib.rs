@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod marketplaces;
+mod polling;
 pub mod settings;
 mod slots;
 pub mod telemetry;
@@ -45,13 +46,8 @@ pub async fn run(
         stop_rx.clone(),
         grace,
     ));
-    for (channel, poller, interval) in parts.pollers {
-        workers.spawn(workers::poll_loop(
-            poller,
-            channel,
-            interval,
-            stop_rx.clone(),
-        ));
+    for polling in parts.pollers {
+        workers.spawn(workers::poll_loop(polling, stop_rx.clone()));
     }
     if let Some(alerts) = parts.alerts {
         workers.spawn(workers::alert_loop(

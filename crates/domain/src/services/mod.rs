@@ -20,7 +20,7 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
     OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
-pub use poll::{PollError, PollReport, Poller};
+pub use poll::{PollError, PollReport, Poller, RoundStop, StateCheckReport};
 pub use quarantine::{Quarantine, Replay};
 
 #[cfg(test)]

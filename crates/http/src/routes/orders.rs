@@ -45,6 +45,18 @@ fn decode_cursor(raw: &str) -> Result<OrderCursor, ApiError> {
     Ok(OrderCursor { updated_at, id })
 }
 
+/// The `on_hold` filter: `true` or `false`.
+fn hold_filter(raw: &str) -> Result<bool, ApiError> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_request(
+            "Invalid Query",
+            "on_hold: expected true or false",
+        )),
+    }
+}
+
 async fn deliveries_of(
     state: &AppState,
     order: &Order,
@@ -83,6 +95,7 @@ pub(crate) async fn list_orders(
         .as_deref()
         .map(|c| ChannelId::parse(c).map_err(invalid("channel")))
         .transpose()?;
+    let on_hold = query.on_hold.as_deref().map(hold_filter).transpose()?;
     if let Some(external) = query.external_id.as_deref() {
         let channel = channel.ok_or_else(|| {
             ApiError::bad_request("Invalid Query", "external_id: needs channel as well")
@@ -106,6 +119,7 @@ pub(crate) async fn list_orders(
             statuses,
             channel,
             updated_after,
+            on_hold,
             after,
             limit: limit(query.limit)?,
         })
@@ -151,7 +165,7 @@ pub(crate) async fn get_order(
         (status = 400, description = "Invalid SKU or Quantity, or another invalid field", body = ErrorBody),
         (status = 401, description = "Missing or wrong key", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order is cancelled, or the tracking number is used with other lines", body = ErrorBody),
+        (status = 409, description = "The order is cancelled (by the warehouse or the marketplace) or on hold at the marketplace, or the tracking number is used with other lines", body = ErrorBody),
     ))]
 pub(crate) async fn create_fulfillment(
     State(state): State<AppState>,
