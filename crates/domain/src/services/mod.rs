@@ -28,4 +28,6 @@ mod dispatch_tests;
 #[cfg(test)]
 mod poll_tests;
 #[cfg(test)]
+mod state_check_tests;
+#[cfg(test)]
 mod tests;
