@@ -16,10 +16,10 @@ use crate::order::{
     OrderStatus,
 };
 use crate::outbox::DeliveryKind;
+use crate::ports::clock::Clock;
 use crate::ports::source::{
     MockOrderSource, OrderSource, RemoteState, SourceError, SourcePage, StateRead,
 };
-use crate::ports::clock::Clock;
 use crate::ports::store::{DeliveryLog, DeliveryQuery, PollState};
 use crate::services::{
     Ingested, OrderService, OrderUpdateError, Poller, RoundStop, ServiceConfig, StateCheckReport,
@@ -172,7 +172,12 @@ async fn a_round_records_cancellations_and_holds_once_and_reads_only_open_orders
 
     let report = check(&poller).await;
     assert_eq!(
-        (report.checked, report.cancelled, report.held, report.released),
+        (
+            report.checked,
+            report.cancelled,
+            report.held,
+            report.released
+        ),
         (3, 1, 1, 0)
     );
     assert_eq!(report.stopped, None);
@@ -201,7 +206,10 @@ async fn a_round_records_cancellations_and_holds_once_and_reads_only_open_orders
         .record_fulfillment(paused.id(), &shipment("T-HELD", 2))
         .await;
     assert!(
-        matches!(refused, Err(OrderUpdateError::Rejected(FulfilError::OnHold(_)))),
+        matches!(
+            refused,
+            Err(OrderUpdateError::Rejected(FulfilError::OnHold(_)))
+        ),
         "{refused:?}"
     );
 
@@ -235,7 +243,11 @@ async fn a_round_records_cancellations_and_holds_once_and_reads_only_open_orders
 async fn an_answer_that_does_not_say_leaves_the_hold_and_a_404_changes_nothing() {
     let setup = setup();
     let held = ingest(&setup, "feedamp", "F-1").await;
-    setup.service.marketplace_hold(held.id(), true).await.unwrap();
+    setup
+        .service
+        .marketplace_hold(held.id(), true)
+        .await
+        .unwrap();
     let gone = ingest(&setup, "feedamp", "F-2").await;
     let answers = answers(&[
         ("F-1", Ok(state(None, false))),
@@ -243,11 +255,26 @@ async fn an_answer_that_does_not_say_leaves_the_hold_and_a_404_changes_nothing()
     ]);
     let source = feed(answers, Arc::new(Mutex::new(Vec::new())));
     let report = check(&poller(&setup, Arc::new(source), Uuid::now_v7())).await;
-    assert_eq!((report.checked, report.released, report.cancelled), (2, 0, 0));
+    assert_eq!(
+        (report.checked, report.released, report.cancelled),
+        (2, 0, 0)
+    );
     assert_eq!(report.not_found, [gone.external_id().clone()]);
-    assert!(setup.service.order(held.id()).await.unwrap().unwrap().on_hold());
+    assert!(
+        setup
+            .service
+            .order(held.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .on_hold()
+    );
     let gone = setup.service.order(gone.id()).await.unwrap().unwrap();
-    assert_eq!(gone.status(), OrderStatus::Open, "a 404 is not a cancellation");
+    assert_eq!(
+        gone.status(),
+        OrderStatus::Open,
+        "a 404 is not a cancellation"
+    );
 }
 
 fn retry() -> SourceError {
@@ -313,10 +340,18 @@ async fn refused_credentials_a_rate_limit_or_passing_failures_in_a_row_stop_the_
         ingest(&setup, "feedamp", id).await;
     }
     let calls = Arc::new(Mutex::new(Vec::new()));
-    let down = answers(&[("F-1", Err(retry())), ("F-2", Err(retry())), ("F-3", Err(retry()))]);
+    let down = answers(&[
+        ("F-1", Err(retry())),
+        ("F-2", Err(retry())),
+        ("F-3", Err(retry())),
+    ]);
     let source = feed(down, calls.clone());
     let report = check(&poller(&setup, Arc::new(source), Uuid::now_v7())).await;
-    assert_eq!(calls.lock().unwrap().len(), 3, "three in a row end the round");
+    assert_eq!(
+        calls.lock().unwrap().len(),
+        3,
+        "three in a row end the round"
+    );
     assert_eq!(report.stopped, Some(RoundStop::Source(retry())));
 }
 
