@@ -30,7 +30,7 @@ orderbridge_domain::settings_section! {
         poll_interval_secs: u64 = 60,
         /// How long one instance holds the right to poll (renewed after every page; at least twice the poll interval); another instance takes over this long after the poller dies. A poller that stops cleanly gives it back at once.
         poll_lease_secs: u64 = 120,
-        /// Pause between re-reads of the account's open orders at FeedAMP (one call per order, within `feedamp.requests_per_second` and under the poll lease): an order FeedAMP cancelled is cancelled here (never reported back), a `paused` one is on hold until a re-read shows it released. 0 turns the re-reads off. FeedAMP imports from marketplaces about every 15 minutes, so a shorter pause gains little.
+        /// Time between the starts of two re-reads of the account's open orders at FeedAMP (one call per order, within `feedamp.requests_per_second` and under the poll lease): an order FeedAMP cancelled is cancelled here (never reported back), a `paused` one is on hold until a re-read shows it released. 0 turns the re-reads off. FeedAMP imports from marketplaces about every 15 minutes, so a shorter pause gains little.
         state_check_secs: u64 = 300,
         /// Path of FeedAMP's new-orders feed.
         new_orders_path: String = "/api/v1/orders/new",
