@@ -86,12 +86,20 @@ async fn orders_are_listed_by_their_hold_and_a_held_one_refuses_shipments_with_4
         .await
         .unwrap()
         .unwrap();
-    assert!(order.set_hold(true, EventId::from_uuid(Uuid::now_v7()), ManualClock::fixed().now()));
+    assert!(order.set_hold(
+        true,
+        EventId::from_uuid(Uuid::now_v7()),
+        ManualClock::fixed().now()
+    ));
     store.save(&order, &[], &[]).await.unwrap();
     let listed = |query: &'static str| {
         let app = app.clone();
         async move {
-            let reply = call(&app, get(&format!("/v1/orders?{query}"), Some(WAREHOUSE_KEY))).await;
+            let reply = call(
+                &app,
+                get(&format!("/v1/orders?{query}"), Some(WAREHOUSE_KEY)),
+            )
+            .await;
             assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
             reply.json["orders"]
                 .as_array()
@@ -102,8 +110,14 @@ async fn orders_are_listed_by_their_hold_and_a_held_one_refuses_shipments_with_4
         }
     };
     assert_eq!(listed("on_hold=true").await, [(held.clone(), json!(true))]);
-    assert_eq!(listed("on_hold=false").await, [(free.clone(), json!(false))]);
-    assert_eq!(listed("on_hold=true&status=open&channel=adm").await.len(), 1);
+    assert_eq!(
+        listed("on_hold=false").await,
+        [(free.clone(), json!(false))]
+    );
+    assert_eq!(
+        listed("on_hold=true&status=open&channel=adm").await.len(),
+        1
+    );
     assert_eq!(listed("").await.len(), 2);
     let refused = call(
         &app,
