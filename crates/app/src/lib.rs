@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod marketplaces;
-mod polling;
 pub mod settings;
 mod slots;
 pub mod telemetry;

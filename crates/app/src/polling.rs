@@ -10,7 +10,7 @@ use orderbridge_domain::services::{Poller, RoundStop, StateCheckReport};
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
-use crate::workers::{pause_or_stop, stopped};
+use super::{pause_or_stop, stopped};
 
 /// One pull channel account's poller and its schedule.
 #[derive(Debug, Clone)]

@@ -19,7 +19,7 @@ use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 
 use crate::config::{Config, Database};
-use crate::polling::Polling;
+use crate::workers::Polling;
 
 /// Connects to the configured store and brings its schema up to date.
 ///

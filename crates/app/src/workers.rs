@@ -17,16 +17,16 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::config::DispatchConfig;
-pub use crate::polling::{Polling, poll_loop};
+pub use polling::{Polling, poll_loop};
 use crate::slots::{Claim, Slot, Slots};
 
 /// Waits until `stop` turns true.
-pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Sleeps for `pause` or until stopped; true when stopped.
-pub(crate) async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {
         () = tokio::time::sleep(pause) => *stop.borrow(),
         () = stopped(stop) => true,
@@ -445,6 +445,11 @@ fn channel_gauges(views: &[ChannelView]) {
         }
     }
 }
+
+// A child of `workers`, so that its events' target is `orderbridge::workers::polling` and a log
+// filter on `orderbridge::workers` covers the pollers too.
+#[path = "polling.rs"]
+mod polling;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]
