@@ -17,8 +17,8 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::config::DispatchConfig;
-pub use polling::{Polling, poll_loop};
 use crate::slots::{Claim, Slot, Slots};
+pub use polling::{Polling, poll_loop};
 
 /// Waits until `stop` turns true.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
