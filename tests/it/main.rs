@@ -9,6 +9,7 @@ mod e2e_cancellations;
 mod e2e_cli;
 mod e2e_crash;
 mod e2e_feedamp;
+mod e2e_feedamp_state;
 mod e2e_instances;
 mod e2e_lifecycle;
 mod e2e_logs;

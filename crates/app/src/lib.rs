@@ -91,13 +91,8 @@ fn spawn_workers(
         stop_rx.clone(),
         grace,
     ));
-    for (channel, poller, interval) in parts.pollers {
-        workers.spawn(workers::poll_loop(
-            poller,
-            channel,
-            interval,
-            stop_rx.clone(),
-        ));
+    for polling in parts.pollers {
+        workers.spawn(workers::poll_loop(polling, stop_rx.clone()));
     }
     if let Some(alerts) = parts.alerts {
         workers.spawn(workers::alert_loop(

@@ -20,6 +20,7 @@ use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 
 use crate::config::{Config, Database};
+use crate::workers::Polling;
 
 /// Connects to the configured store and brings its schema up to date.
 ///
@@ -56,8 +57,8 @@ pub struct Parts {
     pub router: Router,
     /// The dispatcher.
     pub dispatcher: Dispatcher,
-    /// One poller per pull channel, with its channel id and interval.
-    pub pollers: Vec<(String, Poller, Duration)>,
+    /// One poller per pull channel, with its channel id and schedule.
+    pub pollers: Vec<Polling>,
     /// The channels' health, for the gauges.
     pub channels: ChannelService,
     /// The sender of alerts, when an alerts webhook is set.
@@ -220,27 +221,28 @@ fn alerting(
 }
 
 /// One poller per polled account, all with one identity per process for their leases (a lease
-/// is renewed after every page).
+/// is renewed after every page), each with its account's schedule of polls and state checks.
 fn pollers(
     service: &OrderService,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
     owner: uuid::Uuid,
     sources: Vec<Polled>,
-) -> Vec<(String, Poller, Duration)> {
+) -> Vec<Polling> {
     sources
         .into_iter()
-        .map(|polled| {
-            let channel = polled.source.channel().to_string();
-            let poller = Poller::new(
+        .map(|polled| Polling {
+            channel: polled.source.channel().to_string(),
+            poller: Poller::new(
                 service.clone(),
                 store.clone(),
                 polled.source,
                 clock.clone(),
                 owner,
                 polled.lease,
-            );
-            (channel, poller, polled.interval)
+            ),
+            interval: polled.interval,
+            state_check: polled.state_check,
         })
         .collect()
 }

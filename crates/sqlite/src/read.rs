@@ -104,6 +104,9 @@ impl OrderReads for Tx {
         if let Some(channel) = &query.channel {
             sql.push(" AND channel = ").push_bind(channel.as_str());
         }
+        if let Some(held) = query.on_hold {
+            sql.push(" AND on_hold = ").push_bind(held);
+        }
         if let Some(after) = query.updated_after {
             sql.push(" AND updated_at > ").push_bind(time(after));
         }

@@ -102,6 +102,7 @@ macro_rules! store_contract {
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; marketplace:
             the_marketplace_state_and_alerts_are_saved_with_the_order,
+            orders_are_listed_by_their_hold_with_the_other_filters,
             early_cancellations_are_kept_per_channel_replaced_and_forgotten
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; retention:

@@ -23,7 +23,7 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
     OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
-pub use poll::{PollError, PollReport, Poller};
+pub use poll::{PollError, PollReport, Poller, RoundStop, StateCheckReport};
 pub use purge::{Purge, PurgeMode, PurgeReport, Purged};
 pub use quarantine::{Quarantine, Replay};
 
@@ -31,5 +31,7 @@ pub use quarantine::{Quarantine, Replay};
 mod dispatch_tests;
 #[cfg(test)]
 mod poll_tests;
+#[cfg(test)]
+mod state_check_tests;
 #[cfg(test)]
 mod tests;

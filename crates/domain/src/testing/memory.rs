@@ -82,6 +82,7 @@ fn matches(order: &Order, query: &OrderQuery) -> bool {
     (query.statuses.is_empty() || query.statuses.contains(&order.status()))
         && query.channel.as_ref().is_none_or(|c| c == order.channel())
         && query.updated_after.is_none_or(|t| order.updated_at() > t)
+        && query.on_hold.is_none_or(|held| order.on_hold() == held)
         && query
             .after
             .is_none_or(|c| (order.updated_at(), order.id()) > (c.updated_at, c.id))

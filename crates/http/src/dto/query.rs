@@ -30,6 +30,10 @@ pub struct OrdersQuery {
     /// left out: every order, oldest change first.
     #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
+    /// `true`: only orders the marketplace holds (shipments are refused with 409 until it
+    /// releases them); `false`: only orders it does not hold. Left out: both.
+    #[param(value_type = Option<bool>)]
+    pub on_hold: Option<String>,
     /// Page size, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,

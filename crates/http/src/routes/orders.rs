@@ -82,6 +82,18 @@ fn overdue_param(raw: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
+/// The `on_hold` filter: `true` or `false`.
+fn hold_filter(raw: &str) -> Result<bool, ApiError> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_request(
+            "Invalid Query",
+            "on_hold: expected true or false",
+        )),
+    }
+}
+
 async fn deliveries_of(
     state: &AppState,
     order: &Order,
@@ -123,6 +135,7 @@ pub(crate) async fn list_orders(
         .map(|c| ChannelId::parse(c).map_err(invalid("channel")))
         .transpose()?;
     let overdue = overdue_param(query.overdue.as_deref())?;
+    let on_hold = query.on_hold.as_deref().map(hold_filter).transpose()?;
     if let Some(external) = query.external_id.as_deref() {
         let channel = channel.ok_or_else(|| {
             ApiError::bad_request("Invalid Query", "external_id: needs channel as well")
@@ -133,6 +146,7 @@ pub(crate) async fn list_orders(
             orders: found
                 .iter()
                 .filter(|o| !overdue || o.is_overdue(now))
+                .filter(|o| on_hold.is_none_or(|held| o.on_hold() == held))
                 .map(|o| dto::order(o, &[], now))
                 .collect(),
             next_cursor: None,
@@ -164,6 +178,7 @@ pub(crate) async fn list_orders(
             statuses,
             channel,
             updated_after,
+            on_hold,
             after,
             limit,
         })
@@ -192,6 +207,12 @@ async fn list_overdue(
         return Err(ApiError::bad_request(
             "Invalid Query",
             "updated_after: not with overdue=true, whose orders come by deadline",
+        ));
+    }
+    if query.on_hold.is_some() {
+        return Err(ApiError::bad_request(
+            "Invalid Query",
+            "on_hold: not with overdue=true (the overdue listing includes held orders)",
         ));
     }
     let after = match after {
@@ -263,7 +284,7 @@ pub(crate) async fn get_order(
         (status = 400, description = "Invalid SKU or Quantity, or another invalid field", body = ErrorBody),
         (status = 401, description = "Missing or wrong key", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order is cancelled, or the tracking number is used with other lines", body = ErrorBody),
+        (status = 409, description = "The order is cancelled (by the warehouse or the marketplace) or on hold at the marketplace, or the tracking number is used with other lines", body = ErrorBody),
     ))]
 pub(crate) async fn create_fulfillment(
     State(state): State<AppState>,

@@ -169,6 +169,8 @@ async fn a_bad_overdue_value_or_updated_after_with_it_is_400_naming_the_paramete
             "overdue=true&updated_after=2024-01-01T00:00:00Z",
             "updated_after",
         ),
+        ("overdue=true&on_hold=true", "on_hold"),
+        ("on_hold=maybe", "on_hold"),
     ] {
         let reply = call(
             &app,
