@@ -16,8 +16,8 @@ use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, RetryPolicy,
-    ServiceConfig,
+    ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher, Marketplaces,
+    OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -131,9 +131,10 @@ impl Harness {
                 store.clone(),
                 store.clone(),
                 clock.clone(),
-                ids,
+                ids.clone(),
                 false,
             ),
+            deadlines: DeadlineService::new(store.clone(), clock.clone(), ids, false),
             health: store,
             clock,
             webhooks: Webhooks::new().with(Arc::new(webhook)),

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod channels;
+mod deadlines;
 mod deliveries;
 mod dispatch;
 mod health;
@@ -15,6 +16,7 @@ pub(crate) mod signed;
 
 pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
+pub use deadlines::{DeadlineService, OverdueCheck};
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
@@ -22,7 +24,7 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
     OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
-pub use poll::{PollError, PollReport, Poller};
+pub use poll::{PollError, PollReport, Poller, RoundStop, StateCheckReport};
 pub use purge::{Purge, PurgeMode, PurgeReport, Purged};
 pub use quarantine::{Quarantine, Replay};
 pub use signed::{Admitted, CallRefused, SignedCalls};
@@ -31,5 +33,7 @@ pub use signed::{Admitted, CallRefused, SignedCalls};
 mod dispatch_tests;
 #[cfg(test)]
 mod poll_tests;
+#[cfg(test)]
+mod state_check_tests;
 #[cfg(test)]
 mod tests;

@@ -3,13 +3,15 @@
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
 //! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
 //! [`EarlyCancellations`] (marketplace cancellations before their order), [`Retention`]
-//! (erasing personal data kept past `retention.days`), [`WebhookIds`] (signed webhook calls
-//! received, so that a replay is refused) and [`Health`]. One store type
+//! (erasing personal data kept past `retention.days`), [`Deadlines`] (overdue orders and their
+//! alerts), [`WebhookIds`] (signed webhook calls received, so that a replay is refused) and
+//! [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
 mod cancellations;
 mod channels;
+mod deadlines;
 mod health;
 mod inbound;
 mod orders;
@@ -20,6 +22,9 @@ mod webhook_ids;
 
 pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
+pub use deadlines::{
+    DeadlineCursor, Deadlines, OverdueCount, OverdueOrder, OverduePage, OverdueQuery,
+};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
@@ -35,6 +40,8 @@ pub use webhook_ids::WebhookIds;
 pub use cancellations::MockEarlyCancellations;
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
+#[cfg(feature = "mocks")]
+pub use deadlines::MockDeadlines;
 #[cfg(feature = "mocks")]
 pub use health::MockHealth;
 #[cfg(feature = "mocks")]
@@ -96,6 +103,7 @@ pub trait Store:
     + InboundLog
     + EarlyCancellations
     + Retention
+    + Deadlines
     + WebhookIds
     + Health
 {
@@ -111,6 +119,7 @@ impl<T> Store for T where
         + InboundLog
         + EarlyCancellations
         + Retention
+        + Deadlines
         + WebhookIds
         + Health
 {
