@@ -50,12 +50,25 @@ async fn an_unreachable_store_is_503_with_retry_after_on_the_api_and_the_webhook
         ..Options::default()
     });
     let reply = call(&app, get(ORDER, Some(WAREHOUSE_KEY))).await;
-    assert_error(&reply, StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+    assert_error(
+        &reply,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service Unavailable",
+    );
     assert_eq!(retry_after(&reply), Some("1"));
-    assert!(!reply.text.contains("refused"), "no internals: {}", reply.text);
+    assert!(
+        !reply.text.contains("refused"),
+        "no internals: {}",
+        reply.text
+    );
 
     let reply = post_order(&app, crate::support::SEED_ORDER).await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.text
+    );
     assert_eq!(retry_after(&reply), Some("1"));
     assert_eq!(
         reply.json,
@@ -74,7 +87,12 @@ async fn a_store_failure_that_is_not_an_outage_stays_an_opaque_500() {
     assert_error(&reply, StatusCode::INTERNAL_SERVER_ERROR, "Server Error");
     assert_eq!(retry_after(&reply), None);
     let reply = post_order(&app, crate::support::SEED_ORDER).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        reply.text
+    );
 }
 
 #[tokio::test]
@@ -105,7 +123,11 @@ async fn requests_past_max_in_flight_are_shed_at_once_with_retry_after() {
         "liveness is exempt"
     );
     for task in slow {
-        assert_eq!(task.await.unwrap().status, StatusCode::NOT_FOUND, "the two in flight finish");
+        assert_eq!(
+            task.await.unwrap().status,
+            StatusCode::NOT_FOUND,
+            "the two in flight finish"
+        );
     }
     let after = call(&app, get(ORDER, Some(WAREHOUSE_KEY))).await;
     assert_eq!(after.status, StatusCode::NOT_FOUND, "room again");
