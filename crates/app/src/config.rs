@@ -16,6 +16,8 @@ use orderbridge_domain::services::RetryPolicy;
 use orderbridge_domain::values::Secret;
 use orderbridge_http::ApiConfig;
 
+use crate::server::ServerConfig;
+
 use crate::settings::Loaded;
 
 /// Where orders are kept.
@@ -76,6 +78,8 @@ pub struct Config {
     pub log_filter: String,
     /// HTTP limits.
     pub api: ApiConfig,
+    /// The server's connection limits.
+    pub server: ServerConfig,
     /// Warehouse API keys.
     pub warehouse_keys: Vec<Secret>,
     /// Graceful shutdown budget.
@@ -211,21 +215,8 @@ impl Config {
                 ),
             },
             log_filter: settings.log.filter.clone(),
-            api: ApiConfig {
-                body_limit: usize::try_from(at_least(
-                    loaded,
-                    "http.body_limit_bytes",
-                    settings.http.body_limit_bytes,
-                    1_024,
-                )?)
-                .unwrap_or(usize::MAX),
-                request_timeout: secs(
-                    loaded,
-                    "http.request_timeout_secs",
-                    settings.http.request_timeout_secs,
-                    1,
-                )?,
-            },
+            api: api(loaded)?,
+            server: server(loaded)?,
             warehouse_keys: secrets(&settings.warehouse.api_keys),
             shutdown_timeout: Duration::from_secs(settings.shutdown.timeout_secs),
             max_update_attempts: count32(
@@ -357,6 +348,41 @@ fn health(loaded: &Loaded) -> Result<HealthPolicy> {
         );
     }
     Ok(policy)
+}
+
+fn api(loaded: &Loaded) -> Result<ApiConfig> {
+    let h = &loaded.settings.http;
+    Ok(ApiConfig {
+        body_limit: usize::try_from(at_least(
+            loaded,
+            "http.body_limit_bytes",
+            h.body_limit_bytes,
+            1_024,
+        )?)
+        .unwrap_or(usize::MAX),
+        request_timeout: secs(
+            loaded,
+            "http.request_timeout_secs",
+            h.request_timeout_secs,
+            1,
+        )?,
+        max_in_flight: usize::try_from(at_least(loaded, "http.max_in_flight", h.max_in_flight, 1)?)
+            .unwrap_or(usize::MAX),
+    })
+}
+
+fn server(loaded: &Loaded) -> Result<ServerConfig> {
+    let h = &loaded.settings.http;
+    Ok(ServerConfig {
+        header_read_timeout: Duration::from_millis(at_least(
+            loaded,
+            "http.header_read_timeout_ms",
+            h.header_read_timeout_ms,
+            100,
+        )?),
+        idle_timeout: secs(loaded, "http.idle_timeout_secs", h.idle_timeout_secs, 1)?,
+        max_connections: count32(loaded, "http.max_connections", h.max_connections, 1)?,
+    })
 }
 
 fn dispatch(loaded: &Loaded) -> Result<DispatchConfig> {

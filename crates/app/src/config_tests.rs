@@ -327,3 +327,44 @@ fn overdue_orders_are_checked_every_minute_unless_set_and_never_every_zero_secon
         "{error}"
     );
 }
+
+#[test]
+fn the_server_limits_have_defaults_and_are_read_from_the_file_and_the_environment() {
+    use std::time::Duration;
+
+    let defaults = config(&[]).unwrap();
+    assert_eq!(defaults.server, crate::server::ServerConfig::default());
+    assert_eq!(defaults.server.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(defaults.server.idle_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.server.max_connections, 1024);
+    assert_eq!(defaults.api.max_in_flight, 256);
+
+    let file = from_file(
+        "[http]\nheader_read_timeout_ms = 1500\nidle_timeout_secs = 5\nmax_connections = 20\nmax_in_flight = 7\n",
+    )
+    .unwrap();
+    assert_eq!(file.server.header_read_timeout, Duration::from_millis(1500));
+    assert_eq!(file.server.idle_timeout, Duration::from_secs(5));
+    assert_eq!(file.server.max_connections, 20);
+    assert_eq!(file.api.max_in_flight, 7);
+
+    let env = config(&[
+        ("ORDERBRIDGE_HTTP_MAX_IN_FLIGHT", "3"),
+        ("ORDERBRIDGE_HTTP_MAX_CONNECTIONS", "4"),
+    ])
+    .unwrap();
+    assert_eq!((env.api.max_in_flight, env.server.max_connections), (3, 4));
+}
+
+#[test]
+fn server_limits_of_zero_are_refused_naming_their_setting() {
+    for name in [
+        "ORDERBRIDGE_HTTP_HEADER_READ_TIMEOUT_MS",
+        "ORDERBRIDGE_HTTP_IDLE_TIMEOUT_SECS",
+        "ORDERBRIDGE_HTTP_MAX_CONNECTIONS",
+        "ORDERBRIDGE_HTTP_MAX_IN_FLIGHT",
+    ] {
+        let error = config(&[(name, "0")]).unwrap_err().to_string();
+        assert!(error.contains(name), "{name}: {error}");
+    }
+}

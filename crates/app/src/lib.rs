@@ -8,6 +8,7 @@ pub mod config;
 pub mod marketplaces;
 pub mod overdue;
 pub mod purge;
+pub mod server;
 pub mod settings;
 mod slots;
 pub mod telemetry;
@@ -47,12 +48,11 @@ pub async fn run(
         .context("reading the listen address")?;
     tracing::info!(%address, "orderbridge is listening");
     let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let server = tokio::spawn(server::serve(listener, router, config.server, async move {
         shutdown.await;
         tracing::info!("shutting down: no new requests");
         let _ = drain_tx.send(());
-    });
-    let server = tokio::spawn(async move { server.await });
+    }));
 
     // Wait for the shutdown signal (or the server ending on its own).
     let _ = drain_rx.await;
@@ -66,8 +66,7 @@ pub async fn run(
         workers.abort_all();
     }
     match tokio::time::timeout(grace, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => return Err(error).context("the HTTP server failed"),
+        Ok(Ok(())) => {}
         Ok(Err(error)) => return Err(error).context("the HTTP server task failed"),
         Err(_) => tracing::warn!("requests still in flight after the shutdown timeout were cut"),
     }

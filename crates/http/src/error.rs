@@ -1,12 +1,14 @@
 //! Every error answer in one place: a status and a JSON body `{"error", "message"}`. Domain
 //! errors map to statuses here and nowhere else; unexpected ones are logged with their cause
-//! chain and answered with an opaque 500.
+//! chain and answered with an opaque 500, except a store that cannot be reached: 503 with
+//! `Retry-After`, so that callers try again rather than give up.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orderbridge_domain::order::{AllocationError, CancelError, FulfilError, RefundError};
-use orderbridge_domain::ports::store::{RequeueError, ResolveError, StoreError};
+use orderbridge_domain::ports::store::{RequeueError, ResolveError, StoreError, is_unavailable};
 use orderbridge_domain::services::{OrderUpdateError, RequeueDeliveryError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,7 +29,12 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The body.
     pub body: ErrorBody,
+    /// Seconds to wait before trying again, sent as `Retry-After` (503s).
+    pub retry_after: Option<u32>,
 }
+
+/// The `Retry-After` of every 503: the store or the server is expected back within seconds.
+pub const RETRY_AFTER_SECS: u32 = 1;
 
 /// The title used for line problems, as ADM's seed answers put it.
 pub const INVALID_LINES: &str = "Invalid SKU or Quantity";
@@ -41,6 +48,15 @@ impl ApiError {
                 error: error.into(),
                 message: message.into(),
             },
+            retry_after: None,
+        }
+    }
+
+    /// 503 with `Retry-After`: try again shortly.
+    pub fn unavailable(error: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, error, message)
         }
     }
 
@@ -67,10 +83,23 @@ impl ApiError {
         )
     }
 
-    /// 500 for anything unexpected: the cause is logged, never shown.
+    /// 500 for anything unexpected: the cause is logged, never shown. A store that cannot be
+    /// reached (anywhere in the cause chain) is 503 with `Retry-After` instead.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        if is_unavailable(cause) {
+            tracing::warn!(error = %ChainDisplay(cause), "the store cannot be reached; answering 503");
+            return Self::store_unavailable();
+        }
         tracing::error!(error = %ChainDisplay(cause), "unexpected error answering a request");
         Self::server_error()
+    }
+
+    /// The 503 of a store that cannot be reached.
+    pub fn store_unavailable() -> Self {
+        Self::unavailable(
+            "Service Unavailable",
+            "the order store cannot be reached; try again shortly",
+        )
     }
 
     /// The opaque 500 body.
@@ -100,7 +129,13 @@ impl std::fmt::Display for ChainDisplay<'_> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

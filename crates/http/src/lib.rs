@@ -11,6 +11,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod routes;
+mod shed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +34,8 @@ pub struct ApiConfig {
     pub body_limit: usize,
     /// How long a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// Requests handled at once at most; more are answered 503 with `Retry-After` at once.
+    pub max_in_flight: usize,
 }
 
 impl Default for ApiConfig {
@@ -40,6 +43,7 @@ impl Default for ApiConfig {
         Self {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_in_flight: 256,
         }
     }
 }
@@ -79,8 +83,8 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// The whole API as one router, with its middleware. Serve it with `axum::serve`; tests call
-/// it in process.
+/// The whole API as one router, with its middleware (load shedding outermost). The binary
+/// serves it on hyper with its connection limits; tests call it in process.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
     routes::router(state, config)
 }

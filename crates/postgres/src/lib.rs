@@ -61,7 +61,7 @@ impl Postgres {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::with_source("cannot connect to PostgreSQL", e))?;
+            .map_err(db("cannot connect to PostgreSQL"))?;
         Ok(Self { pool })
     }
 
@@ -102,7 +102,32 @@ impl Postgres {
     }
 }
 
-/// Wraps a sqlx error with what was being done.
+/// Wraps a sqlx error with what was being done; one that means PostgreSQL cannot be reached
+/// for now is [`StoreError::unavailable`] (503 with `Retry-After`, not 500).
 pub(crate) fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |e| StoreError::with_source(what, e)
+    move |e| {
+        if unreachable(&e) {
+            StoreError::unavailable(what, e)
+        } else {
+            StoreError::with_source(what, e)
+        }
+    }
+}
+
+/// Whether `error` means PostgreSQL cannot be reached for now: IO and TLS failures, the pool
+/// timing out or closed, and the SQLSTATE classes 08 (connection exception), 53 (insufficient
+/// resources: too many connections, disk full), 57 (operator intervention: shutting down,
+/// starting up, statement cancelled by a timeout).
+fn unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| ["08", "53", "57"].iter().any(|c| code.starts_with(c))),
+        _ => false,
+    }
 }

@@ -196,7 +196,7 @@ async fn pool(
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
-        .map_err(|e| StoreError::with_source("cannot open SQLite database", e))
+        .map_err(db("cannot open SQLite database"))
 }
 
 /// A database file that is deleted, with its WAL and shared-memory files, on drop.
@@ -217,7 +217,31 @@ impl Drop for TemporaryFile {
     }
 }
 
-/// Wraps a sqlx error with what was being done.
+/// Wraps a sqlx error with what was being done; one that means the database file cannot be
+/// used for now is [`StoreError::unavailable`] (503 with `Retry-After`, not 500).
 pub(crate) fn db(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |e| StoreError::with_source(what, e)
+    move |e| {
+        if unreachable(&e) {
+            StoreError::unavailable(what, e)
+        } else {
+            StoreError::with_source(what, e)
+        }
+    }
+}
+
+/// Whether `error` means the database cannot be used for now: IO failures, the pool timing out
+/// or closed, and SQLite's primary codes BUSY (5), LOCKED (6), IOERR (10), FULL (13) and
+/// CANTOPEN (14), extended codes included.
+fn unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .and_then(|code| code.parse::<u32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6 | 10 | 13 | 14)),
+        _ => false,
+    }
 }

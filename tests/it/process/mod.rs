@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod binary;
+pub mod cluster;
 pub mod db;
 pub mod service;
 

@@ -230,6 +230,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// Where it listens.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
     /// `http://<address>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.address)

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use orderbridge_domain::order::{MarketplaceCancel, NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
+use orderbridge_domain::ports::store::is_unavailable;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
 use orderbridge_domain::services::{
     Admitted, CallRefused, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
@@ -137,7 +138,7 @@ impl AdmWebhook {
                 Ok(outcome) => return cancelled_reply(channel, &external_id, outcome),
                 Err(e) => {
                     tracing::error!(error = %e, external_id = %external_id, "could not record an ADM cancellation");
-                    return reply(500, &SERVER_ERROR);
+                    return store_failed(&e);
                 }
             }
         }
@@ -166,7 +167,7 @@ impl AdmWebhook {
             }
             Err(e) => {
                 tracing::error!(error = %e, external_id = %external_id, "could not store a webhook order");
-                reply(500, &SERVER_ERROR)
+                store_failed(&e)
             }
         }
     }
@@ -192,7 +193,7 @@ impl AdmWebhook {
             Ok(outcome) => cancelled_reply(channel, &external_id, outcome),
             Err(e) => {
                 tracing::error!(error = %e, external_id = %external_id, "could not record an ADM cancellation");
-                reply(500, &SERVER_ERROR)
+                store_failed(&e)
             }
         }
     }
@@ -223,7 +224,7 @@ impl AdmWebhook {
             }
             Err(e) => {
                 tracing::error!(error = %e, channel = %channel, "could not keep an unreadable order in quarantine");
-                reply(500, &SERVER_ERROR)
+                store_failed(&e)
             }
         }
     }
@@ -264,6 +265,17 @@ fn cancelled_reply(
         }
     }
     WebhookReply::new(200, cancelled_body(external_id).to_string())
+}
+
+/// The answer when the store failed: the seed's 500, or 503 with the same body when the store
+/// could not be reached (design section 12; the HTTP layer adds `Retry-After`), so that ADM
+/// sends it again later either way.
+fn store_failed(error: &(dyn std::error::Error + 'static)) -> WebhookReply {
+    if is_unavailable(error) {
+        reply(503, &SERVER_ERROR)
+    } else {
+        reply(500, &SERVER_ERROR)
+    }
 }
 
 fn reply(status: u16, text: &ErrorText) -> WebhookReply {

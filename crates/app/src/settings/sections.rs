@@ -40,6 +40,14 @@ orderbridge_domain::settings_section! {
         body_limit_bytes: u64 = 1048576,
         /// A request taking longer is answered 503.
         request_timeout_secs: u64 = 30,
+        /// A connection that has not sent a request's whole header within this long of waiting for it (from the connection's start, or from the previous answer on a kept-alive one) is closed: slow or stalled clients hold nothing for long. At least 100.
+        header_read_timeout_ms: u64 = 10000,
+        /// A connection on which nothing was read or written for this long is closed (after the answer in progress, if any).
+        idle_timeout_secs: u64 = 60,
+        /// Open connections at most; at the cap the server stops accepting until one closes (new clients wait in the operating system's backlog rather than being refused).
+        max_connections: u32 = 1024,
+        /// Requests handled at once at most; above it a request is answered 503 with `Retry-After: 1` at once, rather than queued into a timeout (`/healthz` is exempt).
+        max_in_flight: u64 = 256,
     }
 }
 

@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::middleware::{REQUEST_ID, json_errors, panic_response, record_metrics, request_id};
+use crate::shed::{InFlight, shed};
 use crate::{ApiConfig, AppState, auth, openapi};
 
 /// The routes and their OpenAPI description; warehouse routes need one of `warehouse_keys`.
@@ -97,34 +98,40 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(config.body_limit));
-    router.layer(
-        ServiceBuilder::new()
-            .layer(SetSensitiveHeadersLayer::new(sensitive))
-            .layer(SetRequestIdLayer::new(
-                request_id_header.clone(),
-                MakeRequestUuid,
-            ))
-            .layer(PropagateRequestIdLayer::new(request_id_header))
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(|request: &axum::extract::Request| {
-                        tracing::info_span!(
-                            "request",
-                            request_id = %request_id(request),
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                        )
-                    })
-                    .on_request(|request: &axum::extract::Request, _: &tracing::Span| {
-                        // Credential headers show as `Sensitive` (marked above).
-                        tracing::debug!(headers = ?request.headers(), "started processing request");
-                    }),
-            )
-            .layer(axum::middleware::from_fn(json_errors))
-            .layer(CatchPanicLayer::custom(panic_response))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                config.request_timeout,
-            )),
-    )
+    router
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveHeadersLayer::new(sensitive))
+                .layer(SetRequestIdLayer::new(
+                    request_id_header.clone(),
+                    MakeRequestUuid,
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id_header))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &axum::extract::Request| {
+                            tracing::info_span!(
+                                "request",
+                                request_id = %request_id(request),
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                            )
+                        })
+                        .on_request(|request: &axum::extract::Request, _: &tracing::Span| {
+                            // Credential headers show as `Sensitive` (marked above).
+                            tracing::debug!(headers = ?request.headers(), "started processing request");
+                        }),
+                )
+                .layer(axum::middleware::from_fn(json_errors))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    config.request_timeout,
+                )),
+        )
+        // Outermost: a shed request costs no span, id or timer.
+        .layer(axum::middleware::from_fn_with_state(
+            InFlight::new(config.max_in_flight),
+            shed,
+        ))
 }

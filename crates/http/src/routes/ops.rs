@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
@@ -32,12 +31,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Not Ready",
-                "the order store does not answer",
-            )
-            .into_response()
+            ApiError::unavailable("Not Ready", "the order store does not answer").into_response()
         }
     }
 }

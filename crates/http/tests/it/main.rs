@@ -6,6 +6,7 @@ mod deliveries;
 mod inbound;
 mod openapi_contract;
 mod orders;
+mod outage;
 mod overdue;
 mod retention;
 mod robustness;

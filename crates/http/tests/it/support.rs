@@ -75,6 +75,7 @@ pub struct Options {
     pub key_header: Option<&'static str>,
     pub body_limit: Option<usize>,
     pub request_timeout: Option<std::time::Duration>,
+    pub max_in_flight: Option<usize>,
     /// The store behind every port (default: a new memory store).
     pub store: Option<Arc<MemoryStore>>,
     /// Replaces the store's orders port.
@@ -156,6 +157,9 @@ pub fn app_with(options: Options) -> Router {
     }
     if let Some(timeout) = options.request_timeout {
         config.request_timeout = timeout;
+    }
+    if let Some(limit) = options.max_in_flight {
+        config.max_in_flight = limit;
     }
     orderbridge_http::router(state, &config)
 }

@@ -12,6 +12,7 @@
 mod cancellations;
 mod channels;
 mod deadlines;
+mod error;
 mod health;
 mod inbound;
 mod orders;
@@ -25,6 +26,7 @@ pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
 pub use deadlines::{
     DeadlineCursor, Deadlines, OverdueCount, OverdueOrder, OverduePage, OverdueQuery,
 };
+pub use error::{StoreError, Unavailable, is_unavailable};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
@@ -56,39 +58,6 @@ pub use poll::MockPollState;
 pub use retention::MockRetention;
 #[cfg(feature = "mocks")]
 pub use webhook_ids::MockWebhookIds;
-
-/// A failure of the storage technology itself (connection lost, disk full, corrupt row). The
-/// services pass it on; the HTTP layer answers 500/503 and logs the cause chain.
-#[derive(Debug, thiserror::Error)]
-#[error("storage failed: {message}")]
-pub struct StoreError {
-    message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl StoreError {
-    /// A failure described in words.
-    #[must_use]
-    pub fn msg(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// A failure with its underlying cause.
-    #[must_use]
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
-    }
-}
 
 /// Every storage port at once: what a store adapter implements and what the composition root
 /// opens. Implemented for every type that implements the ports; a `&dyn Store` or

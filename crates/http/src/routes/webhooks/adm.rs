@@ -27,6 +27,7 @@ const MARKETPLACE: &str = "adm";
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 500, description = "Server Error", body = ErrorBody),
+        (status = 503, description = "The store cannot be reached: the seed's Server Error body, with `Retry-After`", body = ErrorBody),
     ))]
 pub(crate) async fn adm_order(State(state): State<AppState>, request: Request) -> Response {
     let Some(hook) = state.webhooks.sole(MARKETPLACE).cloned() else {
@@ -50,6 +51,7 @@ pub(crate) async fn adm_order(State(state): State<AppState>, request: Request) -
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 500, description = "Server Error", body = ErrorBody),
+        (status = 503, description = "The store cannot be reached: the seed's Server Error body, with `Retry-After`", body = ErrorBody),
     ))]
 pub(crate) async fn adm_account_order(
     State(state): State<AppState>,
@@ -78,6 +80,7 @@ pub(crate) async fn adm_account_order(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 500, description = "Server Error", body = ErrorBody),
+        (status = 503, description = "The store cannot be reached: the seed's Server Error body, with `Retry-After`", body = ErrorBody),
     ))]
 pub(crate) async fn adm_order_cancelled(
     State(state): State<AppState>,
@@ -103,6 +106,7 @@ pub(crate) async fn adm_order_cancelled(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 500, description = "Server Error", body = ErrorBody),
+        (status = 503, description = "The store cannot be reached: the seed's Server Error body, with `Retry-After`", body = ErrorBody),
     ))]
 pub(crate) async fn adm_account_order_cancelled(
     State(state): State<AppState>,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
 use orderbridge_domain::values::ChannelId;
@@ -91,14 +91,22 @@ fn headers(request: &Request) -> Headers {
     }))
 }
 
+/// The marketplace's answer; a 503 (its store could not be reached) says when to try again.
 fn respond(reply: WebhookReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
+    let mut response = (
         status,
         [(CONTENT_TYPE, "application/json")],
         Body::from(reply.body),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from(crate::error::RETRY_AFTER_SECS),
+        );
+    }
+    response
 }
 
 /// Hands a call to `hook`: its key is checked before the body is read, then the body's size
