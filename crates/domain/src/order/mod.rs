@@ -34,7 +34,8 @@ pub use status::OrderStatus;
 pub use version::Version;
 
 use crate::values::{
-    Address, ChannelId, Currency, Email, EventId, ExternalOrderId, LineNo, OrderId, Quantity, Sku,
+    Address, ChannelId, CleanText, Currency, Email, EventId, ExternalOrderId, LineNo, OrderId,
+    Quantity, Sku,
 };
 
 /// Order-level totals exactly as the marketplace gave them. They are stored, shown and never
@@ -72,6 +73,13 @@ pub struct NewLine {
     pub title: Option<String>,
 }
 
+impl NewLine {
+    /// How a product name is cleaned: one line of at most 500 characters.
+    pub const TITLE: CleanText = CleanText::line(500);
+    /// How a marketplace's line id is cleaned: one line of at most 255 characters.
+    pub const EXTERNAL_ID: CleanText = CleanText::line(255);
+}
+
 /// A new order as a marketplace adapter parsed it, before orderbridge has stored it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
@@ -100,6 +108,11 @@ pub struct NewOrder {
     /// What the adapter could not read and replaced or left out (a date, a field of the
     /// wrong type); [`Order::create`] adds what it sees itself (see [`OrderFlag`]).
     pub flags: Vec<OrderFlag>,
+}
+
+impl NewOrder {
+    /// How the requested shipping service is cleaned: one line of at most 255 characters.
+    pub const SHIPPING_SERVICE: CleanText = CleanText::line(255);
 }
 
 /// Why a new order was not accepted.
@@ -166,9 +179,17 @@ pub struct Order {
 impl Order {
     /// The most lines one order may have.
     pub const MAX_LINES: usize = 1_000;
+    /// The most fulfillments, the most cancellations and the most refunds one order may have
+    /// (each): a bound on what loading and saving an order costs.
+    pub const MAX_CHILDREN: usize = 500;
+    /// How a note of a cancellation or a refund is kept: at most 2000 characters, tab and
+    /// newline allowed.
+    pub const NOTE: CleanText = CleanText::lines(2_000);
 
     /// Builds a new, not yet stored order from an adapter's parsed input, with its `received`
-    /// history entry.
+    /// history entry. Its free text is cleaned as the adapters clean it (design section 12):
+    /// the address by [`Address::FIELD`], the shipping service, titles and line ids by the
+    /// constants of [`NewOrder`] and [`NewLine`].
     ///
     /// # Errors
     /// [`NewOrderError`] when the order has no lines, too many, or a negative price.
@@ -199,8 +220,8 @@ impl Order {
                 unit_price: line.unit_price,
                 total_discount: line.total_discount,
                 total_tax: line.total_tax,
-                external_line_id: line.external_line_id,
-                title: line.title,
+                external_line_id: NewLine::EXTERNAL_ID.clean_opt(line.external_line_id.as_deref()),
+                title: NewLine::TITLE.clean_opt(line.title.as_deref()),
                 shipped: 0,
                 cancelled: 0,
                 refunded: 0,
@@ -224,7 +245,7 @@ impl Order {
             deliver_by: new.deliver_by,
             email: new.email,
             shipping_address,
-            shipping_service: new.shipping_service,
+            shipping_service: NewOrder::SHIPPING_SERVICE.clean_opt(new.shipping_service.as_deref()),
             totals: new.totals,
             lines,
             fulfillments: Vec::new(),

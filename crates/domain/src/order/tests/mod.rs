@@ -20,6 +20,7 @@ mod cancellation;
 mod flags;
 mod fulfillment;
 mod history;
+mod limits;
 mod lines;
 mod marketplace;
 mod refund;
