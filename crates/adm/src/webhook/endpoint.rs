@@ -13,7 +13,7 @@ use orderbridge_domain::order::{NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
 use orderbridge_domain::services::{IngestError, Ingested, MarketplaceCancelOutcome, OrderService};
-use orderbridge_domain::values::{ApiKeys, ChannelId, ExternalOrderId, Secret};
+use orderbridge_domain::values::{ApiKeys, ChannelId, CleanText, ExternalOrderId, Secret};
 use sha2::Sha256;
 
 use super::{
@@ -195,8 +195,7 @@ fn external_id_of(body: &[u8]) -> Option<String> {
         serde_json::Value::Number(id) => id.to_string(),
         _ => return None,
     };
-    let clean: String = id.chars().filter(|c| !c.is_control()).take(255).collect();
-    (!clean.is_empty()).then_some(clean)
+    CleanText::line(ExternalOrderId::MAX_LEN).clean(&id)
 }
 
 /// The 200 answer to a cancellation, logged.
