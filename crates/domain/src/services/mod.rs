@@ -15,7 +15,7 @@ mod retry;
 pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
-pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
+pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, Recorded, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
@@ -29,5 +29,7 @@ pub use quarantine::{Quarantine, Replay};
 mod dispatch_tests;
 #[cfg(test)]
 mod poll_tests;
+#[cfg(test)]
+mod record_tests;
 #[cfg(test)]
 mod tests;
