@@ -14,5 +14,6 @@ mod e2e_lifecycle;
 mod e2e_logs;
 mod e2e_retention;
 mod harness;
+mod hostile_text;
 mod process;
 mod registration;

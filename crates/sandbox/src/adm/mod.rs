@@ -163,8 +163,7 @@ impl AdmSandbox {
     /// Several calls queue answers for the requests after it, in turn. For a marketplace's odd
     /// answer, such as a reference holding control characters.
     pub fn answer_next(&self, status: u16, body: impl Into<String>) {
-        let status =
-            axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+        let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
         self.app
             .scripted
             .lock()

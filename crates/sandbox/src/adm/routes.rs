@@ -57,10 +57,9 @@ impl AdmApp {
             .unwrap_or_else(PoisonError::into_inner)
             .pop_front()?;
         let mut response = (status, body).into_response();
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         Some(response)
     }
 
