@@ -96,7 +96,7 @@ impl Harness {
         let ids = Arc::new(UuidV7Ids);
         let webhook = Arc::new(AdmWebhook::new(
             WebhookSettings {
-                channel: channel.clone(),
+                channel,
                 currency: Currency::USD,
             },
             WebhookAuth {

@@ -311,7 +311,10 @@ async fn hostile_text_from_adm_the_warehouse_and_adm_answers_is_cleaned_or_refus
         .collect();
     outcomes.sort();
     assert_eq!(outcomes[0].0, "dead", "{outcomes:?}");
-    assert_eq!(outcomes[0].1, "rejected: 400 Invalid SKU: no[31m way at all");
+    assert_eq!(
+        outcomes[0].1,
+        "rejected: 400 Invalid SKU: no[31m way at all"
+    );
     assert_eq!(outcomes[1].0, "delivered", "{outcomes:?}");
     assert_eq!(outcomes[2], ("delivered".to_owned(), "REF-1".to_owned()));
     let order = order_detail(&h, "H-1").await;
@@ -439,9 +442,7 @@ async fn hostile_text_from_feedamp_is_cleaned_and_the_poller_and_dispatcher_go_o
         let store = store.clone();
         let stored = stored(external);
         async move {
-            let Some(order) = stored.await else {
-                return None;
-            };
+            let order = stored.await?;
             let rows = store
                 .deliveries(&orderbridge_domain::ports::store::DeliveryQuery {
                     order_id: Some(order.id()),

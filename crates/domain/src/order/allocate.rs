@@ -36,25 +36,6 @@ pub enum AllocationError {
     },
 }
 
-/// Counts the steps of [`sum_by_sku`] and [`allocate`] (a lookup or a line visited), so that a
-/// test can tell linear work from quadratic work without timing it.
-#[cfg(test)]
-pub(crate) mod steps {
-    use std::cell::Cell;
-
-    thread_local! {
-        static STEPS: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(crate) fn take() -> u64 {
-        STEPS.with(|steps| steps.replace(0))
-    }
-
-    pub(super) fn count() {
-        STEPS.with(|steps| steps.set(steps.get() + 1));
-    }
-}
-
 fn step() {
     #[cfg(test)]
     steps::count();
@@ -144,4 +125,23 @@ pub(crate) fn all_open(lines: &[LineItem]) -> Vec<LineAllocation> {
                 })
         })
         .collect()
+}
+
+/// Counts the steps of [`sum_by_sku`] and [`allocate`] (a lookup or a line visited), so that a
+/// test can tell linear work from quadratic work without timing it.
+#[cfg(test)]
+pub(crate) mod steps {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn take() -> u64 {
+        STEPS.with(|steps| steps.replace(0))
+    }
+
+    pub(super) fn count() {
+        STEPS.with(|steps| steps.set(steps.get() + 1));
+    }
 }

@@ -292,7 +292,7 @@ mod tests {
                 prop_assert!(!clean.is_empty());
                 prop_assert_eq!(clean.trim(), clean.as_str());
                 prop_assert_eq!(rules.clean(&clean), Some(clean.clone()));
-                prop_assert_eq!(rules.check("x", &clean), Ok(Some(clean.clone())));
+                prop_assert_eq!(rules.check("x", &clean), Ok(Some(clean)));
             }
         }
 
