@@ -326,6 +326,11 @@ async fn hostile_text_from_adm_the_warehouse_and_adm_answers_is_cleaned_or_refus
         h.adm.wait_for_accepted(2, PATIENCE).await,
         "an ordinary shipment still goes out"
     );
+    // The request log takes an entry once its answer is written, just after it is counted.
+    let logged = h
+        .eventually(PATIENCE, async || h.adm.requests().len() >= 4)
+        .await;
+    assert!(logged, "{:?}", h.adm.requests());
     let mut attempts: BTreeMap<String, u32> = BTreeMap::new();
     for request in h.adm.requests() {
         *attempts
