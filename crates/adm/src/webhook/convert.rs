@@ -10,7 +10,7 @@ use orderbridge_domain::values::{ExternalOrderId, InvalidValue, Quantity, Sku};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::webhook::dto::{LineDto, Object, OrderDto};
+use crate::webhook::dto::{Capped, LineDto, Object, OrderDto};
 use crate::webhook::tolerant::{self, Flags};
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, WebhookRejection, WebhookSettings};
 
@@ -106,8 +106,8 @@ pub(super) fn external_id(value: Option<&Value>) -> Result<ExternalOrderId, Webh
     ExternalOrderId::parse(&text).map_err(|error| invalid(describe(&"id", &error)))
 }
 
-fn lines(items: Option<Vec<Object<LineDto>>>) -> Result<Vec<NewLine>, WebhookRejection> {
-    let Some(items) = items else {
+fn lines(items: Option<Capped<Object<LineDto>>>) -> Result<Vec<NewLine>, WebhookRejection> {
+    let Some(Capped(items)) = items else {
         return Err(invalid_line("line_items is required".to_owned()));
     };
     if items.is_empty() {
