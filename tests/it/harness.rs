@@ -16,8 +16,8 @@ use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService, Quarantine,
-    RetryPolicy, ServiceConfig,
+    ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher, Marketplaces,
+    OrderService, Quarantine, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -136,9 +136,10 @@ impl Harness {
                 store.clone(),
                 store.clone(),
                 clock.clone(),
-                ids,
+                ids.clone(),
                 false,
             ),
+            deadlines: DeadlineService::new(store.clone(), clock.clone(), ids, false),
             health: store,
             clock,
             webhooks: Webhooks::new().with(webhook),

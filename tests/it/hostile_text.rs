@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use orderbridge::config::DispatchConfig;
+use orderbridge::workers::Polling;
 use orderbridge_domain::health::HealthPolicy;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::Marketplace;
@@ -424,9 +425,12 @@ async fn hostile_text_from_feedamp_is_cleaned_and_the_poller_and_dispatcher_go_o
         Duration::from_secs(5),
     ));
     let poll = tokio::spawn(orderbridge::workers::poll_loop(
-        poller,
-        "feedamp".to_owned(),
-        Duration::from_millis(50),
+        Polling {
+            channel: "feedamp".to_owned(),
+            poller,
+            interval: Duration::from_millis(50),
+            state_check: None,
+        },
         stop_rx,
     ));
 

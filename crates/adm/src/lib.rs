@@ -9,7 +9,9 @@
 //!   (`"Invalid SKU or Quantity"` for line problems), `401` for a bad key, `409` for an order
 //!   already created and `500` for a server fault, each with `{"error", "message"}`.
 //! - Orders carry no currency: the channel's configured currency applies. Prices are decimal
-//!   strings, read exactly. The order id is typed as a string in orders and as an integer in
+//!   strings, read exactly. An amount with a fraction cannot be an amount of a currency
+//!   without minor units (a `currency` of JPY for an account whose prices are in cents): such
+//!   an order is refused and kept in quarantine, to be replayed once the setting is fixed. The order id is typed as a string in orders and as an integer in
 //!   fulfillments and responses: ids are kept as text and sent as a JSON integer when they are
 //!   all digits and fit `u64`. Addresses come with `country_code`/`province_code` in the
 //!   examples and `country`/`province` in the property list: both are read.

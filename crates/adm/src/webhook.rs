@@ -121,7 +121,8 @@ pub(crate) fn error_body(error: &str, message: &str) -> Value {
 /// # Errors
 /// [`WebhookRejection`] naming the first field at fault: a body that is not a JSON object, no
 /// usable id, no line, a line without SKU, a quantity that is not a whole number from 1, or
-/// money that cannot be read.
+/// money that cannot be read (not a decimal, or with a fraction where `settings.currency` has
+/// no minor units).
 pub fn parse_order(
     body: &[u8],
     settings: &WebhookSettings,

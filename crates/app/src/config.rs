@@ -75,6 +75,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Update attempts under contention.
     pub max_update_attempts: u32,
+    /// How often overdue orders are counted and alerted.
+    pub overdue_check: Duration,
     /// The dispatcher.
     pub dispatch: DispatchConfig,
     /// Every marketplace account, as its crate built it from its settings.
@@ -202,6 +204,12 @@ impl Config {
                 loaded,
                 "orders.max_update_attempts",
                 settings.orders.max_update_attempts,
+                1,
+            )?,
+            overdue_check: secs(
+                loaded,
+                "orders.overdue_check_secs",
+                settings.orders.overdue_check_secs,
                 1,
             )?,
             dispatch: dispatch(loaded)?,

@@ -169,3 +169,20 @@ fn retention_is_unset_by_default_read_in_days_and_never_zero() {
         .to_string();
     assert!(text.contains("ORDERBRIDGE_RETENTION_DAYS"), "{text}");
 }
+
+#[test]
+fn overdue_orders_are_checked_every_minute_unless_set_and_never_every_zero_seconds() {
+    assert_eq!(
+        config(&[]).unwrap().overdue_check,
+        std::time::Duration::from_secs(60)
+    );
+    let file = from_file("[orders]\noverdue_check_secs = 5\n").unwrap();
+    assert_eq!(file.overdue_check, std::time::Duration::from_secs(5));
+    let error = config(&[("ORDERBRIDGE_ORDERS_OVERDUE_CHECK_SECS", "0")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("ORDERBRIDGE_ORDERS_OVERDUE_CHECK_SECS"),
+        "{error}"
+    );
+}

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod marketplaces;
+pub mod overdue;
 pub mod purge;
 pub mod settings;
 mod slots;
@@ -39,49 +40,14 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let grace = config.shutdown_timeout;
 
-    let mut workers = tokio::task::JoinSet::new();
-    workers.spawn(workers::dispatch_loop(
-        parts.dispatcher,
-        config.dispatch,
-        stop_rx.clone(),
-        grace,
-    ));
-    for (channel, poller, interval) in parts.pollers {
-        workers.spawn(workers::poll_loop(
-            poller,
-            channel,
-            interval,
-            stop_rx.clone(),
-        ));
-    }
-    if let Some(alerts) = parts.alerts {
-        workers.spawn(workers::alert_loop(
-            alerts,
-            config.dispatch.idle_poll,
-            stop_rx.clone(),
-        ));
-    }
-    if let Some(period) = config.retention {
-        workers.spawn(purge::purge_loop(
-            purge::purge(store.clone(), period),
-            purge::FIRST_PURGE,
-            purge::PURGE_EVERY,
-            stop_rx.clone(),
-        ));
-    }
-    workers.spawn(workers::outbox_gauges(
-        store,
-        parts.channels,
-        Duration::from_secs(10),
-        stop_rx.clone(),
-    ));
+    let (router, mut workers) = spawn_workers(&config, store, parts, &stop_rx);
 
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
     tracing::info!(%address, "orderbridge is listening");
     let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, parts.router).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: no new requests");
         let _ = drain_tx.send(());
@@ -107,4 +73,53 @@ pub async fn run(
     }
     tracing::info!("orderbridge stopped");
     Ok(())
+}
+
+/// Starts the background workers (dispatcher, pollers, alerts, purge, ship-by, gauges), each
+/// stopping when `stop_rx` turns true; the router is what is left of `parts`.
+fn spawn_workers(
+    config: &Config,
+    store: std::sync::Arc<dyn orderbridge_domain::ports::store::Store>,
+    parts: wiring::Parts,
+    stop_rx: &watch::Receiver<bool>,
+) -> (axum::Router, tokio::task::JoinSet<()>) {
+    let grace = config.shutdown_timeout;
+    let mut workers = tokio::task::JoinSet::new();
+    workers.spawn(workers::dispatch_loop(
+        parts.dispatcher,
+        config.dispatch,
+        stop_rx.clone(),
+        grace,
+    ));
+    for polling in parts.pollers {
+        workers.spawn(workers::poll_loop(polling, stop_rx.clone()));
+    }
+    if let Some(alerts) = parts.alerts {
+        workers.spawn(workers::alert_loop(
+            alerts,
+            config.dispatch.idle_poll,
+            stop_rx.clone(),
+        ));
+    }
+    if let Some(period) = config.retention {
+        workers.spawn(purge::purge_loop(
+            purge::purge(store.clone(), period),
+            purge::FIRST_PURGE,
+            purge::PURGE_EVERY,
+            stop_rx.clone(),
+        ));
+    }
+    workers.spawn(overdue::overdue_loop(
+        parts.deadlines,
+        parts.channel_ids,
+        config.overdue_check,
+        stop_rx.clone(),
+    ));
+    workers.spawn(workers::outbox_gauges(
+        store,
+        parts.channels,
+        Duration::from_secs(10),
+        stop_rx.clone(),
+    ));
+    (parts.router, workers)
 }

@@ -11,14 +11,16 @@ use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
-    AlertSender, ChannelService, Channels, DeliveryService, Dispatcher, Marketplaces, OrderService,
-    Poller, Quarantine, ServiceConfig,
+    AlertSender, ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher,
+    Marketplaces, OrderService, Poller, Quarantine, ServiceConfig,
 };
+use orderbridge_domain::values::ChannelId;
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
 
 use crate::config::{Config, Database};
+use crate::workers::Polling;
 
 /// Connects to the configured store and brings its schema up to date.
 ///
@@ -55,12 +57,16 @@ pub struct Parts {
     pub router: Router,
     /// The dispatcher.
     pub dispatcher: Dispatcher,
-    /// One poller per pull channel, with its channel id and interval.
-    pub pollers: Vec<(String, Poller, Duration)>,
+    /// One poller per pull channel, with its channel id and schedule.
+    pub pollers: Vec<Polling>,
     /// The channels' health, for the gauges.
     pub channels: ChannelService,
     /// The sender of alerts, when an alerts webhook is set.
     pub alerts: Option<AlertSender>,
+    /// Overdue orders, for the ship-by worker.
+    pub deadlines: DeadlineService,
+    /// Every configured channel account.
+    pub channel_ids: Vec<ChannelId>,
 }
 
 /// Wires everything over `store`.
@@ -115,13 +121,11 @@ pub fn build(
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
     let (dispatcher, alerts) = alerting(config, &store, &clock, dispatcher)?;
     let pollers = pollers(&service, &store, &clock, owner, sources);
-    if config.warehouse_keys.is_empty() {
-        tracing::warn!(
-            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
-        );
-    }
+    warn_without_warehouse_keys(config);
+    let deadlines =
+        DeadlineService::new(store.clone(), clock.clone(), ids.clone(), alerts.is_some());
     let channel_health = ChannelService::new(
-        channel_ids,
+        channel_ids.clone(),
         store.clone(),
         store.clone(),
         clock.clone(),
@@ -132,6 +136,7 @@ pub fn build(
         service,
         deliveries: DeliveryService::new(store.clone(), clock.clone(), ids.clone()),
         channels: channel_health.clone(),
+        deadlines: deadlines.clone(),
         health: store,
         clock,
         webhooks,
@@ -144,7 +149,18 @@ pub fn build(
         pollers,
         channels: channel_health,
         alerts,
+        deadlines,
+        channel_ids,
     })
+}
+
+/// Says so when the warehouse API refuses every request for want of keys.
+fn warn_without_warehouse_keys(config: &Config) {
+    if config.warehouse_keys.is_empty() {
+        tracing::warn!(
+            "no warehouse API keys are set (ORDERBRIDGE_WAREHOUSE_API_KEYS): the warehouse API refuses every request"
+        );
+    }
 }
 
 /// The dispatcher over `store`, with channel health, and each pull channel sent to only by the
@@ -205,27 +221,28 @@ fn alerting(
 }
 
 /// One poller per polled account, all with one identity per process for their leases (a lease
-/// is renewed after every page).
+/// is renewed after every page), each with its account's schedule of polls and state checks.
 fn pollers(
     service: &OrderService,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
     owner: uuid::Uuid,
     sources: Vec<Polled>,
-) -> Vec<(String, Poller, Duration)> {
+) -> Vec<Polling> {
     sources
         .into_iter()
-        .map(|polled| {
-            let channel = polled.source.channel().to_string();
-            let poller = Poller::new(
+        .map(|polled| Polling {
+            channel: polled.source.channel().to_string(),
+            poller: Poller::new(
                 service.clone(),
                 store.clone(),
                 polled.source,
                 clock.clone(),
                 owner,
                 polled.lease,
-            );
-            (channel, poller, polled.interval)
+            ),
+            interval: polled.interval,
+            state_check: polled.state_check,
         })
         .collect()
 }

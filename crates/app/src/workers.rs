@@ -1,5 +1,6 @@
 //! The background workers: the dispatcher loop (bounded concurrency, leases given back on
-//! shutdown), the pollers of pull channels, and the outbox gauges.
+//! shutdown), the pollers of pull channels (`polling.rs`, with their state checks), and the
+//! outbox gauges.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +9,7 @@ use orderbridge_domain::health::{ChannelState, Transition};
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{DeliveryLog, StoreError};
 use orderbridge_domain::services::{
-    AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange,
-    Poller, Ready,
+    AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange, Ready,
 };
 use orderbridge_domain::values::ChannelId;
 use tokio::sync::{mpsc, watch};
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::config::DispatchConfig;
 use crate::slots::{Claim, Slot, Slots};
+pub use polling::{Polling, poll_loop};
 
 /// Waits until `stop` turns true.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -349,55 +350,6 @@ fn report(delivery: &Delivery, outcome: Result<&Dispatched, &StoreError>) {
     }
 }
 
-/// Polls one pull channel every `interval` until `stop`, then gives up its lease so that
-/// another instance can poll at once.
-pub async fn poll_loop(
-    poller: Poller,
-    channel: String,
-    interval: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        let outcome = tokio::select! {
-            outcome = poller.poll_once() => outcome,
-            () = stopped(&mut stop) => break,
-        };
-        match outcome {
-            Ok(Some(report)) => {
-                metrics::counter!("orderbridge_orders_received_total", "channel" => channel.clone())
-                    .increment(u64::from(report.created));
-                // Counted once per body kept: the feed presents an unread order on every poll.
-                metrics::counter!("orderbridge_inbound_rejected_total", "channel" => channel.clone())
-                    .increment(u64::from(report.quarantined));
-                for (external_id, reason) in &report.unreadable {
-                    let external_id = external_id.as_ref().map_or("?", |id| id.as_str());
-                    tracing::error!(channel = %channel, external_id, reason = %reason, "order could not be read; it stays in the marketplace's feed and in quarantine");
-                }
-                tracing::info!(channel = %channel, pages = report.pages, created = report.created, known = report.known, unreadable = report.unreadable.len(), "polled");
-            }
-            Ok(None) => {
-                tracing::debug!(channel = %channel, "another instance is polling this channel")
-            }
-            Err(error) => {
-                tracing::warn!(channel = %channel, error = %error, "poll failed; trying again next interval")
-            }
-        }
-        if pause_or_stop(interval, &mut stop).await {
-            break;
-        }
-    }
-    match poller.release().await {
-        Ok(true) => tracing::info!(channel = %channel, "poller stopped; lease given back"),
-        Ok(false) => {}
-        Err(error) => {
-            tracing::warn!(channel = %channel, error = %error, "could not give back the poller lease; it runs out on its own")
-        }
-    }
-}
-
 /// Sends queued alerts until `stop`, pausing for `idle` when none is due (and after a store
 /// failure).
 pub async fn alert_loop(sender: AlertSender, idle: Duration, mut stop: watch::Receiver<bool>) {
@@ -487,6 +439,11 @@ fn channel_gauges(views: &[ChannelView]) {
         }
     }
 }
+
+// A child of `workers`, so that its events' target is `orderbridge::workers::polling` and a log
+// filter on `orderbridge::workers` covers the pollers too.
+#[path = "polling.rs"]
+mod polling;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]

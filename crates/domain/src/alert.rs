@@ -19,16 +19,20 @@ pub enum AlertKind {
     InboundRejected,
     /// A marketplace cancelled an order of which something had shipped already.
     MarketplaceCancelledAfterShipment,
+    /// An order is past the marketplace's ship-by or deliver-by deadline with units still
+    /// open; raised once per order.
+    OrderOverdue,
 }
 
 impl AlertKind {
     /// Every kind.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::DeliveryParked,
         Self::ChannelPaused,
         Self::ChannelResumed,
         Self::InboundRejected,
         Self::MarketplaceCancelledAfterShipment,
+        Self::OrderOverdue,
     ];
 
     /// The snake-case name used in storage and in the alert's JSON.
@@ -40,6 +44,7 @@ impl AlertKind {
             Self::ChannelResumed => "channel_resumed",
             Self::InboundRejected => "inbound_rejected",
             Self::MarketplaceCancelledAfterShipment => "marketplace_cancelled_after_shipment",
+            Self::OrderOverdue => "order_overdue",
         }
     }
 
@@ -87,10 +92,45 @@ impl Alert {
             AlertKind::ChannelResumed => "Channel resumed",
             AlertKind::InboundRejected => "Inbound order rejected",
             AlertKind::MarketplaceCancelledAfterShipment => "Cancelled after shipment",
+            AlertKind::OrderOverdue => "Order overdue",
         };
         format!(
             "[orderbridge] {title} on {}: {}",
             self.channel, self.message
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::{Alert, AlertKind};
+    use crate::values::{AlertId, ChannelId, OrderId};
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for kind in AlertKind::ALL {
+            assert_eq!(AlertKind::parse(kind.as_str()), Ok(kind));
+        }
+        assert_eq!(AlertKind::OrderOverdue.as_str(), "order_overdue");
+        assert!(AlertKind::parse("order_late").is_err());
+    }
+
+    #[test]
+    fn an_overdue_alert_says_so_in_its_text() {
+        let alert = Alert {
+            id: AlertId::from_uuid(uuid::Uuid::from_u128(1)),
+            kind: AlertKind::OrderOverdue,
+            channel: ChannelId::parse("adm").unwrap(),
+            order_id: Some(OrderId::from_uuid(uuid::Uuid::from_u128(2))),
+            delivery_id: None,
+            message: "order 1001 is past its deadline".to_owned(),
+            at: DateTime::UNIX_EPOCH,
+        };
+        assert_eq!(
+            alert.text(),
+            "[orderbridge] Order overdue on adm: order 1001 is past its deadline"
+        );
     }
 }

@@ -275,6 +275,9 @@ pub enum Change<'a> {
     Cancelled(&'a Cancellation),
     /// A refund was recorded.
     Refunded(&'a Refund),
+    /// The marketplace cancelled units itself: nothing of it is reported back, but a
+    /// cancellation that completes an order with unreported shipments releases them.
+    CancelledByMarketplace(&'a Cancellation),
 }
 
 /// The outbox policy: which deliveries a change queues for a channel with these capabilities.
@@ -287,6 +290,9 @@ pub enum Change<'a> {
 ///   whole-order channels the whole-order delivery when this change completes the order (it
 ///   carries the cancellations, and every shipment made before).
 /// - Refunded: one per refund, or one per refund line, as the channel takes them.
+/// - CancelledByMarketplace: nothing of the cancellation; on whole-order channels, when it
+///   completes an order of which something shipped, the whole-order delivery, so that the
+///   marketplace still hears of the shipments (never of its own cancellation).
 #[must_use]
 pub fn deliveries_for(change: Change<'_>, order: &Order, caps: &Capabilities) -> Vec<DeliveryKind> {
     let whole_order_due = caps.fulfillment == FulfillmentMode::WholeOrder && order.is_complete();
@@ -325,6 +331,10 @@ pub fn deliveries_for(change: Change<'_>, order: &Order, caps: &Capabilities) ->
                 .collect(),
             RefundSupport::None => Vec::new(),
         },
+        Change::CancelledByMarketplace(_) if whole_order_due && order.units_shipped() > 0 => {
+            vec![DeliveryKind::OrderFulfillment]
+        }
+        Change::CancelledByMarketplace(_) => Vec::new(),
     }
 }
 
@@ -378,7 +388,7 @@ pub fn waits_for(kind: DeliveryKind, order: &Order, caps: &Capabilities) -> Vec<
 #[must_use]
 pub fn is_reported(change: Change<'_>, caps: &Capabilities) -> bool {
     match change {
-        Change::Received | Change::Fulfilled(_) => true,
+        Change::Received | Change::Fulfilled(_) | Change::CancelledByMarketplace(_) => true,
         Change::Cancelled(_) => caps.cancellations != CancellationSupport::None,
         Change::Refunded(_) => caps.refunds != RefundSupport::None,
     }

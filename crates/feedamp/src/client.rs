@@ -1,7 +1,7 @@
 //! `FeedampClient`: one FeedAMP account. It implements the `Marketplace` port here (confirm,
 //! whole-order fulfil, one-line refunds, each with the delivery's id as `Idempotency-Key`) and
-//! the `OrderSource` port in `source.rs`; clones share one token cache and one request
-//! spacing.
+//! the `OrderSource` port in `source.rs` (the new-orders feed and the re-read of one order's
+//! state); clones share one token cache and one request spacing.
 
 use std::sync::Arc;
 
@@ -71,13 +71,19 @@ impl FeedampClient {
         })
     }
 
-    /// `<base>/api/v1/orders/<id>/<action>`, the id as one path segment.
-    fn order_url(&self, id: &ExternalOrderId, action: &str) -> Result<Url, CallError> {
+    /// `<base>/api/v1/orders/<id>/<action>` (`<base>/api/v1/orders/<id>` for `None`), the id
+    /// as one path segment.
+    pub(crate) fn order_url(
+        &self,
+        id: &ExternalOrderId,
+        action: Option<&str>,
+    ) -> Result<Url, CallError> {
         let mut url = self.inner.base.clone();
         url.path_segments_mut()
             .map_err(|()| CallError::rejected("the FeedAMP base URL cannot take a path"))?
             .pop_if_empty()
-            .extend(["api", "v1", "orders", id.as_str(), action]);
+            .extend(["api", "v1", "orders", id.as_str()])
+            .extend(action);
         Ok(url)
     }
 
@@ -122,7 +128,7 @@ impl FeedampClient {
             .and_then(|body| {
                 Ok(Call {
                     method: Method::POST,
-                    url: self.order_url(order.external_id(), "refund")?,
+                    url: self.order_url(order.external_id(), Some("refund"))?,
                     body: Some(body),
                     idempotency_key: Some(key),
                 })
@@ -200,7 +206,7 @@ impl Marketplace for FeedampClient {
     /// `PUT /api/v1/orders/{id}/confirm` with no body; the remote reference is the
     /// `cp_order_number` FeedAMP answers with, if any.
     async fn confirm(&self, order: &Order, key: DeliveryId) -> Outcome {
-        let outcome = match self.order_url(order.external_id(), "confirm") {
+        let outcome = match self.order_url(order.external_id(), Some("confirm")) {
             Ok(url) => {
                 let call = Call {
                     method: Method::PUT,
@@ -230,7 +236,7 @@ impl Marketplace for FeedampClient {
             .and_then(|body| {
                 Ok(Call {
                     method: Method::PUT,
-                    url: self.order_url(order.external_id(), "fulfill")?,
+                    url: self.order_url(order.external_id(), Some("fulfill"))?,
                     body: Some(body),
                     idempotency_key: Some(key),
                 })

@@ -50,7 +50,7 @@ struct WireId {
 struct WireInfo {
     currency: Option<Value>,
     purchase_date: Option<Value>,
-    latest_delivery_date: Option<Value>,
+    latest_ship_date: Option<Value>,
     customer_email: Option<Value>,
     shipping_full_name: Option<Value>,
     shipping_address1: Option<Value>,
@@ -217,8 +217,14 @@ fn sum(terms: &[Decimal]) -> Result<Decimal, String> {
 /// `commission` are left out.
 ///
 /// Fields that only inform never reject an order (design section 11): a `purchase_date`
-/// missing or unreadable is `fetched_at` (flagged `placed_at_unreadable`), an unreadable
-/// `latest_delivery_date` leaves `deliver_by` empty (flagged); a date alone is midnight UTC.
+/// missing or unreadable is `fetched_at` (flagged `placed_at_unreadable`); a date alone is
+/// midnight UTC.
+///
+/// The order's deadline (`deliver_by`, which ship-by holds the seller to) is FeedAMP's
+/// `latest_ship_date`: the marketplace's ship-by time. Empty (`""`, FeedAMP's way of saying
+/// none), null or missing is no deadline; unreadable leaves it out, flagged
+/// `deliver_by_unreadable`. The delivery dates (`latest_delivery_date` and the others) stay
+/// in the raw payload only.
 /// The email and the address are kept as given (see [`address`]).
 fn map_order(
     wire: WireOrder,
@@ -239,7 +245,7 @@ fn map_order(
             fetched_at
         }
     };
-    let deliver_by = date(info.latest_delivery_date.as_ref()).unwrap_or_else(|Unreadable| {
+    let deliver_by = date(info.latest_ship_date.as_ref()).unwrap_or_else(|Unreadable| {
         flags.push(OrderFlag::DeliverByUnreadable);
         None
     });

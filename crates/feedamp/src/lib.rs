@@ -24,6 +24,13 @@
 //!   v1 gives **no order totals**: they are summed from the lines (see the `NewOrder` mapping
 //!   in `inbound.rs`). A field that only informs (email, address, country, dates) never makes
 //!   an order unmappable: it is kept as given or left out, and flagged on the order.
+//! - **One order.** `GET /api/v1/orders/{id}` answers `{"order": [Order]}` (an array, as the
+//!   documents' sample shows). Open orders are re-read with it on a schedule
+//!   (`feedamp.state_check_secs`), through the same token and request spacing as every other
+//!   call: `paused` (`0`/`1`) is a hold, and a `state` or `marketplace_state` reading
+//!   `CANCELLED` is a cancellation at the marketplace (the state list is undocumented; see
+//!   `state.rs` for what is inferred). A 404 is an order FeedAMP does not know, not a
+//!   cancellation; a 429 ends the round.
 //! - **Confirm.** `PUT /api/v1/orders/{id}/confirm`, no body.
 //! - **Fulfil.** `PUT /api/v1/orders/{id}/fulfill` takes **the whole order** in one call and
 //!   **fully replaces** every shipment and cancellation FeedAMP holds; once every unit is
@@ -60,6 +67,7 @@ mod limit;
 mod model;
 mod settings;
 mod source;
+mod state;
 
 pub use client::FeedampClient;
 pub use config::{FeedampConfig, FeedampConfigError, Secret};

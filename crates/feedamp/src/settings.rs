@@ -1,6 +1,7 @@
 //! The settings of one FeedAMP account (`[[feedamp]]` in the TOML file;
 //! `ORDERBRIDGE_FEEDAMP_*` for a sole account) and [`Feedamp`], the marketplace as the app
-//! lists it. Each account has its own token, rate limit, poller lease and cursor.
+//! lists it. Each account has its own token, rate limit, poller lease and cursor, and re-reads
+//! its open orders on its own schedule.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,8 @@ orderbridge_domain::settings_section! {
         poll_interval_secs: u64 = 60,
         /// How long one instance holds the right to poll (renewed after every page; at least twice the poll interval); another instance takes over this long after the poller dies. A poller that stops cleanly gives it back at once.
         poll_lease_secs: u64 = 120,
+        /// Time between the starts of two re-reads of the account's open orders at FeedAMP (one call per order, within `feedamp.requests_per_second` and under the poll lease): an order FeedAMP cancelled is cancelled here (never reported back), a `paused` one is on hold until a re-read shows it released. 0 turns the re-reads off. FeedAMP imports from marketplaces about every 15 minutes, so a shorter pause gains little.
+        state_check_secs: u64 = 300,
         /// Path of FeedAMP's new-orders feed.
         new_orders_path: String = "/api/v1/orders/new",
         /// Orders per page, 50 to 200.
@@ -120,6 +123,12 @@ impl FeedampAccount {
         let lease = Duration::from_secs(at_least("poll_lease_secs", self.poll_lease_secs, 2)?);
         Ok((interval, lease.max(interval.saturating_mul(2))))
     }
+
+    /// The pause between re-reads of the open orders; `None` when they are off (0).
+    #[must_use]
+    pub fn state_check(&self) -> Option<Duration> {
+        (self.state_check_secs > 0).then(|| Duration::from_secs(self.state_check_secs))
+    }
 }
 
 /// FeedAMP, as the app lists it: `&orderbridge_feedamp::Feedamp`.
@@ -149,6 +158,7 @@ impl MarketplaceKind for Feedamp {
             source: Arc::new(client.clone()),
             interval,
             lease,
+            state_check: account.state_check(),
         };
         Ok(ChannelAccount::pull(Arc::new(client), polled))
     }
@@ -176,10 +186,26 @@ mod tests {
         let polled = account.polled().unwrap();
         assert_eq!(polled.interval.as_secs(), 60);
         assert_eq!(polled.lease.as_secs(), 120);
+        assert_eq!(polled.state_check.map(|d| d.as_secs()), Some(300));
         assert_eq!(account.channel().as_str(), "feedamp");
         let bad = FULL.replace("\"client_id\"", "\"page_limit\": 500, \"client_id\"");
         let error = Feedamp.account(&bad, Arc::new(SystemClock)).unwrap_err();
         assert_eq!(error.key, "page_limit");
+    }
+
+    #[test]
+    fn state_checks_follow_their_setting_and_zero_turns_them_off() {
+        let every_minute = FULL.replace("\"client_id\"", "\"state_check_secs\": 60, \"client_id\"");
+        let account = Feedamp
+            .account(&every_minute, Arc::new(SystemClock))
+            .unwrap();
+        assert_eq!(
+            account.polled().unwrap().state_check.map(|d| d.as_secs()),
+            Some(60)
+        );
+        let off = FULL.replace("\"client_id\"", "\"state_check_secs\": 0, \"client_id\"");
+        let account = Feedamp.account(&off, Arc::new(SystemClock)).unwrap();
+        assert_eq!(account.polled().unwrap().state_check, None);
     }
 
     #[test]

@@ -1,20 +1,39 @@
-//! The `OrderSource` port for FeedAMP: pages of v1 "get new orders", mapped to `NewOrder`s.
+//! The `OrderSource` port for FeedAMP: pages of v1 "get new orders", mapped to `NewOrder`s,
+//! and v1 "get order by id", read for one order's hold and cancellation (`state.rs`).
 //!
 //! The feed is a work queue: it lists orders not yet confirmed, so an order stays in it until
 //! orderbridge has stored and confirmed it, and an order that cannot be mapped (and so is not
-//! confirmed) stays too, to be read again.
+//! confirmed) stays too, to be read again. Both calls go through the account's one transport:
+//! the same token, the same request spacing, the same classification of answers, except that
+//! a 429 is [`SourceError::RateLimited`], so that a state check stops at once.
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use orderbridge_domain::order::NewOrder;
-use orderbridge_domain::ports::source::{OrderSource, SourceError, SourcePage};
-use orderbridge_domain::values::ChannelId;
-use reqwest::{Method, Url};
+use orderbridge_domain::ports::source::{OrderSource, SourceError, SourcePage, StateRead};
+use orderbridge_domain::values::{ChannelId, ExternalOrderId};
+use reqwest::{Method, StatusCode, Url};
 
 use crate::api::Call;
 use crate::client::FeedampClient;
-use crate::error::classify;
+use crate::error::{CallError, Reply, classify};
 use crate::inbound::{parse_page, reread_order};
+use crate::state::read_state;
+
+/// `Ok` for a 2xx answer, else the port's error: a 429 is [`SourceError::RateLimited`], the
+/// rest as every FeedAMP call classifies it.
+fn source_outcome(reply: &Reply, client_id: &str, now: DateTime<Utc>) -> Result<(), SourceError> {
+    classify(reply, client_id, now).map_err(|error| match error {
+        CallError::Retry {
+            reason,
+            retry_after,
+        } if reply.status == StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited {
+            reason,
+            retry_after,
+        },
+        other => other.into_source_error(),
+    })
+}
 
 impl FeedampClient {
     /// `<new_orders_path>?limit=<page_limit>&include_raw=false[&cursor=<cursor>]`.
@@ -44,8 +63,8 @@ impl OrderSource for FeedampClient {
     /// would otherwise make a poller loop on one page).
     ///
     /// # Errors
-    /// [`SourceError::Retry`] for 408, 429, 5xx, timeouts, connection errors and a body that
-    /// broke off; [`SourceError::AuthFailed`] for refused credentials (after one token
+    /// [`SourceError::RateLimited`] for 429; [`SourceError::Retry`] for 408, 5xx, timeouts,
+    /// connection errors and a body that broke off; [`SourceError::AuthFailed`] for refused credentials (after one token
     /// refresh) or a refused client id; [`SourceError::Rejected`] for other answers and for a
     /// body that is not the documented page.
     async fn fetch_page(&self, cursor: Option<String>) -> Result<SourcePage, SourceError> {
@@ -59,7 +78,7 @@ impl OrderSource for FeedampClient {
         let api = &self.inner.api;
         let reply = api.call(&call).await.map_err(|e| e.into_source_error())?;
         let fetched_at = Utc::now();
-        classify(&reply, api.client_id(), fetched_at).map_err(|e| e.into_source_error())?;
+        source_outcome(&reply, api.client_id(), fetched_at)?;
         if !reply.complete {
             return Err(SourceError::Retry {
                 reason: "the new-orders page broke off before its end (or passed 32 MiB; \
@@ -105,5 +124,53 @@ impl OrderSource for FeedampClient {
     /// Maps a kept order's text again with the current code and settings, as received now.
     fn reread(&self, raw: &[u8]) -> Result<NewOrder, String> {
         reread_order(raw, &self.inner.channel, Utc::now())
+    }
+
+    /// `GET /api/v1/orders/{id}`, read for the order's hold (`paused`) and a cancellation at
+    /// the marketplace (`state` or `marketplace_state` `CANCELLED`); see `state.rs` for what is
+    /// inferred. A 404 is [`StateRead::NotFound`].
+    ///
+    /// # Errors
+    /// As for a page: [`SourceError::RateLimited`] for 429, [`SourceError::Retry`] for other
+    /// passing failures, [`SourceError::AuthFailed`], and [`SourceError::Rejected`] for other
+    /// answers and for a body that holds no readable order.
+    async fn order_state(&self, id: &ExternalOrderId) -> Result<StateRead, SourceError> {
+        let url = self
+            .order_url(id, None)
+            .map_err(CallError::into_source_error)?;
+        let call = Call {
+            method: Method::GET,
+            url,
+            body: None,
+            idempotency_key: None,
+        };
+        let api = &self.inner.api;
+        let reply = api.call(&call).await.map_err(|e| e.into_source_error())?;
+        let read_at = Utc::now();
+        if reply.status == StatusCode::NOT_FOUND {
+            tracing::debug!(
+                channel = %self.inner.channel,
+                order_id = id.as_str(),
+                "FeedAMP does not know the order (404)"
+            );
+            return Ok(StateRead::NotFound);
+        }
+        source_outcome(&reply, api.client_id(), read_at)?;
+        if !reply.complete {
+            return Err(SourceError::Retry {
+                reason: "the order answer broke off before its end".to_owned(),
+                retry_after: None,
+            });
+        }
+        let state = read_state(&reply.body, id, read_at)
+            .map_err(|reason| SourceError::Rejected { reason })?;
+        tracing::debug!(
+            channel = %self.inner.channel,
+            order_id = id.as_str(),
+            on_hold = state.on_hold,
+            cancelled = state.cancelled.is_some(),
+            "FeedAMP order state read"
+        );
+        Ok(StateRead::Known(state))
     }
 }

@@ -18,7 +18,9 @@ use std::time::Duration;
 use axum::Router;
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::store::Health;
-use orderbridge_domain::services::{ChannelService, DeliveryService, OrderService};
+use orderbridge_domain::services::{
+    ChannelService, DeadlineService, DeliveryService, OrderService,
+};
 
 pub use error::{ApiError, ErrorBody};
 pub use orderbridge_domain::values::{ApiKeys, Secret};
@@ -54,6 +56,8 @@ pub struct AppState {
     pub deliveries: DeliveryService,
     /// The channels' health and the operators' actions on it.
     pub channels: ChannelService,
+    /// Overdue orders.
+    pub deadlines: DeadlineService,
     /// The store's health, for readiness.
     pub health: Arc<dyn Health>,
     /// The clock.

@@ -6,6 +6,7 @@
 
 mod cancellations;
 mod channels;
+mod deadlines;
 mod inbound;
 mod log;
 mod poll;

@@ -4,12 +4,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orderbridge_domain::ports::store::{OrderQuery, StoreError};
+use orderbridge_domain::ports::store::{OrderQuery, OverdueQuery, StoreError};
 use orderbridge_rows::read::{OrderReads, Part};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::db;
+use crate::deadlines::OVERDUE_AT;
 use crate::row::{Row, rows};
 use crate::store::Tx;
 
@@ -95,6 +96,9 @@ impl OrderReads for Tx {
         if let Some(channel) = &query.channel {
             sql.push(" AND channel = ").push_bind(channel.as_str());
         }
+        if let Some(held) = query.on_hold {
+            sql.push(" AND on_hold = ").push_bind(held);
+        }
         if let Some(after) = query.updated_after {
             sql.push(" AND updated_at > ").push_bind(after);
         }
@@ -111,6 +115,36 @@ impl OrderReads for Tx {
             .fetch_all(&mut *self.0)
             .await
             .map_err(db("list orders"))
+    }
+
+    async fn overdue_keys(
+        &mut self,
+        query: &OverdueQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+        let mut sql =
+            QueryBuilder::<sqlx::Postgres>::new("SELECT id, deliver_by FROM orders WHERE ");
+        sql.push(OVERDUE_AT).push_bind(query.now);
+        if !query.statuses.is_empty() {
+            let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+            sql.push(" AND status = ANY(").push_bind(statuses).push(")");
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(cursor) = query.after {
+            sql.push(" AND (deliver_by, id) > (")
+                .push_bind(cursor.deliver_by)
+                .push(", ")
+                .push_bind(cursor.id.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY deliver_by, id LIMIT ")
+            .push_bind(i64::from(limit));
+        sql.build_query_as()
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db("list overdue orders"))
     }
 
     async fn id_by_external(

@@ -19,15 +19,25 @@ pub fn page_size(requested: u32) -> u32 {
 /// The ids of the page among `keys` (`(id, updated_at)`, in list order, up to `size + 1` of
 /// them), and the cursor of the next page when there is one.
 #[must_use]
-pub fn page(mut keys: Vec<(Uuid, DateTime<Utc>)>, size: u32) -> (Vec<Uuid>, Option<OrderCursor>) {
+pub fn page(keys: Vec<(Uuid, DateTime<Utc>)>, size: u32) -> (Vec<Uuid>, Option<OrderCursor>) {
+    page_by(keys, size, |id, updated_at| OrderCursor { updated_at, id })
+}
+
+/// The ids of the page among `keys` (`(id, time)`, in list order by that time and then id, up
+/// to `size + 1` of them), and the next page's cursor, made by `cursor` from the last key kept,
+/// when there is one.
+#[must_use]
+pub fn page_by<C>(
+    mut keys: Vec<(Uuid, DateTime<Utc>)>,
+    size: u32,
+    cursor: impl Fn(OrderId, DateTime<Utc>) -> C,
+) -> (Vec<Uuid>, Option<C>) {
     let size = size as usize;
     let more = keys.len() > size;
     keys.truncate(size);
     let next = if more {
-        keys.last().map(|(id, updated_at)| OrderCursor {
-            updated_at: *updated_at,
-            id: OrderId::from_uuid(*id),
-        })
+        keys.last()
+            .map(|(id, at)| cursor(OrderId::from_uuid(*id), *at))
     } else {
         None
     };

@@ -26,6 +26,7 @@ pub mod cancellations;
 pub mod channels;
 mod codec;
 mod columns;
+pub mod deadlines;
 pub mod inbound;
 pub mod keyset;
 pub mod outbox;

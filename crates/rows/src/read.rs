@@ -11,7 +11,7 @@ use orderbridge_domain::order::{
     CancelOrigin, Cancellation, Fulfillment, LineAllocation, LineRecord, MarketplaceState, Order,
     OrderEvent, OrderRecord, Refund, RefundLine, RefundReference, Totals, Version,
 };
-use orderbridge_domain::ports::store::{OrderQuery, StoreError};
+use orderbridge_domain::ports::store::{OrderQuery, OverdueQuery, StoreError};
 use orderbridge_domain::values::{
     CancellationId, Carrier, ChannelId, Currency, Email, EventId, ExternalOrderId, FulfillmentId,
     OrderId, Quantity, RefundId, Sku, TrackingNumber, TrackingUrl,
@@ -72,6 +72,18 @@ pub trait OrderReads: Send {
     async fn page_keys(
         &mut self,
         query: &OrderQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError>;
+
+    /// The keys (`id`, `deliver_by`) of the orders `query` selects as overdue (deadline
+    /// strictly before `query.now`, status open or partially fulfilled), in list order (by
+    /// `deliver_by`, then id), at most `limit` of them; `query.limit` is not used.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the statement fails.
+    async fn overdue_keys(
+        &mut self,
+        query: &OverdueQuery,
         limit: u32,
     ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError>;
 

@@ -7,7 +7,10 @@ use async_trait::async_trait;
 use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, Version};
 use orderbridge_domain::outbox::NewDelivery;
-use orderbridge_domain::ports::store::{InsertError, OrderPage, OrderQuery, SaveError, StoreError};
+use orderbridge_domain::ports::store::{
+    DeadlineCursor, InsertError, OrderPage, OrderQuery, OverduePage, OverdueQuery, SaveError,
+    StoreError,
+};
 use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 use uuid::Uuid;
 
@@ -119,6 +122,27 @@ pub async fn list<S: Transactions>(store: &S, query: &OrderQuery) -> Result<Orde
     let orders = read::load_orders(&mut tx, &ids).await?;
     S::commit(tx).await?;
     Ok(OrderPage { orders, next })
+}
+
+/// `Deadlines::overdue`: a keyset page of overdue orders, oldest deadline first, and where the
+/// next one starts.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn overdue<S: Transactions>(
+    store: &S,
+    query: &OverdueQuery,
+) -> Result<OverduePage, StoreError> {
+    let size = keyset::page_size(query.limit);
+    let mut tx = store.read().await?;
+    let keys = tx.overdue_keys(query, size + 1).await?;
+    let (ids, next) = keyset::page_by(keys, size, |id, deliver_by| DeadlineCursor {
+        deliver_by,
+        id,
+    });
+    let orders = read::load_orders(&mut tx, &ids).await?;
+    S::commit(tx).await?;
+    Ok(OverduePage { orders, next })
 }
 
 /// Implements `OrderStore` for a store type that implements [`Transactions`], with the

@@ -73,7 +73,8 @@ feedamp OPTIONS:
     POST /api/v1/orders/{id}/refund.
     Control paths (no credentials): POST/GET/DELETE /_sandbox/faults (data routes) and
     /_sandbox/token-faults (token route) with a fault plan as for adm; POST /_sandbox/orders
-    {\"count\": n, \"seed\": s}; GET /_sandbox/orders; POST /_sandbox/expire-tokens;
+    {\"count\": n, \"seed\": s}; GET /_sandbox/orders; POST /_sandbox/orders/{id}/cancel,
+    /pause and /release (the marketplace cancels, pauses, releases); POST /_sandbox/expire-tokens;
     GET /_sandbox/requests; GET /_sandbox/refunds; POST /_sandbox/reset.
 ";
 

@@ -27,6 +27,7 @@
 mod cancellations;
 mod channels;
 mod codec;
+mod deadlines;
 mod inbound;
 mod log;
 mod poll;

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orderbridge_domain::ports::store::{OrderQuery, StoreError};
+use orderbridge_domain::ports::store::{OrderQuery, OverdueQuery, StoreError};
 use orderbridge_rows::Columns;
 use orderbridge_rows::read::{OrderReads, Part};
 use sqlx::QueryBuilder;
@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::codec::time;
 use crate::db;
+use crate::deadlines::{OVERDUE_AT, OVERDUE_ORDERS};
 use crate::row::{Row, rows};
 use crate::store::Tx;
 
@@ -103,6 +104,9 @@ impl OrderReads for Tx {
         if let Some(channel) = &query.channel {
             sql.push(" AND channel = ").push_bind(channel.as_str());
         }
+        if let Some(held) = query.on_hold {
+            sql.push(" AND on_hold = ").push_bind(held);
+        }
         if let Some(after) = query.updated_after {
             sql.push(" AND updated_at > ").push_bind(time(after));
         }
@@ -124,6 +128,49 @@ impl OrderReads for Tx {
             .map(|row| {
                 let row = Row(row);
                 Ok((row.uuid("id")?, row.time("updated_at")?))
+            })
+            .collect()
+    }
+
+    async fn overdue_keys(
+        &mut self,
+        query: &OverdueQuery,
+        limit: u32,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, StoreError> {
+        let mut sql = QueryBuilder::<sqlx::Sqlite>::new("SELECT id, deliver_by FROM ");
+        sql.push(OVERDUE_ORDERS)
+            .push(" WHERE ")
+            .push(OVERDUE_AT)
+            .push_bind(time(query.now));
+        if !query.statuses.is_empty() {
+            sql.push(" AND status IN (");
+            let mut list = sql.separated(", ");
+            for status in &query.statuses {
+                list.push_bind(status.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(channel) = &query.channel {
+            sql.push(" AND channel = ").push_bind(channel.as_str());
+        }
+        if let Some(cursor) = query.after {
+            sql.push(" AND (deliver_by, id) > (")
+                .push_bind(time(cursor.deliver_by))
+                .push(", ")
+                .push_bind(cursor.id.as_uuid())
+                .push(")");
+        }
+        sql.push(" ORDER BY deliver_by, id LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = sql
+            .build()
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db("list overdue orders"))?;
+        rows.into_iter()
+            .map(|row| {
+                let row = Row(row);
+                Ok((row.uuid("id")?, row.time("deliver_by")?))
             })
             .collect()
     }

@@ -14,7 +14,7 @@ use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::retention::RetentionPeriod;
 use orderbridge_domain::services::{
-    Ingested, OrderService, OrderUpdateError, Purge, PurgeMode, ServiceConfig,
+    DeadlineService, Ingested, OrderService, OrderUpdateError, Purge, PurgeMode, ServiceConfig,
 };
 use orderbridge_domain::testing::{new_order, test_channels};
 use orderbridge_domain::values::{
@@ -160,4 +160,53 @@ pub async fn four_purges_at_once_erase_each_order_once(store: Arc<dyn Store>) {
         assert_eq!(entries, 1, "{} erased once", order.external_id());
         assert!(order.erased_at().is_some());
     }
+}
+
+/// Eight alert checks at once, spread over `stores` (one store, or several on one database as
+/// several instances are), over 25 overdue orders: each order's `order_overdue` alert is queued
+/// exactly once. Run it on a multi-threaded runtime.
+pub async fn concurrent_checks_alert_each_overdue_order_once(stores: Vec<Arc<dyn Store>>) {
+    let store = stores.first().expect("a store").clone();
+    let due = Utc::now() - TimeDelta::hours(1);
+    for n in 0..25 {
+        let mut new = new_order("adm", &format!("O-{n}"), &[("RED", 1, "1.00")]).unwrap();
+        new.deliver_by = Some(due + TimeDelta::seconds(n));
+        let order = Order::create(
+            new,
+            OrderId::from_uuid(Uuid::now_v7()),
+            EventId::from_uuid(Uuid::now_v7()),
+            due - TimeDelta::days(1),
+        )
+        .unwrap();
+        store.insert(&order, &[]).await.unwrap();
+    }
+    let checks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = stores[n % stores.len()].clone();
+            tokio::spawn(async move {
+                let service =
+                    DeadlineService::new(store, Arc::new(SystemClock), Arc::new(UuidV7Ids), true);
+                service.check().await.unwrap()
+            })
+        })
+        .collect();
+    let mut alerted = Vec::new();
+    for check in checks {
+        let check = check.await.unwrap();
+        assert_eq!(check.counts.len(), 1);
+        assert_eq!(check.counts[0].orders, 25);
+        alerted.extend(check.alerted);
+    }
+    let unique: std::collections::HashSet<OrderId> = alerted.iter().copied().collect();
+    assert_eq!(
+        (alerted.len(), unique.len()),
+        (25, 25),
+        "every order alerted by exactly one check"
+    );
+    let now = Utc::now();
+    let queued = store
+        .claim_alerts(now, now + TimeDelta::minutes(1), Uuid::now_v7(), 100)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 25, "one alert queued per order");
 }

@@ -6,8 +6,8 @@
 //! (`DeliveryLog`, with [`actions`] for resolving and bulk requeues), [`channels`]
 //! (`ChannelStates` and `AlertQueue`), [`inbound`] (`InboundLog`), [`marketplace`] (what
 //! marketplaces say after an order arrived: `OrderStore::save` with it, `EarlyCancellations`),
-//! [`retention`] (`Retention`) and [`poll`] (`PollState` and `Health`). Each takes the whole
-//! store (`&dyn Store`), since a check of one port sets up its
+//! [`retention`] (`Retention`), [`deadlines`] (`Deadlines`) and [`poll`] (`PollState` and
+//! `Health`). Each takes the whole store (`&dyn Store`), since a check of one port sets up its
 //! data through another. A store crate runs the whole suite with [`store_contract!`], which
 //! expands to one test per check, so every store runs the same number of contract tests:
 //!
@@ -27,6 +27,7 @@
 pub mod actions;
 pub mod channels;
 pub mod concurrency;
+pub mod deadlines;
 mod fixtures;
 pub mod inbound;
 pub mod log;
@@ -103,6 +104,7 @@ macro_rules! store_contract {
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; marketplace:
             the_marketplace_state_and_alerts_are_saved_with_the_order,
+            orders_are_listed_by_their_hold_with_the_other_filters,
             early_cancellations_are_kept_per_channel_replaced_and_forgotten
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; retention:
@@ -111,6 +113,12 @@ macro_rules! store_contract {
             erasing_is_idempotent_and_checks_again_that_the_order_is_due,
             due_orders_come_in_keyset_pages,
             closed_quarantined_bodies_are_due_and_erased_rejected_ones_never
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; deadlines:
+            overdue_orders_come_oldest_deadline_first_by_keyset,
+            settled_orders_are_neither_overdue_nor_counted,
+            overdue_orders_are_counted_per_channel,
+            an_overdue_alert_is_queued_once_per_order_with_its_mark
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; poll:
             poll_cursors_are_kept_per_channel,

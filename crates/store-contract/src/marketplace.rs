@@ -5,10 +5,11 @@
 //! per channel, replaced, found and forgotten.
 
 use orderbridge_domain::alert::{Alert, AlertKind};
+use orderbridge_domain::order::OrderStatus;
 use orderbridge_domain::order::{
     CancelOrigin, CancelReason, MarketplaceCancel, MarketplaceCancelled,
 };
-use orderbridge_domain::ports::store::{SaveError, Store};
+use orderbridge_domain::ports::store::{OrderPage, OrderQuery, SaveError, Store};
 use orderbridge_domain::values::{AlertId, CancellationId, ChannelId, EventId, ExternalOrderId};
 
 use crate::fixtures::{at, create, id, insert, sample, ship};
@@ -119,4 +120,67 @@ pub async fn early_cancellations_are_kept_per_channel_replaced_and_forgotten(sto
     store.forget_cancellation(&adm, &order).await.unwrap();
     assert_eq!(store.kept_cancellation(&adm, &order).await.unwrap(), None);
     store.forget_cancellation(&adm, &order).await.unwrap();
+}
+
+pub async fn orders_are_listed_by_their_hold_with_the_other_filters(store: &dyn Store) {
+    let free = insert(store, create(sample("feedamp", "H-1"), 0), &[]).await;
+    let mut held = insert(store, create(sample("feedamp", "H-2"), 1), &[]).await;
+    assert!(held.set_hold(true, EventId::from_uuid(id()), at(5)));
+    held.mark_saved(store.save(&held, &[], &[]).await.unwrap());
+    let mut shipped_held = insert(store, create(sample("feedamp", "H-3"), 2), &[]).await;
+    ship(&mut shipped_held, "1Z-H3", "XYZ", 1, 6);
+    assert!(shipped_held.set_hold(true, EventId::from_uuid(id()), at(7)));
+    shipped_held.mark_saved(store.save(&shipped_held, &[], &[]).await.unwrap());
+    let mut released = insert(store, create(sample("adm", "H-4"), 3), &[]).await;
+    assert!(released.set_hold(true, EventId::from_uuid(id()), at(8)));
+    released.mark_saved(store.save(&released, &[], &[]).await.unwrap());
+    assert!(released.set_hold(false, EventId::from_uuid(id()), at(9)));
+    store.save(&released, &[], &[]).await.unwrap();
+
+    let query =
+        |on_hold: Option<bool>, statuses: Vec<OrderStatus>, channel: Option<&str>| OrderQuery {
+            statuses,
+            channel: channel.map(|c| ChannelId::parse(c).unwrap()),
+            updated_after: None,
+            on_hold,
+            after: None,
+            limit: 100,
+        };
+    let ids = |page: OrderPage| page.orders.iter().map(|o| o.id()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list(&query(Some(true), vec![], None)).await.unwrap()),
+        [held.id(), shipped_held.id()]
+    );
+    assert_eq!(
+        ids(store.list(&query(Some(false), vec![], None)).await.unwrap()),
+        [free.id(), released.id()],
+        "released: no longer on hold"
+    );
+    assert_eq!(
+        ids(store.list(&query(None, vec![], None)).await.unwrap()).len(),
+        4
+    );
+    assert_eq!(
+        ids(store
+            .list(&query(Some(true), vec![OrderStatus::Open], Some("feedamp")))
+            .await
+            .unwrap()),
+        [held.id()],
+        "with the status and channel filters"
+    );
+    assert!(
+        store
+            .list(&query(Some(true), vec![], Some("adm")))
+            .await
+            .unwrap()
+            .orders
+            .is_empty()
+    );
+    // Pages of one keep the filter.
+    let mut page = query(Some(true), vec![], None);
+    page.limit = 1;
+    let first = store.list(&page).await.unwrap();
+    assert_eq!(ids(first.clone()), [held.id()]);
+    page.after = first.next;
+    assert_eq!(ids(store.list(&page).await.unwrap()), [shipped_held.id()]);
 }

@@ -316,6 +316,7 @@ pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn Store)
         statuses,
         channel: channel.map(|c| ChannelId::parse(c).unwrap()),
         updated_after: after.map(at),
+        on_hold: None,
         after: None,
         limit: 100,
     };
@@ -388,6 +389,7 @@ pub async fn list_pages_neither_skip_nor_repeat_while_inserts_happen(store: &dyn
             statuses: vec![],
             channel: None,
             updated_after: None,
+            on_hold: None,
             after,
             limit: 5,
         };

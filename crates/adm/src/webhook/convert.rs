@@ -6,7 +6,7 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{NewLine, NewOrder, Order, OrderFlag, Totals};
-use orderbridge_domain::values::{ExternalOrderId, InvalidValue, Quantity, Sku};
+use orderbridge_domain::values::{Currency, ExternalOrderId, InvalidValue, Quantity, Sku};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -71,6 +71,7 @@ pub(super) fn new_order(
         tax: decimal("total_tax", dto.total_tax.as_ref())?,
         total: decimal("total_price", dto.total_price.as_ref())?,
     };
+    in_currency(settings.currency, &lines, &totals)?;
     Ok(NewOrder {
         channel: settings.channel.clone(),
         external_id,
@@ -85,6 +86,47 @@ pub(super) fn new_order(
         raw_payload: Some(raw.to_owned()),
         flags: flags.0,
     })
+}
+
+/// Checks that every amount can be an amount of `currency`, the account's setting (ADM's
+/// payloads name none). A currency without minor units (JPY, KRW: ISO 4217 exponent 0) holds
+/// no fraction: `12.34` cannot be yen, so it is money that cannot be read, and the order is
+/// refused (and kept in quarantine) until the setting is fixed and the order replayed, rather
+/// than stored as ¥12.34. Amounts finer than a currency's minor units where it has some (a
+/// unit price of `0.125` dollars) are kept exactly as given, as before.
+fn in_currency(
+    currency: Currency,
+    lines: &[NewLine],
+    totals: &Totals,
+) -> Result<(), WebhookRejection> {
+    if currency.minor_units() > 0 {
+        return Ok(());
+    }
+    let fraction = |amount: &Decimal| !amount.fract().is_zero();
+    let line_amounts = lines.iter().enumerate().flat_map(|(index, line)| {
+        [
+            ("price", line.unit_price),
+            ("total_discount", line.total_discount),
+            ("total_tax", line.total_tax),
+        ]
+        .map(|(field, amount)| (format!("line_items[{index}].{field}"), amount))
+    });
+    let total_amounts = [
+        ("subtotal_price", totals.subtotal),
+        ("total_discounts", totals.discounts),
+        ("total_shipping_price", totals.shipping),
+        ("total_tax", totals.tax),
+        ("total_price", totals.total),
+    ]
+    .into_iter()
+    .filter_map(|(field, amount)| amount.map(|a| (field.to_owned(), a)));
+    match line_amounts.chain(total_amounts).find(|(_, a)| fraction(a)) {
+        Some((path, _)) => Err(invalid(format!(
+            "{path} has a fraction, which {currency} (the account's currency setting) has not: \
+             check the ADM account's currency"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// `id`: required; a string, or a JSON integer kept as its digits.

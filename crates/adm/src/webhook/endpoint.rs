@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use orderbridge_domain::order::{NewOrder, NewOrderError};
+use orderbridge_domain::order::{MarketplaceCancel, NewOrder, NewOrderError};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::webhook::{Headers, Webhook, WebhookReply};
 use orderbridge_domain::services::{IngestError, Ingested, MarketplaceCancelOutcome, OrderService};
@@ -274,6 +274,12 @@ impl Webhook for AdmWebhook {
 
     fn reread(&self, body: &[u8]) -> Result<NewOrder, String> {
         parse_order(body, &self.settings, self.clock.now()).map_err(|rejection| rejection.message)
+    }
+
+    fn reread_cancellation(&self, body: &[u8]) -> Option<MarketplaceCancel> {
+        parse_webhook(body, &self.settings, self.clock.now())
+            .ok()
+            .and_then(|(_, cancel)| cancel)
     }
 }
 

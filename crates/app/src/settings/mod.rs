@@ -39,7 +39,7 @@ pub struct Settings {
     pub warehouse: WarehouseSection,
     /// Stopping.
     pub shutdown: ShutdownSection,
-    /// Order updates.
+    /// Orders: updates and ship-by.
     pub orders: OrdersSection,
     /// The dispatcher.
     pub dispatch: DispatchSection,

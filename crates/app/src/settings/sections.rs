@@ -58,10 +58,12 @@ orderbridge_domain::settings_section! {
 }
 
 orderbridge_domain::settings_section! {
-    /// Order updates.
+    /// Orders: updates and ship-by.
     pub struct OrdersSection("orders") {
         /// Attempts of one order update under concurrent changes before answering 409.
         max_update_attempts: u32 = 20,
+        /// How often orders past the marketplace's deadline (ADM `deliver_by`, FeedAMP `latest_ship_date`) with units still open are counted (gauge `orderbridge_orders_overdue{channel}`) and each newly overdue one raises one `order_overdue` alert.
+        overdue_check_secs: u64 = 60,
     }
 }
 
@@ -102,7 +104,7 @@ orderbridge_domain::settings_section! {
 orderbridge_domain::settings_section! {
     /// Alerts to operators.
     pub struct AlertsSection("alerts") {
-        /// An http(s) URL that receives alerts as JSON `{kind, channel, order_id, delivery_id, message, at, text}` (delivery parked, channel paused, channel resumed), sent through a durable queue and retried. Unset: no alerts.
+        /// An http(s) URL that receives alerts as JSON `{kind, channel, order_id, delivery_id, message, at, text}` (delivery parked, channel paused, channel resumed, inbound order rejected, order overdue), sent through a durable queue and retried. Unset: no alerts.
         webhook_url: Option<String> = unset,
         /// Signs each alert with the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); `whsec_<base64>` or any text. Unset: unsigned.
         signing_secret: Option<String> = unset (secret),

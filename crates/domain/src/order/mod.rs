@@ -91,7 +91,10 @@ pub struct NewOrder {
     pub currency: Currency,
     /// When the customer placed it (UTC).
     pub placed_at: DateTime<Utc>,
-    /// When it should be delivered by, if the marketplace says.
+    /// The marketplace's deadline for the order, if it gives one: the time it must be delivered
+    /// by (ADM `deliver_by`) or shipped by (FeedAMP `latest_ship_date`), whichever the
+    /// marketplace holds the seller to. Past it with units still open, the order is overdue
+    /// ([`Order::is_overdue`]).
     pub deliver_by: Option<DateTime<Utc>>,
     /// The customer's email.
     pub email: Option<Email>,
@@ -339,7 +342,8 @@ impl Order {
     pub fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
-    /// Deliver-by date, if given.
+    /// The marketplace's ship or delivery deadline, if it gave one (see
+    /// [`NewOrder::deliver_by`]).
     #[must_use]
     pub fn deliver_by(&self) -> Option<DateTime<Utc>> {
         self.deliver_by
@@ -459,6 +463,13 @@ impl Order {
     #[must_use]
     pub fn is_complete(&self) -> bool {
         self.units_open() == 0
+    }
+
+    /// True when the marketplace's deadline is strictly before `now` and units are still open
+    /// (the order is open or partially fulfilled): the seller is late with it.
+    #[must_use]
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.deliver_by.is_some_and(|deadline| deadline < now) && !self.is_complete()
     }
 
     /// The status, derived from the line tallies (design rule 6).

@@ -24,6 +24,9 @@ pub struct Polled {
     pub interval: Duration,
     /// How long one instance holds the channel's poll lease (renewed after every page).
     pub lease: Duration,
+    /// The pause between re-reads of the channel's open orders (their holds and cancellations
+    /// at the marketplace), under the same lease; `None`: they are not re-read.
+    pub state_check: Option<Duration>,
 }
 
 /// One configured channel account: the outbound calls, and how its orders come in. The

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use crate::order::NewOrder;
+use crate::order::{MarketplaceCancel, NewOrder};
 use crate::services::OrderService;
 use crate::values::{ChannelId, InboundId, OrderId};
 
@@ -102,6 +102,13 @@ pub trait Webhook: Send + Sync + std::fmt::Debug {
             "the {} webhook cannot read its bodies again",
             self.marketplace()
         ))
+    }
+
+    /// The cancellation a body [`Webhook::reread`] reads also states, if any (a marketplace
+    /// order sent already cancelled); a replay applies it. The default: none.
+    fn reread_cancellation(&self, body: &[u8]) -> Option<MarketplaceCancel> {
+        let _ = body;
+        None
     }
 
     /// Handles one authenticated call for `event` (the path below the account's webhook root,

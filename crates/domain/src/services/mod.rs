@@ -3,6 +3,7 @@
 
 mod alerts;
 mod channels;
+mod deadlines;
 mod deliveries;
 mod dispatch;
 mod health;
@@ -14,6 +15,7 @@ mod retry;
 
 pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
+pub use deadlines::{DeadlineService, OverdueCheck};
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
 pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, Recorded, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
@@ -21,7 +23,7 @@ pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
     OrderUpdateError, RefundRecorded, ServiceConfig, UpstreamError,
 };
-pub use poll::{PollError, PollReport, Poller};
+pub use poll::{PollError, PollReport, Poller, RoundStop, StateCheckReport};
 pub use purge::{Purge, PurgeMode, PurgeReport, Purged};
 pub use quarantine::{Quarantine, Replay};
 
@@ -31,5 +33,7 @@ mod dispatch_tests;
 mod poll_tests;
 #[cfg(test)]
 mod record_tests;
+#[cfg(test)]
+mod state_check_tests;
 #[cfg(test)]
 mod tests;

@@ -137,6 +137,7 @@ pub(super) enum ChangeRef {
     Fulfilled(FulfillmentId),
     Cancelled(CancellationId),
     Refunded(RefundId),
+    CancelledByMarketplace(CancellationId),
 }
 
 /// The operations on orders. Cheap to clone; share one per process.
@@ -396,6 +397,14 @@ impl OrderService {
                     .cloned()
                     .map(|r| self.queue(&mut order, Change::Refunded(&r), &caps, now))
                     .unwrap_or_default(),
+                Some(ChangeRef::CancelledByMarketplace(id)) => order
+                    .cancellation(id)
+                    .cloned()
+                    .map(|c| {
+                        let change = Change::CancelledByMarketplace(&c);
+                        self.queue(&mut order, change, &caps, now)
+                    })
+                    .unwrap_or_default(),
             };
             match self.store.save(&order, &outbox, &applied.alerts).await {
                 Ok(version) => {
@@ -426,7 +435,9 @@ impl OrderService {
             let (what, subject) = match change {
                 Change::Cancelled(c) => ("cancellations", Some(c.id().as_uuid())),
                 Change::Refunded(r) => ("refunds", Some(r.id().as_uuid())),
-                Change::Received | Change::Fulfilled(_) => ("this change", None),
+                Change::Received | Change::Fulfilled(_) | Change::CancelledByMarketplace(_) => {
+                    ("this change", None)
+                }
             };
             order.note(OrderEvent {
                 id: EventId::from_uuid(self.ids.next_id()),

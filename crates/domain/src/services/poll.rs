@@ -1,6 +1,7 @@
 //! The poll service: reads a pull channel's feed of new orders to its end and ingests each one
 //! (its confirmation is queued in the same transaction). One instance polls a channel account at
-//! a time, under a lease in the store.
+//! a time, under a lease in the store; under the same lease it re-reads the channel's open orders
+//! (`state_check.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -192,3 +193,8 @@ impl Poller {
         }
     }
 }
+
+#[path = "state_check.rs"]
+mod state_check;
+
+pub use state_check::{RoundStop, StateCheckReport};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::alert::{Alert, AlertKind};
 use crate::inbound::{Inbound, InboundQuery, InboundState, NewInbound};
-use crate::order::NewOrder;
+use crate::order::{MarketplaceCancel, NewOrder};
 use crate::ports::clock::{Clock, IdGenerator};
 use crate::ports::source::OrderSource;
 use crate::ports::store::{InboundError, InboundLog, StoreError};
@@ -41,6 +41,13 @@ impl Reader {
         match self {
             Self::Webhook(webhook) => webhook.reread(body),
             Self::Source(source) => source.reread(body),
+        }
+    }
+
+    fn cancellation(&self, body: &[u8]) -> Option<MarketplaceCancel> {
+        match self {
+            Self::Webhook(webhook) => webhook.reread_cancellation(body),
+            Self::Source(_) => None,
         }
     }
 }
@@ -182,13 +189,24 @@ impl Quarantine {
                 state: entry.state,
             });
         }
-        let read = match self.readers.get(&entry.channel) {
+        let reader = self.readers.get(&entry.channel);
+        let read = match reader {
             Some(reader) => reader.reread(&entry.body),
             None => Err(format!(
                 "channel {} is not configured: nothing can read it",
                 entry.channel
             )),
         };
+        // An order sent already cancelled is replayed cancelled: the cancellation is kept
+        // first, so that the order arrives with it (or applied, when it exists already).
+        if let (Ok(new), Some(cancel)) = (&read, reader.and_then(|r| r.cancellation(&entry.body))) {
+            orders
+                .marketplace_cancelled(&new.channel, &new.external_id, &cancel)
+                .await
+                .map_err(|e| {
+                    StoreError::with_source("could not record the body's cancellation", e)
+                })?;
+        }
         let outcome = match read {
             Err(reason) => Replay::StillRejected(reason),
             Ok(new) => match orders.ingest(new).await {

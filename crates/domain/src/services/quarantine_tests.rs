@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{Quarantine, Replay};
 use crate::inbound::InboundState;
-use crate::order::NewOrder;
+use crate::order::{CancelReason, MarketplaceCancel, NewOrder, OrderStatus};
 use crate::ports::store::InboundError;
 use crate::ports::webhook::{Headers, Webhook, WebhookReply};
 use crate::services::{OrderService, ServiceConfig};
@@ -20,6 +20,8 @@ use crate::values::ChannelId;
 struct Fixable {
     channel: ChannelId,
     fixed: AtomicBool,
+    /// Its bodies state that the marketplace cancelled the order.
+    cancelled: bool,
 }
 
 #[async_trait]
@@ -48,20 +50,57 @@ impl Webhook for Fixable {
             Err("currency XYZ is not configured".to_owned())
         }
     }
+    fn reread_cancellation(&self, _: &[u8]) -> Option<MarketplaceCancel> {
+        self.cancelled.then(|| MarketplaceCancel {
+            reason: CancelReason::Customer,
+            note: None,
+            at: chrono::Utc::now(),
+        })
+    }
 }
 
 fn setup() -> (Quarantine, OrderService, Arc<Fixable>) {
+    setup_with(false)
+}
+
+fn setup_with(cancelled: bool) -> (Quarantine, OrderService, Arc<Fixable>) {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::fixed());
     let ids = Arc::new(SequentialIds::default());
     let webhook = Arc::new(Fixable {
         channel: ChannelId::parse("adm").unwrap(),
         fixed: AtomicBool::new(false),
+        cancelled,
     });
     let quarantine = Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
         .read_by_webhook(webhook.clone());
-    let orders = OrderService::new(store, test_channels(), clock, ids, ServiceConfig::default());
+    let orders = OrderService::new(
+        store.clone(),
+        test_channels(),
+        clock,
+        ids,
+        ServiceConfig::default(),
+    )
+    .with_early_cancellations(store);
     (quarantine, orders, webhook)
+}
+
+#[tokio::test]
+async fn a_body_stating_a_cancellation_replays_into_a_cancelled_order() {
+    let (quarantine, orders, webhook) = setup_with(true);
+    let channel = ChannelId::parse("adm").unwrap();
+    let (entry, _) = quarantine
+        .keep(&channel, None, b"Q-9", "currency XYZ is not configured")
+        .await
+        .unwrap();
+    webhook.fixed.store(true, Ordering::SeqCst);
+    let (_, outcome) = quarantine.replay(entry.id, &orders).await.unwrap();
+    let Replay::Created(order) = outcome else {
+        panic!("created: {outcome:?}")
+    };
+    let order = orders.order(order).await.unwrap().unwrap();
+    assert_eq!(order.status(), OrderStatus::Cancelled);
+    assert!(order.marketplace().cancelled_at.is_some());
 }
 
 #[tokio::test]

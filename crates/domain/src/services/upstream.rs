@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use crate::alert::{Alert, AlertKind};
 use crate::order::{MarketplaceCancel, MarketplaceCancelled, Order};
 use crate::ports::store::StoreError;
-use crate::services::orders::{Applied, OrderService, OrderUpdateError};
+use crate::services::orders::{Applied, ChangeRef, OrderService, OrderUpdateError};
 use crate::values::{AlertId, CancellationId, ChannelId, EventId, ExternalOrderId, OrderId};
 
 /// What a marketplace cancellation came to.
@@ -107,7 +107,15 @@ impl OrderService {
                 let id = CancellationId::from_uuid(ids.next_id());
                 let outcome =
                     order.cancel_by_marketplace(cancel, id, EventId::from_uuid(ids.next_id()), now);
-                let mut applied = Applied::new(outcome, None);
+                // A cancellation that cancelled units (and so may complete the order) lets the
+                // outbox policy release what the shipments are waiting for.
+                let change = match outcome {
+                    MarketplaceCancelled::Applied { cancelled, .. } if cancelled > 0 => {
+                        Some(ChangeRef::CancelledByMarketplace(id))
+                    }
+                    _ => None,
+                };
+                let mut applied = Applied::new(outcome, change);
                 if let MarketplaceCancelled::Applied { shipped, .. } = outcome
                     && shipped > 0
                     && alerting

@@ -1,7 +1,7 @@
 //! An in-memory `OrderStore`: the reference the storage contract suite holds the real stores
 //! to, and a fast store for service tests. Safe across threads of one process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -27,6 +27,8 @@ use outbox::{Row, open_at, queue, record, released};
 mod cancellations;
 #[path = "memory_channels.rs"]
 mod channels;
+#[path = "memory_deadlines.rs"]
+mod deadlines;
 #[path = "memory_inbound.rs"]
 mod inbound;
 #[path = "memory_retention.rs"]
@@ -43,6 +45,8 @@ struct State {
     channels: HashMap<ChannelId, ChannelHealth>,
     alerts: Vec<AlertRow>,
     inbound: Vec<crate::inbound::Inbound>,
+    /// Orders whose overdue alert was queued.
+    overdue_alerted: HashSet<OrderId>,
     poller_leases: HashMap<ChannelId, (Uuid, DateTime<Utc>)>,
     early: HashMap<(ChannelId, ExternalOrderId), crate::order::MarketplaceCancel>,
 }
@@ -78,6 +82,7 @@ fn matches(order: &Order, query: &OrderQuery) -> bool {
     (query.statuses.is_empty() || query.statuses.contains(&order.status()))
         && query.channel.as_ref().is_none_or(|c| c == order.channel())
         && query.updated_after.is_none_or(|t| order.updated_at() > t)
+        && query.on_hold.is_none_or(|held| order.on_hold() == held)
         && query
             .after
             .is_none_or(|c| (order.updated_at(), order.id()) > (c.updated_at, c.id))

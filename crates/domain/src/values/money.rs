@@ -31,6 +31,28 @@ impl Currency {
         }
     }
 
+    /// Its minor units by ISO 4217 (the decimal places its amounts are charged in): none for
+    /// JPY, KRW and the others of exponent 0, three for BHD, JOD, KWD and the others of exponent
+    /// 3, four for CLF and UYW, two for every other code.
+    #[must_use]
+    pub fn minor_units(self) -> u32 {
+        const NONE: [&[u8; 3]; 17] = [
+            b"BIF", b"CLP", b"DJF", b"GNF", b"ISK", b"JPY", b"KMF", b"KRW", b"PYG", b"RWF", b"UGX",
+            b"UYI", b"VND", b"VUV", b"XAF", b"XOF", b"XPF",
+        ];
+        const THREE: [&[u8; 3]; 7] = [b"BHD", b"IQD", b"JOD", b"KWD", b"LYD", b"OMR", b"TND"];
+        const FOUR: [&[u8; 3]; 2] = [b"CLF", b"UYW"];
+        if NONE.contains(&&self.0) {
+            0
+        } else if THREE.contains(&&self.0) {
+            3
+        } else if FOUR.contains(&&self.0) {
+            4
+        } else {
+            2
+        }
+    }
+
     /// The code as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -178,6 +200,17 @@ mod tests {
         );
         assert!(Currency::parse("US").is_err());
         assert!(Currency::parse("U$D").is_err());
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        let units = |code: &str| Currency::parse(code).map(Currency::minor_units);
+        assert_eq!(units("JPY"), Ok(0));
+        assert_eq!(units("krw"), Ok(0));
+        assert_eq!(units("USD"), Ok(2));
+        assert_eq!(units("EUR"), Ok(2));
+        assert_eq!(units("KWD"), Ok(3));
+        assert_eq!(units("CLF"), Ok(4));
     }
 
     #[test]

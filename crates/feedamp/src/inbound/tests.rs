@@ -139,9 +139,10 @@ fn dates_are_read_as_utc_and_offsets_converted() {
     let orders = fixture();
     assert_eq!(mapped(&orders[0]).placed_at, utc("2018-05-01T23:52:01Z"));
     assert_eq!(mapped(&orders[1]).placed_at, utc("2018-05-01T23:52:01Z"));
+    // The deadline is the latest ship date, not the latest delivery date.
     assert_eq!(
         mapped(&orders[0]).deliver_by,
-        Some(utc("2018-05-10T23:59:59Z"))
+        Some(utc("2018-05-03T23:59:59Z"))
     );
 }
 
@@ -323,7 +324,7 @@ fn cosmetic_fields_of_unexpected_types_are_left_out_and_flagged() {
     info["shipping_full_name"] = json!({"first": "Jane"});
     info["shipping_city"] = json!(["x"]);
     info["customer_email"] = json!(true);
-    info["latest_delivery_date"] = json!("soon");
+    info["latest_ship_date"] = json!("soon");
     let sourced = one(&info);
     let order = mapped(&sourced);
     assert_eq!(order.email, None);

@@ -9,4 +9,5 @@ mod paging;
 mod rate;
 mod refund;
 mod sandbox;
+mod state;
 mod support;

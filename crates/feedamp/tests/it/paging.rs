@@ -185,8 +185,11 @@ async fn failed_pages_are_classified() {
         matches!(error, SourceError::Retry { retry_after: Some(wait), .. } if wait.as_secs() == 30),
         "{error:?}"
     );
-    let error = page_error(ResponseTemplate::new(429)).await;
-    assert!(matches!(error, SourceError::Retry { .. }), "{error:?}");
+    let error = page_error(ResponseTemplate::new(429).insert_header("Retry-After", "4")).await;
+    assert!(
+        matches!(error, SourceError::RateLimited { retry_after: Some(wait), .. } if wait.as_secs() == 4),
+        "{error:?}"
+    );
     let error = page_error(ResponseTemplate::new(400).set_body_string("limit out of range")).await;
     assert_eq!(
         error,

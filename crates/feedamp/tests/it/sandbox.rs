@@ -397,3 +397,73 @@ async fn a_refund_retried_after_a_500_reaches_feedamp_once_per_line_with_exact_a
     );
     f.sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_check_cancels_what_feedamp_cancelled_holds_what_it_paused_and_keeps_the_rate() {
+    let f = feed(|c| c.with_requests_per_second(4)).await;
+    for n in 1..=3 {
+        f.sandbox
+            .add_order(order(n, &[("SKU-A", 2, "19.99")]))
+            .unwrap();
+    }
+    f.poller.poll_once().await.unwrap().unwrap();
+    f.pump().await;
+    let (cancelled, paused, untouched) = (feed_id(1), feed_id(2), feed_id(3));
+    assert!(f.sandbox.cancel_order(&cancelled));
+    assert!(f.sandbox.pause_order(&paused));
+
+    let report = f
+        .poller
+        .check_states()
+        .await
+        .unwrap()
+        .expect("holds the lease");
+    assert_eq!(
+        (
+            report.checked,
+            report.cancelled,
+            report.held,
+            report.released
+        ),
+        (3, 1, 1, 0),
+        "{report:?}"
+    );
+    let order = |external: String| {
+        let f = &f;
+        async move {
+            f.service
+                .order(f.order_of(&external).await)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let gone = order(cancelled.clone()).await;
+    assert_eq!(gone.status().as_str(), "cancelled");
+    assert!(gone.marketplace().cancelled_at.is_some());
+    assert!(order(paused.clone()).await.on_hold());
+    assert!(!order(untouched).await.on_hold());
+
+    // Released at FeedAMP: the next check releases it, and its shipment reaches FeedAMP.
+    assert!(f.sandbox.release_order(&paused));
+    let report = f.poller.check_states().await.unwrap().unwrap();
+    assert_eq!((report.checked, report.released), (2, 1), "{report:?}");
+    let held = f.order_of(&paused).await;
+    f.ship(held, "1Z-RELEASED", "SKU-A", 2).await;
+    f.pump().await;
+    assert_eq!(f.sandbox.fulfil_calls(&paused).len(), 1);
+    assert!(
+        f.sandbox.fulfil_calls(&cancelled).is_empty(),
+        "a marketplace cancellation is not reported back"
+    );
+    let refused: Vec<_> = f
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.status != Some(200))
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
+    let most = f.sandbox.max_requests_in_window(Duration::from_millis(950));
+    assert!(most <= 4, "at most 4 in any second; saw {most}");
+    f.sandbox.shutdown().await;
+}

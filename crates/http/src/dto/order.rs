@@ -118,7 +118,11 @@ pub struct OrderOut {
     pub placed_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The marketplace's deadline for the order, if it gives one: the time it must be
+    /// delivered by (ADM `deliver_by`) or shipped by (FeedAMP `latest_ship_date`).
     pub deliver_by: Option<DateTime<Utc>>,
+    /// True when `deliver_by` is past (at the time of the answer) and units are still open.
+    pub overdue: bool,
     /// The customer's email as given: an address, or (flagged `email_unreadable`) text that
     /// is not one. Null once erased (`personal_data_erased_at`).
     pub email: Option<String>,
@@ -221,9 +225,9 @@ fn event(e: &OrderEvent) -> EventOut {
     }
 }
 
-/// An order as listed; `deliveries` fills in each fulfillment's delivery.
+/// An order as listed at `now`; `deliveries` fills in each fulfillment's delivery.
 #[must_use]
-pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
+pub fn order(o: &Order, deliveries: &[Delivery], now: DateTime<Utc>) -> OrderOut {
     let totals = o.totals();
     OrderOut {
         id: o.id().as_uuid(),
@@ -236,6 +240,7 @@ pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
         received_at: o.received_at(),
         updated_at: o.updated_at(),
         deliver_by: o.deliver_by(),
+        overdue: o.is_overdue(now),
         email: o.email().map(|e| e.as_str().to_owned()),
         shipping_address: o.shipping_address().map(address),
         shipping_service: o.shipping_service().map(str::to_owned),
@@ -263,11 +268,11 @@ pub fn order(o: &Order, deliveries: &[Delivery]) -> OrderOut {
     }
 }
 
-/// One order with deliveries (given newest first, shown oldest first) and history.
+/// One order at `now` with deliveries (given newest first, shown oldest first) and history.
 #[must_use]
-pub fn order_detail(o: &Order, deliveries: &[Delivery]) -> OrderDetailOut {
+pub fn order_detail(o: &Order, deliveries: &[Delivery], now: DateTime<Utc>) -> OrderDetailOut {
     OrderDetailOut {
-        order: order(o, deliveries),
+        order: order(o, deliveries, now),
         deliveries: deliveries.iter().rev().map(delivery).collect(),
         history: o.events().iter().map(event).collect(),
     }

@@ -22,13 +22,22 @@ pub struct OrdersQuery {
         pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$"
     )]
     pub external_id: Option<String>,
-    /// Only orders changed after this time (RFC 3339 with an offset).
+    /// Only orders changed after this time (RFC 3339 with an offset); not with `overdue=true`.
     #[param(format = DateTime)]
     pub updated_after: Option<String>,
+    /// `true`: only overdue orders (the marketplace's deadline `deliver_by` is past and units
+    /// are still open), oldest deadline first; combines with `status` and `channel`. `false` or
+    /// left out: every order, oldest change first.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// `true`: only orders the marketplace holds (shipments are refused with 409 until it
+    /// releases them); `false`: only orders it does not hold. Left out: both.
+    #[param(value_type = Option<bool>)]
+    pub on_hold: Option<String>,
     /// Page size, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page, as it was returned.
+    /// The `next_cursor` of the previous page, as it was returned, with the same `overdue`.
     #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }

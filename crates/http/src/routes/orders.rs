@@ -5,9 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{Fulfilled, Order, OrderStatus, Refunded};
-use orderbridge_domain::ports::store::{DeliveryQuery, OrderCursor, OrderQuery};
+use orderbridge_domain::ports::store::{
+    DeadlineCursor, DeliveryQuery, OrderCursor, OrderQuery, OverdueQuery,
+};
 use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 
 use crate::AppState;
@@ -23,26 +25,73 @@ fn order_id(raw: &str) -> Result<OrderId, ApiError> {
     OrderId::parse(raw).map_err(|_| ApiError::bad_request("Invalid Request", "id: expected a UUID"))
 }
 
-fn encode_cursor(cursor: OrderCursor) -> String {
-    let text = format!("{}_{}", cursor.updated_at.timestamp_micros(), cursor.id);
+/// A position in a listing: by change time (`GET /v1/orders`) or by deadline (with
+/// `overdue=true`). Both are opaque to clients; a deadline cursor's text starts with
+/// [`DEADLINE`], so that neither is taken for the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cursor {
+    Updated(OrderCursor),
+    Deadline(DeadlineCursor),
+}
+
+/// The mark of a deadline cursor.
+const DEADLINE: &str = "deadline_";
+
+fn encode_cursor(cursor: Cursor) -> String {
+    let text = match cursor {
+        Cursor::Updated(c) => format!("{}_{}", c.updated_at.timestamp_micros(), c.id),
+        Cursor::Deadline(c) => format!("{DEADLINE}{}_{}", c.deliver_by.timestamp_micros(), c.id),
+    };
     URL_SAFE_NO_PAD.encode(text)
 }
 
-fn decode_cursor(raw: &str) -> Result<OrderCursor, ApiError> {
+fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
     let bad = || ApiError::bad_request("Invalid Query", "cursor: not a cursor this API returned");
     let text = URL_SAFE_NO_PAD
         .decode(raw)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(bad)?;
-    let (micros, id) = text.split_once('_').ok_or_else(bad)?;
-    let updated_at = micros
+    let (deadline, key) = match text.strip_prefix(DEADLINE) {
+        Some(key) => (true, key),
+        None => (false, text.as_str()),
+    };
+    let (micros, id) = key.split_once('_').ok_or_else(bad)?;
+    let at = micros
         .parse::<i64>()
         .ok()
         .and_then(DateTime::from_timestamp_micros)
         .ok_or_else(bad)?;
     let id = OrderId::parse(id).map_err(|_| bad())?;
-    Ok(OrderCursor { updated_at, id })
+    Ok(if deadline {
+        Cursor::Deadline(DeadlineCursor { deliver_by: at, id })
+    } else {
+        Cursor::Updated(OrderCursor { updated_at: at, id })
+    })
+}
+
+/// `overdue`: `true`, `false` or left out.
+fn overdue_param(raw: Option<&str>) -> Result<bool, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("" | "false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::bad_request(
+            "Invalid Query",
+            "overdue: expected true or false",
+        )),
+    }
+}
+
+/// The `on_hold` filter: `true` or `false`.
+fn hold_filter(raw: &str) -> Result<bool, ApiError> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_request(
+            "Invalid Query",
+            "on_hold: expected true or false",
+        )),
+    }
 }
 
 async fn deliveries_of(
@@ -59,7 +108,8 @@ async fn deliveries_of(
     Ok(state.deliveries.deliveries(&query).await?)
 }
 
-/// Lists orders, oldest change first, a page at a time.
+/// Lists orders, oldest change first, a page at a time; with `overdue=true`, only overdue
+/// orders, oldest deadline first.
 #[utoipa::path(get, path = "/v1/orders", tag = "warehouse", security(("warehouse_key" = [])),
     params(OrdersQuery),
     responses(
@@ -71,6 +121,7 @@ pub(crate) async fn list_orders(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<OrdersQuery>,
 ) -> Result<Json<OrderPageOut>, ApiError> {
+    let now = state.clock.now();
     let statuses = match query.status.as_deref() {
         None | Some("") => Vec::new(),
         Some(list) => list
@@ -83,6 +134,8 @@ pub(crate) async fn list_orders(
         .as_deref()
         .map(|c| ChannelId::parse(c).map_err(invalid("channel")))
         .transpose()?;
+    let overdue = overdue_param(query.overdue.as_deref())?;
+    let on_hold = query.on_hold.as_deref().map(hold_filter).transpose()?;
     if let Some(external) = query.external_id.as_deref() {
         let channel = channel.ok_or_else(|| {
             ApiError::bad_request("Invalid Query", "external_id: needs channel as well")
@@ -90,29 +143,105 @@ pub(crate) async fn list_orders(
         let external = ExternalOrderId::parse(external).map_err(invalid("external_id"))?;
         let found = state.service.order_by_external(&channel, &external).await?;
         return Ok(Json(OrderPageOut {
-            orders: found.iter().map(|o| dto::order(o, &[])).collect(),
+            orders: found
+                .iter()
+                .filter(|o| !overdue || o.is_overdue(now))
+                .filter(|o| on_hold.is_none_or(|held| o.on_hold() == held))
+                .map(|o| dto::order(o, &[], now))
+                .collect(),
             next_cursor: None,
         }));
     }
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = limit(query.limit)?;
+    if overdue {
+        return list_overdue(&state, statuses, channel, &query, after, limit, now).await;
+    }
+    let after = match after {
+        Some(Cursor::Deadline(_)) => {
+            return Err(ApiError::bad_request(
+                "Invalid Query",
+                "cursor: a cursor of the overdue listing; pass it with overdue=true",
+            ));
+        }
+        Some(Cursor::Updated(cursor)) => Some(cursor),
+        None => None,
+    };
     let updated_after = query
         .updated_after
         .as_deref()
         .map(|t| time("updated_after", t))
         .transpose()?;
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let page = state
         .service
         .orders(&OrderQuery {
             statuses,
             channel,
             updated_after,
+            on_hold,
             after,
-            limit: limit(query.limit)?,
+            limit,
         })
         .await?;
     Ok(Json(OrderPageOut {
-        orders: page.orders.iter().map(|o| dto::order(o, &[])).collect(),
-        next_cursor: page.next.map(encode_cursor),
+        orders: page
+            .orders
+            .iter()
+            .map(|o| dto::order(o, &[], now))
+            .collect(),
+        next_cursor: page.next.map(|c| encode_cursor(Cursor::Updated(c))),
+    }))
+}
+
+/// `GET /v1/orders?overdue=true`: overdue orders at `now`, oldest deadline first.
+async fn list_overdue(
+    state: &AppState,
+    statuses: Vec<OrderStatus>,
+    channel: Option<ChannelId>,
+    query: &OrdersQuery,
+    after: Option<Cursor>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Json<OrderPageOut>, ApiError> {
+    if query.updated_after.is_some() {
+        return Err(ApiError::bad_request(
+            "Invalid Query",
+            "updated_after: not with overdue=true, whose orders come by deadline",
+        ));
+    }
+    if query.on_hold.is_some() {
+        return Err(ApiError::bad_request(
+            "Invalid Query",
+            "on_hold: not with overdue=true (the overdue listing includes held orders)",
+        ));
+    }
+    let after = match after {
+        Some(Cursor::Updated(_)) => {
+            return Err(ApiError::bad_request(
+                "Invalid Query",
+                "cursor: a cursor of the listing by change time; it does not page overdue=true",
+            ));
+        }
+        Some(Cursor::Deadline(cursor)) => Some(cursor),
+        None => None,
+    };
+    let page = state
+        .deadlines
+        .overdue(&OverdueQuery {
+            now,
+            statuses,
+            channel,
+            after,
+            limit,
+        })
+        .await?;
+    Ok(Json(OrderPageOut {
+        orders: page
+            .orders
+            .iter()
+            .map(|o| dto::order(o, &[], now))
+            .collect(),
+        next_cursor: page.next.map(|c| encode_cursor(Cursor::Deadline(c))),
     }))
 }
 
@@ -137,7 +266,11 @@ pub(crate) async fn get_order(
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("order {id}")))?;
     let deliveries = deliveries_of(&state, &order).await?;
-    Ok(Json(dto::order_detail(&order, &deliveries)))
+    Ok(Json(dto::order_detail(
+        &order,
+        &deliveries,
+        state.clock.now(),
+    )))
 }
 
 /// Records one package. The same tracking number with the same lines again is answered 200
@@ -151,7 +284,7 @@ pub(crate) async fn get_order(
         (status = 400, description = "Invalid SKU or Quantity, or another invalid field", body = ErrorBody),
         (status = 401, description = "Missing or wrong key", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
-        (status = 409, description = "The order is cancelled, or the tracking number is used with other lines", body = ErrorBody),
+        (status = 409, description = "The order is cancelled (by the warehouse or the marketplace) or on hold at the marketplace, or the tracking number is used with other lines", body = ErrorBody),
     ))]
 pub(crate) async fn create_fulfillment(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ mod hostile_text;
 mod inbound;
 mod openapi_contract;
 mod orders;
+mod overdue;
 mod retention;
 mod robustness;
 mod slow;

@@ -488,6 +488,18 @@ fn the_documented_limits_are_the_domain_limits() {
         external["schema"]["maxLength"],
         json!(ExternalOrderId::MAX_LEN)
     );
+    let on_hold = document["paths"]["/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "on_hold")
+        .unwrap();
+    assert_eq!(on_hold["in"], "query");
+    assert!(
+        on_hold["schema"]["type"] == "boolean"
+            || on_hold["schema"]["type"] == json!(["boolean", "null"]),
+        "{on_hold}"
+    );
 }
 
 #[tokio::test]

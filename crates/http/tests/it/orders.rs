@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use chrono::TimeDelta;
 use orderbridge_domain::order::{EventType, OrderEvent};
 use orderbridge_domain::ports::clock::Clock;
-use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, DeliveryQueue};
+use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, DeliveryQueue, OrderStore};
 use orderbridge_domain::testing::{ManualClock, MemoryStore};
-use orderbridge_domain::values::EventId;
+use orderbridge_domain::values::{EventId, OrderId};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -73,6 +73,64 @@ async fn orders_are_listed_with_filters_and_a_cursor() {
 }
 
 #[tokio::test]
+async fn orders_are_listed_by_their_hold_and_a_held_one_refuses_shipments_with_409() {
+    let store = Arc::new(MemoryStore::new());
+    let app = app_with(Options {
+        store: Some(store.clone()),
+        ..Options::default()
+    });
+    let free = stored_order(&app, "H-FREE").await;
+    let held = stored_order(&app, "H-HELD").await;
+    let mut order = store
+        .get(OrderId::parse(&held).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(order.set_hold(
+        true,
+        EventId::from_uuid(Uuid::now_v7()),
+        ManualClock::fixed().now()
+    ));
+    store.save(&order, &[], &[]).await.unwrap();
+    let listed = |query: &'static str| {
+        let app = app.clone();
+        async move {
+            let reply = call(
+                &app,
+                get(&format!("/v1/orders?{query}"), Some(WAREHOUSE_KEY)),
+            )
+            .await;
+            assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+            reply.json["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| (o["id"].as_str().unwrap().to_owned(), o["on_hold"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("on_hold=true").await, [(held.clone(), json!(true))]);
+    assert_eq!(
+        listed("on_hold=false").await,
+        [(free.clone(), json!(false))]
+    );
+    assert_eq!(
+        listed("on_hold=true&status=open&channel=adm").await.len(),
+        1
+    );
+    assert_eq!(listed("").await.len(), 2);
+    let refused = call(
+        &app,
+        post(
+            &format!("/v1/orders/{held}/fulfillments"),
+            json!({"tracking_number": "T-HELD", "line_items": [{"sku": "ABC-123", "quantity": 1}]}),
+        ),
+    )
+    .await;
+    assert_error(&refused, StatusCode::CONFLICT, "Order On Hold");
+}
+
+#[tokio::test]
 async fn an_order_is_found_by_its_marketplace_id() {
     let app = app();
     let id = stored_order(&app, "ADM-555").await;
@@ -112,6 +170,8 @@ async fn bad_list_filters_are_400_naming_the_parameter() {
         ("updated_after=yesterday", "updated_after"),
         ("limit=501", "limit"),
         ("cursor=nonsense", "cursor"),
+        ("on_hold=yes", "on_hold"),
+        ("on_hold=1", "on_hold"),
     ] {
         let reply = call(
             &app,

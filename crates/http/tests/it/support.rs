@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use orderbridge_adm::webhook::{AdmWebhook, WebhookAuth, WebhookSettings};
 use orderbridge_domain::ports::store::{Health, OrderStore};
 use orderbridge_domain::services::{
-    ChannelService, DeliveryService, OrderService, Quarantine, ServiceConfig,
+    ChannelService, DeadlineService, DeliveryService, OrderService, Quarantine, ServiceConfig,
 };
 use orderbridge_domain::testing::{ManualClock, MemoryStore, SequentialIds, test_channels};
 use orderbridge_domain::values::{ChannelId, Currency};
@@ -122,11 +122,13 @@ pub fn app_with(options: Options) -> Router {
         ids.clone(),
         false,
     );
+    let deadlines = DeadlineService::new(store.clone(), clock.clone(), ids.clone(), false);
     let deliveries = DeliveryService::new(store, clock.clone(), ids);
     let state = AppState {
         service,
         deliveries,
         channels,
+        deadlines,
         health,
         clock,
         webhooks: Webhooks::new().with(adm),

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
-use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue};
+use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue, Store};
 use orderbridge_domain::values::DeliveryId;
 use orderbridge_postgres::Postgres;
 use orderbridge_store_contract::concurrency;
@@ -81,4 +81,14 @@ async fn concurrency_four_purges_at_once_erase_each_order_once(
 ) {
     let store = store(options, connect).await;
     concurrency::four_purges_at_once_erase_each_order_once(store).await;
+}
+
+#[sqlx::test(migrator = "orderbridge_postgres::MIGRATOR")]
+async fn concurrency_eight_overdue_checks_at_once_alert_each_order_once(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let store = store(options, connect).await;
+    let stores: Vec<Arc<dyn Store>> = vec![store];
+    concurrency::concurrent_checks_alert_each_overdue_order_once(stores).await;
 }

@@ -1,13 +1,14 @@
 //! The fake FeedAMP's control paths under `/_sandbox/`, for a driver in another process: add
-//! generated orders, expire tokens, read orders, refunds and the request log, reset. They take
-//! no credentials, get no faults and are not logged.
+//! generated orders, cancel, pause and release an order as the marketplace would, expire
+//! tokens, read orders, refunds and the request log, reset. They take no credentials, get no
+//! faults and are not logged.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,13 +17,24 @@ use serde_json::{Value, json};
 
 use crate::feedamp::generator::FeedampOrderGenerator;
 use crate::feedamp::routes::FeedampApp;
+use crate::feedamp::store::MarketplaceAction;
 use crate::feedamp::wire::{ApiError, error_response};
 use crate::kit::log::{RequestLog, max_in_window};
 
 /// `POST {"count": n, "seed": s}` adds `n` orders from the generator seeded with `s` and
 /// answers `{"added": [ids]}`; `GET` lists every order as `{"orders": [{"id", "state",
-/// "confirm_count", "fulfil_calls", "fulfilment"}], "unconfirmed"}`.
+/// "confirm_count", "fulfil_calls", "paused", "fulfilment"}], "unconfirmed"}`.
 pub const CONTROL_ORDERS_PATH: &str = "/_sandbox/orders";
+/// `POST`: the marketplace cancels the order; its `state` reads `CANCELLED` from now on and it
+/// takes no other fulfilment. Answers `{"order": Order}` as `GET /api/v1/orders/{id}` serves
+/// it; `404` for an unknown id.
+pub const CANCEL_ORDER_PATH: &str = "/_sandbox/orders/{id}/cancel";
+/// `POST`: the marketplace pauses the order (`paused: 1`); fulfil calls get `400` until it is
+/// released. Answers as [`CANCEL_ORDER_PATH`].
+pub const PAUSE_ORDER_PATH: &str = "/_sandbox/orders/{id}/pause";
+/// `POST`: the marketplace releases a paused order (`paused: 0`). Answers as
+/// [`CANCEL_ORDER_PATH`].
+pub const RELEASE_ORDER_PATH: &str = "/_sandbox/orders/{id}/release";
 /// `POST` expires every live token now: `{"expired": n}`.
 pub const EXPIRE_TOKENS_PATH: &str = "/_sandbox/expire-tokens";
 /// `GET` the request log: `{"requests": [..], "max_requests_in_any_second", "token_fetches"}`.
@@ -40,6 +52,9 @@ const MAX_GENERATED: u64 = 100_000;
 pub(crate) fn routes() -> Router<Arc<FeedampApp>> {
     Router::new()
         .route(CONTROL_ORDERS_PATH, post(add_orders).get(list_orders))
+        .route(CANCEL_ORDER_PATH, post(cancel_order))
+        .route(PAUSE_ORDER_PATH, post(pause_order))
+        .route(RELEASE_ORDER_PATH, post(release_order))
         .route(EXPIRE_TOKENS_PATH, post(expire_tokens))
         .route(REQUESTS_PATH, get(list_requests))
         .route(REFUNDS_PATH, get(list_refunds))
@@ -82,6 +97,25 @@ async fn add_orders(State(app): State<Arc<FeedampApp>>, body: Bytes) -> Response
 
 async fn list_orders(State(app): State<Arc<FeedampApp>>) -> Response {
     axum::Json(app.store.summary()).into_response()
+}
+
+async fn cancel_order(State(app): State<Arc<FeedampApp>>, Path(id): Path<String>) -> Response {
+    act(&app, &id, MarketplaceAction::Cancel)
+}
+
+async fn pause_order(State(app): State<Arc<FeedampApp>>, Path(id): Path<String>) -> Response {
+    act(&app, &id, MarketplaceAction::Pause)
+}
+
+async fn release_order(State(app): State<Arc<FeedampApp>>, Path(id): Path<String>) -> Response {
+    act(&app, &id, MarketplaceAction::Release)
+}
+
+fn act(app: &FeedampApp, id: &str, action: MarketplaceAction) -> Response {
+    match app.store.marketplace(id, action) {
+        Ok(order) => axum::Json(json!({ "order": order })).into_response(),
+        Err(error) => error_response(&error),
+    }
 }
 
 async fn expire_tokens(State(app): State<Arc<FeedampApp>>) -> Response {

@@ -68,7 +68,8 @@ const SHIPPING_CENTS: [u64; 6] = [0, 0, 195, 499, 595, 1099];
 /// What the orders hold: 1 to 4 lines; after the first line, one line in four repeats an
 /// earlier line's SKU (at its own price); money with up to 2 decimals, often whole (`200`) or
 /// with one (`19.9`); Amazon US, eBay, Walmart and some Amazon Canada orders (CAD, `CAN`);
-/// and one order in three carries undocumented fields at the top level, in `order_info` and
+/// a `latest_ship_date` at the end of the first to third day after purchase (`""` for one
+/// order in ten); and one order in three carries undocumented fields at the top level, in `order_info` and
 /// in its first line.
 #[derive(Debug, Clone)]
 pub struct FeedampOrderGenerator {
@@ -101,6 +102,7 @@ impl FeedampOrderGenerator {
     /// The next order.
     pub fn next_order(&mut self) -> SandboxOrder {
         let (id, purchased) = self.sequence.next(30, 900);
+        let ship_by = ship_by(&id, purchased);
         let prng = &mut self.sequence.prng;
         let (integration, marketplace, canada) = match prng.below(10) {
             0..=4 => ("amazon", "amazon_us", false),
@@ -115,6 +117,10 @@ impl FeedampOrderGenerator {
             .marketplace(integration, marketplace)
             .purchase_date(purchased)
             .currency(if canada { "CAD" } else { "USD" });
+        let order = match ship_by {
+            Some(at) => order.latest_ship_date(at),
+            None => order,
+        };
         let mut order = addressed(prng, order, canada);
         let mut lines = lines(prng);
         if prng.chance(1, 3) {
@@ -131,6 +137,18 @@ impl FeedampOrderGenerator {
         }
         order
     }
+}
+
+/// The order's `latest_ship_date`: the end of the first, second or third day after purchase;
+/// none (served as `""`) for one order in ten. Taken from the id rather than the seeded draws,
+/// so that a seed gives the same orders as before the field was served.
+fn ship_by(id: &str, purchased: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let n: u64 = id.parse().unwrap_or(0);
+    if n.is_multiple_of(10) {
+        return None;
+    }
+    let day = purchased.date_naive() + chrono::Days::new(1 + n % 3);
+    day.and_hms_opt(23, 59, 59).map(|at| at.and_utc())
 }
 
 /// The marketplace's own order number, in its style.

@@ -1,5 +1,6 @@
 //! The fake FeedAMP v1 Order API ([`FeedampSandbox`]): tokens, the new-orders feed, one order,
-//! confirm, fulfil and refund, with fault injection, a request log and orders from
+//! confirm, fulfil and refund, orders the marketplace cancels, pauses and releases, with
+//! fault injection, a request log and orders from
 //! [`SandboxOrder`] or [`FeedampOrderGenerator`]. It reads FeedAMP's JSON itself, from
 //! `reference/feedamp-api.md`, and shares no types with the FeedAMP adapter.
 //!
@@ -49,10 +50,11 @@
 //! for an unknown id. Confirmed and fulfilled orders are served too.
 //!
 //! The order (reference §4.3): `{"id", "state", "marketplace_state", "integration_name",
-//! "paused": 0, "acknowledged": 0|1, "order_info": {..., "order_lines": [...]}}` with ids as
+//! "paused": 0|1, "acknowledged": 0|1, "order_info": {..., "order_lines": [...]}}` with ids as
 //! strings, money as bare JSON numbers written from exact decimal text in their shortest form
 //! (`200`, `19.99`, `0.1`; never through a float), `purchase_date` as
-//! `2018-05-01T23:52:01.000Z`, and `shipping_country_code` 3-letter. Some generated orders
+//! `2018-05-01T23:52:01.000Z`, `latest_ship_date` in the same form or `""` (none), and
+//! `shipping_country_code` 3-letter. Some generated orders
 //! carry undocumented fields at the top level, in `order_info` and in a line.
 //!
 //! # `PUT /api/v1/orders/{id}/confirm`
@@ -81,7 +83,15 @@
 //! cancellations per line, whatever the order of lines and entries or the date's offset)
 //! **answers `200` again and is recorded** in [`FeedampSandbox::fulfil_calls`], so a harmless
 //! retry shows up as a repeated call; **any other body answers `400`** ("rejects further
-//! updates"). An accepted call answers `200 {"order": Order}`. Fulfilling an order not yet
+//! updates"). **A paused order answers `400`** to every fulfil call until it is released
+//! (the documents say nothing of it: the sandbox's reading, so that a client sending while
+//! FeedAMP holds an order is caught).
+//!
+//! # The marketplace's side
+//! A test (or [`CANCEL_ORDER_PATH`], [`PAUSE_ORDER_PATH`], [`RELEASE_ORDER_PATH`]) can play
+//! the marketplace: cancelling an order makes its `state` and `marketplace_state` read
+//! `CANCELLED` and locks it (the documents list neither state; `CANCELLED` is in the sister
+//! Order Source API's list); pausing sets `paused: 1`, releasing `paused: 0`. An accepted call answers `200 {"order": Order}`. Fulfilling an order not yet
 //! confirmed is accepted (the documents do not forbid it); it stays in the feed until confirmed.
 //!
 //! # `POST /api/v1/orders/{id}/refund`
@@ -107,7 +117,8 @@
 //!
 //! # Everything else
 //! Unknown paths `404`, wrong methods `405`: logged, never faulted. The control paths under
-//! `/_sandbox/` ([`CONTROL_ORDERS_PATH`], [`EXPIRE_TOKENS_PATH`], [`REQUESTS_PATH`],
+//! `/_sandbox/` ([`CONTROL_ORDERS_PATH`], [`CANCEL_ORDER_PATH`], [`PAUSE_ORDER_PATH`],
+//! [`RELEASE_ORDER_PATH`], [`EXPIRE_TOKENS_PATH`], [`REQUESTS_PATH`],
 //! [`REFUNDS_PATH`], [`RESET_PATH`], [`crate::faults::FAULTS_PATH`] for the data routes'
 //! faults and [`TOKEN_FAULTS_PATH`] for the token route's) take no credentials and are neither
 //! faulted nor logged.
@@ -134,8 +145,8 @@ use tokio::net::TcpListener;
 
 pub use config::{FeedampSandboxConfig, StartError};
 pub use control::{
-    CONTROL_ORDERS_PATH, EXPIRE_TOKENS_PATH, REFUNDS_PATH, REQUESTS_PATH, RESET_PATH,
-    TOKEN_FAULTS_PATH,
+    CANCEL_ORDER_PATH, CONTROL_ORDERS_PATH, EXPIRE_TOKENS_PATH, PAUSE_ORDER_PATH, REFUNDS_PATH,
+    RELEASE_ORDER_PATH, REQUESTS_PATH, RESET_PATH, TOKEN_FAULTS_PATH,
 };
 pub use generator::FeedampOrderGenerator;
 pub use order::{AddOrderError, SandboxLine, SandboxOrder};
@@ -268,6 +279,32 @@ impl FeedampSandbox {
     #[must_use]
     pub fn order_json(&self, id: &str) -> Option<Value> {
         self.app.store.order_json(id)
+    }
+
+    /// The marketplace cancels the order: its `state` reads `CANCELLED` from now on (see
+    /// [`CANCEL_ORDER_PATH`]). False for an unknown id.
+    pub fn cancel_order(&self, id: &str) -> bool {
+        self.app
+            .store
+            .marketplace(id, store::MarketplaceAction::Cancel)
+            .is_ok()
+    }
+
+    /// The marketplace pauses the order (`paused: 1`; fulfil calls are refused until it is
+    /// released). False for an unknown id.
+    pub fn pause_order(&self, id: &str) -> bool {
+        self.app
+            .store
+            .marketplace(id, store::MarketplaceAction::Pause)
+            .is_ok()
+    }
+
+    /// The marketplace releases the order (`paused: 0`). False for an unknown id.
+    pub fn release_order(&self, id: &str) -> bool {
+        self.app
+            .store
+            .marketplace(id, store::MarketplaceAction::Release)
+            .is_ok()
     }
 
     /// An order's state; `None` for an unknown id.

@@ -60,6 +60,7 @@ pub struct SandboxOrder {
     pub(crate) marketplace_name: String,
     pub(crate) marketplace_state: String,
     pub(crate) purchase_date: DateTime<Utc>,
+    pub(crate) latest_ship_date: Option<DateTime<Utc>>,
     pub(crate) currency: String,
     pub(crate) shipping_full_name: String,
     pub(crate) shipping_address1: String,
@@ -97,6 +98,7 @@ impl SandboxOrder {
             marketplace_name: "amazon_us".to_owned(),
             marketplace_state: "AWAITING_SHIPMENT".to_owned(),
             purchase_date,
+            latest_ship_date: None,
             currency: "USD".to_owned(),
             shipping_full_name: "Jane Doe".to_owned(),
             shipping_address1: "1 Main Street".to_owned(),
@@ -163,6 +165,13 @@ impl SandboxOrder {
     #[must_use]
     pub fn purchase_date(mut self, at: DateTime<Utc>) -> Self {
         self.purchase_date = at;
+        self
+    }
+
+    /// The marketplace's ship-by deadline, `latest_ship_date` (default none, served as `""`).
+    #[must_use]
+    pub fn latest_ship_date(mut self, at: DateTime<Utc>) -> Self {
+        self.latest_ship_date = Some(at);
         self
     }
 

@@ -31,7 +31,7 @@ pub enum OrderState {
     InProgress,
     /// `SHIPPED`: every unit shipped or cancelled, at least one shipped; locked.
     Shipped,
-    /// `CANCELLED`: every unit cancelled; locked.
+    /// `CANCELLED`: every unit cancelled, or the marketplace cancelled the order; locked.
     Cancelled,
 }
 
@@ -72,10 +72,28 @@ struct StoredOrder {
     fulfil_calls: Vec<Value>,
     /// Units refunded per line.
     refunded: HashMap<String, u64>,
+    /// Paused at the marketplace (`paused: 1`): fulfil calls are refused until released.
+    paused: bool,
+    /// Cancelled at the marketplace: `CANCELLED` whatever was fulfilled.
+    cancelled_by_marketplace: bool,
+}
+
+/// What the marketplace does to an order (the control paths of `control.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MarketplaceAction {
+    /// Cancels the order: its state reads `CANCELLED` from now on.
+    Cancel,
+    /// Pauses it (`paused: 1`).
+    Pause,
+    /// Releases it (`paused: 0`).
+    Release,
 }
 
 impl StoredOrder {
     fn state(&self) -> OrderState {
+        if self.cancelled_by_marketplace {
+            return OrderState::Cancelled;
+        }
         let (mut shipped, mut cancelled, mut complete) = (0, 0, true);
         for (number, ordered) in &self.order.lines {
             let line = self.fulfilment.get(number);
@@ -104,6 +122,7 @@ impl StoredOrder {
             _ => self.order.marketplace_state.as_str(),
         };
         object.insert("state".into(), json!(state.as_str()));
+        object.insert("paused".into(), json!(u8::from(self.paused)));
         object.insert("marketplace_state".into(), json!(marketplace_state));
         object.insert(
             "acknowledged".into(),
@@ -211,6 +230,8 @@ impl Store {
                     fulfilment_body: None,
                     fulfil_calls: Vec::new(),
                     refunded: HashMap::new(),
+                    paused: false,
+                    cancelled_by_marketplace: false,
                 },
             );
         }
@@ -263,6 +284,11 @@ impl Store {
         let mut inner = self.lock();
         let order = inner.order_mut(id)?;
         let state = order.state();
+        if order.paused {
+            return Err(ApiError::bad_request(format!(
+                "order {id:?} is paused: it takes no fulfilment until it is released"
+            )));
+        }
         if state.is_locked() {
             if body.lines != order.fulfilment {
                 return Err(ApiError::bad_request(format!(
@@ -347,6 +373,25 @@ impl Store {
         }))
     }
 
+    /// Cancels, pauses or releases the order at the marketplace's word; the order as served.
+    pub(crate) fn marketplace(
+        &self,
+        id: &str,
+        action: MarketplaceAction,
+    ) -> Result<Value, ApiError> {
+        let mut inner = self.lock();
+        let order = inner.order_mut(id)?;
+        match action {
+            MarketplaceAction::Cancel => order.cancelled_by_marketplace = true,
+            MarketplaceAction::Pause => order.paused = true,
+            MarketplaceAction::Release => order.paused = false,
+        }
+        let answer = order.to_json(false);
+        drop(inner);
+        self.changed();
+        Ok(answer)
+    }
+
     pub(crate) fn state(&self, id: &str) -> Option<OrderState> {
         self.lock().order(id).ok().map(StoredOrder::state)
     }
@@ -400,6 +445,7 @@ impl Store {
                     "state": order.state().as_str(),
                     "confirm_count": order.confirm_count,
                     "fulfil_calls": order.fulfil_calls.len(),
+                    "paused": order.paused,
                     "fulfilment": order.fulfilment_body,
                 })
             })

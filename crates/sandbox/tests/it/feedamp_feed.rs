@@ -267,6 +267,7 @@ async fn some_generated_orders_carry_undocumented_fields_at_every_level() {
         "cp_order_number",
         "marketplace_name",
         "purchase_date",
+        "latest_ship_date",
         "currency",
         "shipping_full_name",
         "shipping_address1",

@@ -1,5 +1,6 @@
 //! The FeedAMP order generator: deterministic per seed, 18-digit ids, repeated SKUs in some
-//! orders, money with at most 2 decimals written as bare numbers, v1 dates.
+//! orders, money with at most 2 decimals written as bare numbers, v1 dates, a ship-by date after
+//! the purchase (or `""`).
 
 use std::collections::HashSet;
 
@@ -90,6 +91,7 @@ async fn generated_orders_serve_money_as_numbers_with_at_most_2_decimals() {
     let sandbox = feedamp().await;
     let ids = sandbox.add_generated(200, 5).unwrap();
     let (mut whole, mut one, mut two) = (0, 0, 0);
+    let mut no_ship_by = 0;
     let mut dates = Vec::new();
     let mut currencies = HashSet::new();
     for id in &ids {
@@ -98,6 +100,13 @@ async fn generated_orders_serve_money_as_numbers_with_at_most_2_decimals() {
         let info = &order["order_info"];
         let date = info["purchase_date"].as_str().unwrap().to_owned();
         assert!(date.ends_with(".000Z") && date.len() == 24, "{date}");
+        match info["latest_ship_date"].as_str().unwrap() {
+            "" => no_ship_by += 1,
+            ship_by => {
+                assert!(ship_by.ends_with("T23:59:59.000Z"), "{ship_by}");
+                assert!(*ship_by > *date.as_str(), "{ship_by} after {date}");
+            }
+        }
         dates.push(date);
         currencies.insert(info["currency"].as_str().unwrap().to_owned());
         assert_eq!(info["shipping_country_code"].as_str().unwrap().len(), 3);
@@ -122,6 +131,10 @@ async fn generated_orders_serve_money_as_numbers_with_at_most_2_decimals() {
         }
     }
     assert!(whole > 10 && one > 10 && two > 100, "{whole} {one} {two}");
+    assert!(
+        (5..=40).contains(&no_ship_by),
+        "{no_ship_by} of 200 without a ship-by date"
+    );
     assert!(
         dates.windows(2).all(|pair| pair[0] < pair[1]),
         "bought in order"

@@ -10,6 +10,7 @@ mod feedamp_binary;
 mod feedamp_faults;
 mod feedamp_feed;
 mod feedamp_generator;
+mod feedamp_marketplace;
 mod feedamp_support;
 mod feedamp_tokens;
 mod feedamp_writes;

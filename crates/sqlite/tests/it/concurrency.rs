@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeDelta, Utc};
-use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue};
+use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue, Store};
 use orderbridge_domain::values::DeliveryId;
 use orderbridge_sqlite::Sqlite;
 use orderbridge_store_contract::concurrency;
@@ -110,4 +110,14 @@ async fn concurrency_32_one_unit_fulfillments_on_a_10_unit_order_ship_exactly_10
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_four_purges_at_once_erase_each_order_once() {
     concurrency::four_purges_at_once_erase_each_order_once(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_eight_overdue_checks_on_two_stores_on_one_file_alert_each_order_once() {
+    // Two stores stand for two instances sharing the file.
+    let store = store().await;
+    let path = store.temporary_path().unwrap().to_str().unwrap().to_owned();
+    let other = Arc::new(Sqlite::open(&path).await.unwrap());
+    let stores: Vec<Arc<dyn Store>> = vec![store, other];
+    concurrency::concurrent_checks_alert_each_overdue_order_once(stores).await;
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use orderbridge_domain::services::{ChannelService, DeliveryService};
+use orderbridge_domain::services::{ChannelService, DeadlineService, DeliveryService};
 use orderbridge_domain::testing::SequentialIds;
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Webhooks};
 use serde_json::{Value, json};
@@ -27,6 +27,12 @@ fn router(f: &Fixture) -> axum::Router {
         channels: ChannelService::new(
             vec![f.account.channel().clone()],
             f.store.clone(),
+            f.store.clone(),
+            f.clock.clone(),
+            Arc::new(SequentialIds::default()),
+            false,
+        ),
+        deadlines: DeadlineService::new(
             f.store.clone(),
             f.clock.clone(),
             Arc::new(SequentialIds::default()),

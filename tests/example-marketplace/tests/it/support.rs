@@ -41,6 +41,7 @@ impl Fixture {
                 statuses: Vec::new(),
                 channel: None,
                 updated_after: None,
+                on_hold: None,
                 after: None,
                 limit: 100,
             })

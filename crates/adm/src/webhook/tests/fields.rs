@@ -353,3 +353,48 @@ fn text_left_blank_by_cleaning_is_absent_and_long_text_is_clipped() {
     let address1 = order.shipping_address.unwrap().address1.unwrap();
     assert_eq!(address1.chars().count(), Address::FIELD.max());
 }
+
+#[test]
+fn amounts_with_cents_cannot_be_read_in_a_currency_without_minor_units() {
+    let yen = WebhookSettings {
+        currency: Currency::parse("JPY").unwrap_or(Currency::USD),
+        ..settings()
+    };
+    let rejection = parse_order(SEED.as_bytes(), &yen, received())
+        .err()
+        .unwrap_or_else(|| panic!("the seed's cents read as yen"));
+    assert_eq!(rejection.error, INVALID_ORDER);
+    assert_eq!(
+        rejection.message,
+        "line_items[0].price has a fraction, which JPY (the account's currency setting) has \
+         not: check the ADM account's currency"
+    );
+    // Whole amounts are yen; a total with a fraction is named too.
+    let whole = SEED
+        .replace("\"12.34\"", "\"1234\"")
+        .replace("\"43.21\"", "\"4321\"")
+        .replace("\"2.34\"", "\"234\"")
+        .replace("\"3.21\"", "\"321\"")
+        .replace("\"0.65\"", "\"65\"")
+        .replace("\"3.65\"", "\"365\"");
+    let rejection = parse_order(whole.as_bytes(), &yen, received())
+        .err()
+        .unwrap_or_else(|| panic!("the totals' cents read as yen"));
+    assert!(
+        rejection
+            .message
+            .starts_with("subtotal_price has a fraction"),
+        "{rejection:?}"
+    );
+    let all_whole = whole
+        .replace("\"79.98\"", "\"7998\"")
+        .replace("\"5.00\"", "\"500\"")
+        .replace("\"85.97\"", "\"8597\"")
+        .replace("\"10.99\"", "\"1099\"");
+    let order = parse_order(all_whole.as_bytes(), &yen, received())
+        .unwrap_or_else(|r| panic!("whole yen refused: {r}"));
+    assert_eq!(order.currency.to_string(), "JPY");
+    // With cents, dollars read as before, finer amounts too.
+    let fine = SEED.replace("\"12.34\"", "\"12.345\"");
+    assert!(parse_order(fine.as_bytes(), &settings(), received()).is_ok());
+}

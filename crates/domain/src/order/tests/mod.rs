@@ -17,6 +17,7 @@ use crate::values::{
 };
 
 mod cancellation;
+mod deadline;
 mod flags;
 mod fulfillment;
 mod history;

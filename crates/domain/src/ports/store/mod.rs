@@ -3,12 +3,14 @@
 //! side), [`PollState`] (pull channels' cursors and leases), [`ChannelStates`] (channel health),
 //! [`AlertQueue`] (alerts to operators), [`InboundLog`] (the inbound quarantine),
 //! [`EarlyCancellations`] (marketplace cancellations before their order), [`Retention`]
-//! (erasing personal data kept past `retention.days`) and [`Health`]. One store type
+//! (erasing personal data kept past `retention.days`), [`Deadlines`] (overdue orders and their
+//! alerts) and [`Health`]. One store type
 //! implements them all ([`Store`]); each service takes only the ports it uses, and a test double
 //! wraps only the port it changes.
 
 mod cancellations;
 mod channels;
+mod deadlines;
 mod health;
 mod inbound;
 mod orders;
@@ -18,6 +20,9 @@ mod retention;
 
 pub use cancellations::EarlyCancellations;
 pub use channels::{AlertQueue, ChannelStates, QueuedAlert};
+pub use deadlines::{
+    DeadlineCursor, Deadlines, OverdueCount, OverdueOrder, OverduePage, OverdueQuery,
+};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
@@ -32,6 +37,8 @@ pub use retention::{DuePage, Retention};
 pub use cancellations::MockEarlyCancellations;
 #[cfg(feature = "mocks")]
 pub use channels::{MockAlertQueue, MockChannelStates};
+#[cfg(feature = "mocks")]
+pub use deadlines::MockDeadlines;
 #[cfg(feature = "mocks")]
 pub use health::MockHealth;
 #[cfg(feature = "mocks")]
@@ -91,6 +98,7 @@ pub trait Store:
     + InboundLog
     + EarlyCancellations
     + Retention
+    + Deadlines
     + Health
 {
 }
@@ -105,6 +113,7 @@ impl<T> Store for T where
         + InboundLog
         + EarlyCancellations
         + Retention
+        + Deadlines
         + Health
 {
 }

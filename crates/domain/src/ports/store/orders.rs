@@ -56,6 +56,8 @@ pub struct OrderQuery {
     pub channel: Option<ChannelId>,
     /// Only orders changed strictly after this time.
     pub updated_after: Option<DateTime<Utc>>,
+    /// Only orders the marketplace holds (`Some(true)`) or does not hold (`Some(false)`).
+    pub on_hold: Option<bool>,
     /// Start after this position.
     pub after: Option<OrderCursor>,
     /// At most this many (the store may cap it).

@@ -217,3 +217,35 @@ async fn a_kept_cancellation_left_behind_is_applied_when_the_order_comes_again()
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn on_a_whole_order_channel_a_cancellation_completing_a_shipped_order_releases_its_fulfil() {
+    let store = Arc::new(MemoryStore::new());
+    let service = with_early(&store);
+    let order = ingest(&service, "feedamp").await;
+    service
+        .record_fulfillment(order.id(), &ship("T1", Some("UPS"), &[("RED", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        queued(&store, order.id()).await,
+        [DeliveryKind::Confirm],
+        "FeedAMP hears of shipments once every unit is accounted for"
+    );
+    let channel = ChannelId::parse("feedamp").unwrap();
+    service
+        .marketplace_cancelled(&channel, order.external_id(), &cancel())
+        .await
+        .unwrap();
+    assert_eq!(
+        queued(&store, order.id()).await,
+        [DeliveryKind::Confirm, DeliveryKind::OrderFulfillment],
+        "the shipment is still reported (without the marketplace's own cancellation)"
+    );
+    // Told again: nothing more is queued.
+    service
+        .marketplace_cancelled(&channel, order.external_id(), &cancel())
+        .await
+        .unwrap();
+    assert_eq!(queued(&store, order.id()).await.len(), 2);
+}

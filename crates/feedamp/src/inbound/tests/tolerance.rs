@@ -50,13 +50,13 @@ const TOLERATED: [Tolerated; 14] = [
         flags: &[],
     },
     Tolerated {
-        what: "a date-only latest_delivery_date",
-        change: |v| v["latest_delivery_date"] = json!("2018-05-10"),
+        what: "a date-only latest_ship_date",
+        change: |v| v["latest_ship_date"] = json!("2018-05-10"),
         flags: &[],
     },
     Tolerated {
-        what: "a garbage latest_delivery_date",
-        change: |v| v["latest_delivery_date"] = json!("next week"),
+        what: "a garbage latest_ship_date",
+        change: |v| v["latest_ship_date"] = json!("next week"),
         flags: &[OrderFlag::DeliverByUnreadable],
     },
     Tolerated {
@@ -146,10 +146,26 @@ fn the_tolerated_values_are_read_as_meant() {
 }
 
 #[test]
-fn a_blank_delivery_date_is_no_date_and_no_flag() {
-    let order = stored(|v| v["latest_delivery_date"] = json!(""));
+fn a_blank_ship_date_is_no_deadline_and_no_flag() {
+    let order = stored(|v| v["latest_ship_date"] = json!(""));
     assert_eq!(order.deliver_by(), None);
     assert!(order.flags().is_empty());
+}
+
+#[test]
+fn the_deadline_is_the_latest_ship_date_and_never_a_delivery_date() {
+    let order = stored(|v| {
+        v["latest_ship_date"] = json!("2018-05-03T17:00:00-07:00");
+        v["latest_delivery_date"] = json!("2018-05-10T23:59:59.000Z");
+    });
+    assert_eq!(order.deliver_by(), Some(utc("2018-05-04T00:00:00Z")));
+    let only_delivery = stored(|v| v["latest_delivery_date"] = json!("2018-05-10T23:59:59.000Z"));
+    assert_eq!(only_delivery.deliver_by(), None);
+    let garbled_delivery = stored(|v| v["latest_delivery_date"] = json!("next week"));
+    assert!(
+        garbled_delivery.flags().is_empty(),
+        "a delivery date is not read"
+    );
 }
 
 #[test]

@@ -72,6 +72,10 @@ impl SandboxOrder {
             ("cp_order_number", json!(cp_order_number)),
             ("marketplace_name", json!(self.marketplace_name)),
             ("purchase_date", json!(v1_date(self.purchase_date))),
+            (
+                "latest_ship_date",
+                json!(self.latest_ship_date.map(v1_date).unwrap_or_default()),
+            ),
             ("currency", json!(self.currency)),
             ("shipping_full_name", json!(self.shipping_full_name)),
             ("shipping_address1", json!(self.shipping_address1)),
