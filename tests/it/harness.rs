@@ -17,7 +17,7 @@ use orderbridge_domain::ports::marketplace::Marketplace;
 use orderbridge_domain::ports::store::Store;
 use orderbridge_domain::services::{
     ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher, Marketplaces,
-    OrderService, RetryPolicy, ServiceConfig,
+    OrderService, Quarantine, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::values::{ChannelId, Currency};
 use orderbridge_http::{ApiConfig, ApiKeys, AppState, Secret, Webhooks};
@@ -94,22 +94,7 @@ impl Harness {
         marketplaces.insert(channel.clone(), Arc::new(client));
         let clock = Arc::new(SystemClock);
         let ids = Arc::new(UuidV7Ids);
-        let service = OrderService::new(
-            store.clone(),
-            channels,
-            clock.clone(),
-            ids.clone(),
-            ServiceConfig::default(),
-        );
-        let dispatcher = Dispatcher::new(
-            store.clone(),
-            store.clone(),
-            marketplaces,
-            clock.clone(),
-            ids.clone(),
-            fast_policy(),
-        );
-        let webhook = AdmWebhook::new(
+        let webhook = Arc::new(AdmWebhook::new(
             WebhookSettings {
                 channel,
                 currency: Currency::USD,
@@ -122,6 +107,27 @@ impl Harness {
                 standard_webhooks: None,
             },
             clock.clone(),
+        ));
+        // As the service is wired: unreadable bodies kept, early cancellations kept.
+        let service = OrderService::new(
+            store.clone(),
+            channels,
+            clock.clone(),
+            ids.clone(),
+            ServiceConfig::default(),
+        )
+        .with_quarantine(
+            Quarantine::new(store.clone(), clock.clone(), ids.clone(), false)
+                .read_by_webhook(webhook.clone()),
+        )
+        .with_early_cancellations(store.clone());
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            store.clone(),
+            marketplaces,
+            clock.clone(),
+            ids.clone(),
+            fast_policy(),
         );
         let state = AppState {
             service,
@@ -137,7 +143,7 @@ impl Harness {
             deadlines: DeadlineService::new(store.clone(), clock.clone(), ids, false),
             health: store,
             clock,
-            webhooks: Webhooks::new().with(Arc::new(webhook)),
+            webhooks: Webhooks::new().with(webhook),
             warehouse_keys: ApiKeys::new([Secret::new(WAREHOUSE_KEY)]),
             metrics: None,
         };

@@ -20,5 +20,6 @@ mod e2e_retention;
 mod e2e_ship_by;
 mod e2e_slow_clients;
 mod harness;
+mod hostile_text;
 mod process;
 mod registration;

@@ -27,7 +27,7 @@ pub(crate) fn classify_response(
     let json = response_json(body);
     if status.is_success() {
         return Outcome::Delivered {
-            remote_ref: text_field(&json, "created_at"),
+            remote_ref: text_field(&json, "created_at").and_then(|r| Outcome::REFERENCE.clean(&r)),
         };
     }
     let reason = describe(status, &json, body);

@@ -254,22 +254,16 @@ async fn record_loop(
         let (deliveries, outcomes) = dispatcher.record(attempts).await;
         // The outcomes are committed (or their leases will run out): the slots are free.
         drop(permits);
-        match outcomes {
-            Ok(outcomes) => {
-                for (delivery, dispatched) in deliveries.iter().zip(&outcomes) {
-                    report(delivery, Ok(dispatched));
-                }
-                if observed.send((deliveries, outcomes)).await.is_err() {
-                    tracing::error!(
-                        "the channel health watcher stopped; outcomes are not observed"
-                    );
-                }
+        let mut recorded: Observed = (Vec::new(), Vec::new());
+        for (delivery, outcome) in deliveries.into_iter().zip(outcomes) {
+            report(&delivery, outcome.as_ref());
+            if let Ok(dispatched) = outcome {
+                recorded.0.push(delivery);
+                recorded.1.push(dispatched);
             }
-            Err(error) => {
-                for delivery in &deliveries {
-                    report(delivery, Err(&error));
-                }
-            }
+        }
+        if !recorded.0.is_empty() && observed.send(recorded).await.is_err() {
+            tracing::error!("the channel health watcher stopped; outcomes are not observed");
         }
     }
 }

@@ -96,7 +96,7 @@ impl FeedampClient {
         };
         match classify(&reply, self.inner.api.client_id(), Utc::now()) {
             Ok(()) => Outcome::Delivered {
-                remote_ref: remote_ref(&reply),
+                remote_ref: remote_ref(&reply).and_then(|r| Outcome::REFERENCE.clean(&r)),
             },
             Err(error) => error.into_outcome(),
         }
@@ -151,7 +151,8 @@ impl FeedampClient {
         }
         match classify(&reply, self.inner.api.client_id(), Utc::now()) {
             Ok(()) => Outcome::Delivered {
-                remote_ref: text_at(&response_json(&reply.body), &["id"]),
+                remote_ref: text_at(&response_json(&reply.body), &["id"])
+                    .and_then(|r| Outcome::REFERENCE.clean(&r)),
             },
             Err(error) => error.into_outcome(),
         }

@@ -2,7 +2,7 @@
 //! the JSON value as received and says what is wrong in words that name no customer data.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use orderbridge_domain::values::Quantity;
+use orderbridge_domain::values::{CleanText, Quantity};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -14,6 +14,12 @@ pub(crate) fn text(value: Option<&Value>) -> Option<String> {
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
+}
+
+/// A value as free text cleaned by `rules` (design section 12: control characters out,
+/// clipped); `None` when nothing is left of it.
+pub(crate) fn clean(value: Option<&Value>, rules: CleanText) -> Option<String> {
+    text(value).and_then(|text| rules.clean(&text))
 }
 
 /// True when a value is there but is no text: a boolean, an array or an object.
@@ -122,7 +128,9 @@ pub(crate) fn dec(text: &str) -> Decimal {
 mod tests {
     use serde_json::{Value, json};
 
-    use super::{Unreadable, date, dec, decimal, money, quantity, text, utc_time};
+    use orderbridge_domain::values::CleanText;
+
+    use super::{Unreadable, clean, date, dec, decimal, money, quantity, text, utc_time};
 
     fn number(text: &str) -> Value {
         serde_json::from_str(text).unwrap_or(Value::Null)
@@ -231,5 +239,19 @@ mod tests {
         );
         assert_eq!(text(Some(&json!("  "))), None);
         assert_eq!(text(Some(&json!(false))), None);
+    }
+
+    #[test]
+    fn free_text_loses_its_control_characters_and_is_clipped() {
+        let line = CleanText::line(8);
+        assert_eq!(
+            clean(Some(&json!("\u{0}Main\tSt\u{1b}")), line),
+            Some("Main St".to_owned())
+        );
+        assert_eq!(clean(Some(&json!("\u{0}\u{1}")), line), None);
+        assert_eq!(
+            clean(Some(&json!("abcdefghij")), line),
+            Some("abcdefgh".to_owned())
+        );
     }
 }

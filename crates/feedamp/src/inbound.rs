@@ -1,7 +1,9 @@
 //! FeedAMP v1's inbound wire format: the new-orders page and the v1 order (reference §4.3), and
 //! their mapping to the domain's `NewOrder`.
 //!
-//! Unknown fields are ignored everywhere (FeedAMP adds fields without notice). Scalars are read
+//! Unknown fields are ignored everywhere (FeedAMP adds fields without notice). Free text
+//! (address, names, titles, line numbers, shipping method, the cursor) is cleaned by the
+//! domain's rules for it (design section 12): control characters out, clipped. Scalars are read
 //! as raw JSON values so that a field that only informs never costs an order (design section
 //! 11): an unreadable date, email, country or address field is kept as given, replaced or left
 //! out, and flagged on the order. Only what an order cannot do without (id, currency, lines
@@ -11,13 +13,15 @@
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{NewLine, NewOrder, Order, OrderFlag, Totals};
 use orderbridge_domain::ports::source::SourcedOrder;
-use orderbridge_domain::values::{Address, ChannelId, Currency, Email, ExternalOrderId, Sku};
+use orderbridge_domain::values::{
+    Address, ChannelId, CleanText, Currency, Email, ExternalOrderId, Sku,
+};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::fields::{Unreadable, date, money, not_text, or_zero, quantity, text};
+use crate::fields::{Unreadable, clean, date, money, not_text, or_zero, quantity, text};
 
 /// A page of the new-orders feed: `{"orders": [...], "next_cursor": ...}`. Each order is kept
 /// as its exact text, which becomes its raw payload.
@@ -77,6 +81,9 @@ struct WireLine {
     gift_wrap_tax: Option<Value>,
 }
 
+/// The longest cursor kept, in characters.
+const MAX_CURSOR_CHARS: usize = 2_048;
+
 /// Reads a page fetched at `fetched_at` (the time received of its orders): every order mapped
 /// (or the reason it cannot be), and the next cursor, which is `None` when FeedAMP's
 /// `next_cursor` is null, blank or missing.
@@ -102,7 +109,10 @@ pub(crate) fn parse_page(
         .iter()
         .map(|raw| sourced_order(raw, channel, fetched_at))
         .collect();
-    Ok((orders, text(page.next_cursor.as_ref())))
+    // A cursor is sent back as FeedAMP gave it, but kept in the store: one that holds control
+    // characters loses them (FeedAMP then refuses it and the feed is read from its start).
+    let cursor = clean(page.next_cursor.as_ref(), CleanText::line(MAX_CURSOR_CHARS));
+    Ok((orders, cursor))
 }
 
 /// Reads again one order's exact text, as a page held it (a quarantined entry's body), as if
@@ -263,7 +273,7 @@ fn map_order(
     }
     let shipping_service = wire_lines
         .iter()
-        .find_map(|line| text(line.shipping_method.as_ref()));
+        .find_map(|line| clean(line.shipping_method.as_ref(), NewOrder::SHIPPING_SERVICE));
     Ok(NewOrder {
         channel: channel.clone(),
         external_id,
@@ -333,8 +343,8 @@ fn map_line(index: usize, line: &WireLine, sums: &mut Sums) -> Result<NewLine, S
         unit_price,
         total_discount: discount,
         total_tax: sales_tax,
-        external_line_id: text(line.mp_line_number.as_ref()),
-        title: text(line.product_name.as_ref()),
+        external_line_id: clean(line.mp_line_number.as_ref(), NewLine::EXTERNAL_ID),
+        title: clean(line.product_name.as_ref(), NewLine::TITLE),
     })
 }
 
@@ -358,15 +368,16 @@ fn address(info: &WireInfo, flags: &mut Vec<OrderFlag>) -> Option<Address> {
     if fields.iter().any(|field| not_text(field.as_ref())) {
         flags.push(OrderFlag::AddressUnreadable);
     }
+    let field = |value: &Option<Value>| clean(value.as_ref(), Address::FIELD);
     let mut address = Address {
-        full_name: text(info.shipping_full_name.as_ref()),
-        address1: text(info.shipping_address1.as_ref()),
-        address2: text(info.shipping_address2.as_ref()),
-        address3: text(info.shipping_address3.as_ref()),
-        city: text(info.shipping_city.as_ref()),
-        province: text(info.shipping_state.as_ref()),
-        zip: text(info.shipping_postal_code.as_ref()),
-        phone: text(info.shipping_phone.as_ref()),
+        full_name: field(&info.shipping_full_name),
+        address1: field(&info.shipping_address1),
+        address2: field(&info.shipping_address2),
+        address3: field(&info.shipping_address3),
+        city: field(&info.shipping_city),
+        province: field(&info.shipping_state),
+        zip: field(&info.shipping_postal_code),
+        phone: field(&info.shipping_phone),
         ..Address::default()
     };
     if let Some(country) = text(info.shipping_country_code.as_ref()) {

@@ -161,6 +161,16 @@ fn allocation(error: &AllocationError) -> ApiError {
     ApiError::bad_request(INVALID_LINES, message)
 }
 
+/// 409 for an order that already has as many children of a kind as it may
+/// (`Order::MAX_CHILDREN`), naming the collection.
+fn too_many(children: &str, error: &dyn std::error::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "Too Many Children",
+        format!("{children}: {error}"),
+    )
+}
+
 /// Maps the shared update failures; `rejected` maps the operation's own rule errors.
 fn update<E: std::error::Error + 'static>(
     error: OrderUpdateError<E>,
@@ -206,6 +216,7 @@ impl From<OrderUpdateError<FulfilError>> for ApiError {
                 "Tracking Number Conflict",
                 format!("tracking_number: {e}"),
             ),
+            e @ FulfilError::TooMany { .. } => too_many("fulfillments", &e),
         })
     }
 }
@@ -221,6 +232,7 @@ impl From<OrderUpdateError<CancelError>> for ApiError {
             e @ (CancelError::AlreadyCancelled | CancelError::AlreadyFulfilled) => {
                 ApiError::new(StatusCode::CONFLICT, "Nothing To Cancel", e.to_string())
             }
+            e @ CancelError::TooMany { .. } => too_many("cancellations", &e),
         })
     }
 }
@@ -239,6 +251,7 @@ impl From<OrderUpdateError<RefundError>> for ApiError {
             e @ RefundError::CurrencyMismatch { .. } => {
                 ApiError::bad_request("Invalid Refund", format!("currency: {e}"))
             }
+            e @ RefundError::TooMany { .. } => too_many("refunds", &e),
             e => ApiError::bad_request("Invalid Refund", format!("lines: {e}")),
         })
     }

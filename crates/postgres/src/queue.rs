@@ -114,7 +114,9 @@ impl DeliveryQueue for Postgres {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError> {
-        let outcome = Outcome::of(result);
+        let (result, event) = (result.cleaned(), event.cleaned());
+        let event = &event;
+        let outcome = Outcome::of(&result);
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, state = $3, \
@@ -146,6 +148,9 @@ impl DeliveryQueue for Postgres {
         if completions.is_empty() {
             return Ok(Vec::new());
         }
+        // PostgreSQL refuses a NUL in text: one such reference would fail the whole batch.
+        let completions: Vec<Completion> = completions.iter().map(Completion::cleaned).collect();
+        let completions = completions.as_slice();
         let written: Vec<Outcome<'_>> =
             completions.iter().map(|c| Outcome::of(&c.result)).collect();
         let mut tx = self.begin_plan_robust().await?;

@@ -30,6 +30,10 @@ impl OrderWrites for Tx {
         order: &OrderRow<'_>,
         lines: &[LineRow<'_>],
     ) -> Result<bool, StoreError> {
+        // `raw_payload` is `json`, not `jsonb`: `json` keeps the text exactly as received
+        // (spacing, key order, escapes), and it takes a `\u0000` escape, which `jsonb` refuses
+        // (PostgreSQL text cannot hold NUL). The payload is always valid JSON text (an adapter
+        // keeps it only once it parsed), so it never holds a raw NUL byte itself.
         let inserted = sqlx::query(
             "INSERT INTO orders (id, channel, external_id, version, status, currency, placed_at, \
              received_at, updated_at, deliver_by, email, shipping_address, shipping_service, \

@@ -133,11 +133,12 @@ impl DeliveryQueue for Sqlite {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError> {
+        let (result, event) = (result.cleaned(), event.cleaned());
         let mut tx = self.begin_write().await?;
-        let Some(order_id) = complete(&mut tx, lease, result).await? else {
+        let Some(order_id) = complete(&mut tx, lease, &result).await? else {
             return Err(LeaseError::Lost(lease.delivery));
         };
-        insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
+        insert_events(&mut tx, order_id, std::slice::from_ref(&event)).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -146,7 +147,7 @@ impl DeliveryQueue for Sqlite {
     async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut recorded = Vec::with_capacity(completions.len());
-        for completion in completions {
+        for completion in completions.iter().map(Completion::cleaned) {
             let order_id = complete(&mut tx, &completion.lease, &completion.result).await?;
             if let Some(order_id) = order_id {
                 insert_events(&mut tx, order_id, std::slice::from_ref(&completion.event)).await?;

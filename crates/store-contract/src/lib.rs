@@ -60,6 +60,7 @@ macro_rules! store_contract {
             exact_money_round_trips,
             utc_timestamps_round_trip,
             a_large_raw_payload_and_non_ascii_text_round_trip,
+            a_raw_payload_escaping_nul_round_trips_exactly,
             flags_an_unreadable_email_and_an_unknown_country_round_trip,
             list_filters_by_status_channel_and_updated_after,
             list_pages_neither_skip_nor_repeat_while_inserts_happen
@@ -69,6 +70,7 @@ macro_rules! store_contract {
             an_expired_lease_lets_another_worker_claim,
             a_lost_lease_writes_nothing,
             complete_many_records_each_outcome_and_skips_lost_leases,
+            a_batch_with_control_characters_in_its_text_is_recorded_clean,
             a_retry_is_due_again_at_its_time_and_counts_the_attempt,
             delivered_rows_keep_the_remote_reference_and_an_event,
             release_gives_back_leases_without_counting_an_attempt,

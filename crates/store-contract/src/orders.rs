@@ -294,6 +294,17 @@ pub async fn a_large_raw_payload_and_non_ascii_text_round_trip(store: &dyn Store
     assert_eq!(address.last_name.as_deref(), Some("Ångström"));
 }
 
+/// Design section 12: a payload whose JSON escapes a NUL (`\u0000`, which PostgreSQL's `jsonb`
+/// refuses) is kept exactly as received, spacing and escapes included.
+pub async fn a_raw_payload_escaping_nul_round_trips_exactly(store: &dyn Store) {
+    let mut new = sample("adm", "N-1");
+    let payload = "{ \"id\": \"N-1\",\n\t\"address1\": \"1 Main\\u0000 St\\u001b\",  \"x\": \"\\ud83e\\udd80\" }";
+    new.raw_payload = Some(payload.to_owned());
+    let order = insert(store, create(new, 0), &[]).await;
+    let loaded = store.get(order.id()).await.unwrap().unwrap();
+    assert_eq!(loaded.raw_payload(), Some(payload));
+}
+
 pub async fn list_filters_by_status_channel_and_updated_after(store: &dyn Store) {
     let open = insert(store, create(sample("adm", "F-1"), 0), &[]).await;
     let mut partly = insert(store, create(sample("adm", "F-2"), 1), &[]).await;

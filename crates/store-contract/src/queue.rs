@@ -334,3 +334,34 @@ pub async fn complete_many_records_each_outcome_and_skips_lost_leases(store: &dy
         "nothing to record"
     );
 }
+
+/// Design section 12: a marketplace's answer with NUL and other control characters in its
+/// reference or its error (which PostgreSQL cannot hold) is recorded cleaned, with the rest of
+/// its batch, never failing it.
+pub async fn a_batch_with_control_characters_in_its_text_is_recorded_clean(store: &dyn Store) {
+    let ThreeCompletions {
+        orders: [first, _, third],
+        deliveries: [first_delivery, _, third_delivery],
+        completions: [mut one, _, mut three],
+    } = three_completions(store).await;
+    one.result = AttemptResult::Delivered {
+        remote_ref: Some("R\u{0}-1\u{1b}[0m".to_owned()),
+        at: at(11),
+    };
+    one.event.detail = "confirmed (reference R\u{0}-1)".to_owned();
+    three.result = AttemptResult::Retry {
+        at: at(100),
+        error: "HTTP 503:\u{0} down\r\nagain\u{7f}".to_owned(),
+    };
+    let recorded = store.complete_many(&[one, three]).await.unwrap();
+    assert_eq!(recorded, [true, true]);
+    let row = store.delivery(first_delivery).await.unwrap().unwrap();
+    assert_eq!(row.state, DeliveryState::Delivered);
+    assert_eq!(row.remote_ref.as_deref(), Some("R-1[0m"));
+    let row = store.delivery(third_delivery).await.unwrap().unwrap();
+    assert_eq!(row.last_error.as_deref(), Some("HTTP 503: down  again"));
+    let order = store.get(first.id()).await.unwrap().unwrap();
+    let last = order.events().last().unwrap();
+    assert_eq!(last.detail, "confirmed (reference R-1)");
+    assert!(store.get(third.id()).await.unwrap().is_some());
+}

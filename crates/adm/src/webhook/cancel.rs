@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use orderbridge_domain::order::{CancelReason, MarketplaceCancel};
-use orderbridge_domain::values::ExternalOrderId;
+use orderbridge_domain::values::{CleanText, ExternalOrderId};
 use serde_json::Value;
 
 use crate::model::order_id_json;
@@ -19,24 +19,19 @@ const MAX_REASON_CHARS: usize = 100;
 
 /// ADM's `cancel_reason`, mapped: anything else (or none) is `other`, its text kept in the note.
 fn reason(value: Option<&Value>) -> (CancelReason, Option<String>) {
-    let Read::Value(raw) = tolerant::text(value) else {
+    let Read::Value(shown) = tolerant::clean(value, CleanText::line(MAX_REASON_CHARS)) else {
         return (
             CancelReason::Other,
             Some("ADM gave no cancel_reason".to_owned()),
         );
     };
-    let reason = match raw.to_ascii_lowercase().as_str() {
+    let reason = match shown.to_ascii_lowercase().as_str() {
         "customer" => CancelReason::Customer,
         "fraud" => CancelReason::Fraud,
         "inventory" => CancelReason::OutOfStock,
         "declined" => CancelReason::PaymentDeclined,
         _ => CancelReason::Other,
     };
-    let shown: String = raw
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_REASON_CHARS)
-        .collect();
     (reason, Some(format!("ADM cancel_reason: {shown}")))
 }
 
@@ -114,9 +109,12 @@ mod tests {
             (mapped, note.unwrap()),
             (
                 CancelReason::Other,
-                "ADM cancel_reason: badreason".to_owned()
+                "ADM cancel_reason: bad reason".to_owned()
             )
         );
+        let (mapped, _) = reason(Some(&json!("\u{0}fraud\u{1b}")));
+        assert_eq!(mapped, CancelReason::Fraud, "read once cleaned");
+        assert_eq!(reason(Some(&json!("\u{0}"))).0, CancelReason::Other);
         for absent in [None, Some(&Value::Null), Some(&json!({"x": 1}))] {
             assert_eq!(reason(absent).0, CancelReason::Other);
         }

@@ -1,5 +1,6 @@
 //! From the wire DTO to the domain's `NewOrder`: ids, SKUs, quantities and exact prices, each
-//! failure naming its field path; the fields that only inform are read by `tolerant.rs`.
+//! failure naming its field path; the fields that only inform are read by `tolerant.rs`. Free
+//! text (titles, line ids, the shipping service) is cleaned by the domain's rules for it.
 
 use std::fmt::Display;
 
@@ -9,7 +10,7 @@ use orderbridge_domain::values::{Currency, ExternalOrderId, InvalidValue, Quanti
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::webhook::dto::{LineDto, Object, OrderDto};
+use crate::webhook::dto::{Capped, LineDto, Object, OrderDto};
 use crate::webhook::tolerant::{self, Flags};
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, WebhookRejection, WebhookSettings};
 
@@ -60,7 +61,7 @@ pub(super) fn new_order(
     );
     let shipping_address = tolerant::address(dto.shipping_address.as_ref(), &mut flags);
     let shipping_service = flags.check(
-        tolerant::text(dto.shipping_service.as_ref()),
+        tolerant::clean(dto.shipping_service.as_ref(), NewOrder::SHIPPING_SERVICE),
         OrderFlag::ShippingServiceUnreadable,
     );
     let totals = Totals {
@@ -147,8 +148,8 @@ pub(super) fn external_id(value: Option<&Value>) -> Result<ExternalOrderId, Webh
     ExternalOrderId::parse(&text).map_err(|error| invalid(describe(&"id", &error)))
 }
 
-fn lines(items: Option<Vec<Object<LineDto>>>) -> Result<Vec<NewLine>, WebhookRejection> {
-    let Some(items) = items else {
+fn lines(items: Option<Capped<Object<LineDto>>>) -> Result<Vec<NewLine>, WebhookRejection> {
+    let Some(Capped(items)) = items else {
         return Err(invalid_line("line_items is required".to_owned()));
     };
     if items.is_empty() {
@@ -206,12 +207,12 @@ fn line(index: usize, item: LineDto) -> Result<NewLine, WebhookRejection> {
         total_discount: total_discount.unwrap_or(Decimal::ZERO),
         total_tax: total_tax.unwrap_or(Decimal::ZERO),
         external_line_id: match item.id {
-            Some(Value::String(text)) => non_blank(Some(text)),
-            Some(Value::Number(number)) => Some(number.to_string()),
+            Some(Value::String(text)) => NewLine::EXTERNAL_ID.clean(&text),
+            Some(Value::Number(number)) => NewLine::EXTERNAL_ID.clean(&number.to_string()),
             _ => None,
         },
         title: match item.title {
-            Some(Value::String(text)) => non_blank(Some(text)),
+            Some(Value::String(text)) => NewLine::TITLE.clean(&text),
             _ => None,
         },
     })
@@ -264,13 +265,6 @@ fn whole_number(value: &Value) -> Option<u64> {
         }
         _ => None,
     }
-}
-
-/// The text trimmed, or `None` when absent or blank.
-fn non_blank(value: Option<String>) -> Option<String> {
-    value
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty())
 }
 
 #[cfg(test)]

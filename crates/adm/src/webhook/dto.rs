@@ -12,9 +12,11 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use serde_path_to_error::Path;
+
+use orderbridge_domain::order::Order;
 
 use crate::webhook::{INVALID_ORDER, INVALID_SKU_OR_QUANTITY, MALFORMED_JSON, WebhookRejection};
 
@@ -28,7 +30,7 @@ pub(super) struct OrderDto {
     pub cancelled_at: Option<Value>,
     pub cancel_reason: Option<Value>,
     pub email: Option<Value>,
-    pub line_items: Option<Vec<Object<LineDto>>>,
+    pub line_items: Option<Capped<Object<LineDto>>>,
     pub shipping_address: Option<Value>,
     pub shipping_service: Option<Value>,
     pub subtotal_price: Option<Value>,
@@ -118,6 +120,45 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
+/// A JSON array read no further than [`Order::MAX_LINES`] entries: one more is refused at once,
+/// so that a body of a million tiny entries costs no more than one of a thousand.
+#[derive(Debug)]
+pub(super) struct Capped<T>(pub Vec<T>);
+
+/// The error a [`Capped`] array raises past its cap; [`data_error`] words it.
+const TOO_MANY: &str = "more entries than an order may have lines";
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Capped<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CappedVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for CappedVisitor<T> {
+            type Value = Capped<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Capped<T>, A::Error> {
+                let mut items = Vec::new();
+                while items.len() < Order::MAX_LINES {
+                    match seq.next_element()? {
+                        Some(item) => items.push(item),
+                        None => return Ok(Capped(items)),
+                    }
+                }
+                // One more entry, whatever it is, is one too many; it is skipped, not read.
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    return Err(A::Error::custom(TOO_MANY));
+                }
+                Ok(Capped(items))
+            }
+        }
+
+        deserializer.deserialize_seq(CappedVisitor(PhantomData))
+    }
+}
+
 /// The body as text: JSON is UTF-8, and the text is kept as the raw payload.
 pub(super) fn utf8(body: &[u8]) -> Result<&str, WebhookRejection> {
     std::str::from_utf8(body).map_err(|error| {
@@ -178,6 +219,8 @@ fn data_error(path: &Path, error: &serde_json::Error) -> WebhookRejection {
             ),
             None => format!("{name} has the wrong type"),
         }
+    } else if text == TOO_MANY {
+        format!("{name} must hold at most {} line items", Order::MAX_LINES)
     } else if let Some(field) = text.strip_prefix("duplicate field ") {
         format!("{name} has a duplicate field {field}")
     } else {

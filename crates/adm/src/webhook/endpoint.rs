@@ -20,7 +20,7 @@ use orderbridge_domain::services::{
     Admitted, CallRefused, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
 };
 use orderbridge_domain::standard_webhooks::{SIGNATURE_HEADER, SignedCall, SigningKey};
-use orderbridge_domain::values::{ApiKeys, ChannelId, ExternalOrderId, Secret};
+use orderbridge_domain::values::{ApiKeys, ChannelId, CleanText, ExternalOrderId, Secret};
 use sha2::Sha256;
 
 use super::{
@@ -239,8 +239,7 @@ fn external_id_of(body: &[u8]) -> Option<String> {
         serde_json::Value::Number(id) => id.to_string(),
         _ => return None,
     };
-    let clean: String = id.chars().filter(|c| !c.is_control()).take(255).collect();
-    (!clean.is_empty()).then_some(clean)
+    CleanText::line(ExternalOrderId::MAX_LEN).clean(&id)
 }
 
 /// The 200 answer to a cancellation, logged.

@@ -1,10 +1,11 @@
 //! The fields of an ADM order that only inform: times, email, shipping address and shipping
 //! service. None of them refuses an order (design section 11): what cannot be read is kept as
-//! given where it can be, replaced or left out where it cannot, and flagged on the order.
+//! given where it can be, replaced or left out where it cannot, and flagged on the order. Their
+//! text is kept clean (design section 12): control characters out, clipped.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use orderbridge_domain::order::OrderFlag;
-use orderbridge_domain::values::{Address, Email};
+use orderbridge_domain::values::{Address, CleanText, Email};
 use serde_json::Value;
 
 use crate::webhook::dto::AddressDto;
@@ -43,6 +44,15 @@ pub(super) fn text(value: Option<&Value>) -> Read<String> {
         Some(Value::String(text)) => Read::Value(text.trim().to_owned()),
         Some(Value::Number(number)) => Read::Value(number.to_string()),
         Some(_) => Read::Unreadable,
+    }
+}
+
+/// Text kept as it is cleaned by `rules` (design section 12: control characters out, clipped);
+/// `Absent` when nothing is left of it.
+pub(super) fn clean(value: Option<&Value>, rules: CleanText) -> Read<String> {
+    match text(value) {
+        Read::Value(text) => rules.clean(&text).map_or(Read::Absent, Read::Value),
+        other => other,
     }
 }
 
@@ -96,8 +106,12 @@ pub(super) fn address(value: Option<&Value>, flags: &mut Flags) -> Option<Addres
             return None;
         }
     };
-    let mut field =
-        |value: Option<Value>| flags.check(text(value.as_ref()), OrderFlag::AddressUnreadable);
+    let mut field = |value: Option<Value>| {
+        flags.check(
+            clean(value.as_ref(), Address::FIELD),
+            OrderFlag::AddressUnreadable,
+        )
+    };
     let (first_name, last_name, name) =
         (field(dto.first_name), field(dto.last_name), field(dto.name));
     let (first_name, last_name, full_name) = match (first_name, last_name, name) {

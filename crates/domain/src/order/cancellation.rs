@@ -189,6 +189,12 @@ pub enum CancelError {
     /// A SKU is unknown or more units were listed than are open.
     #[error(transparent)]
     Allocation(#[from] AllocationError),
+    /// The order already has [`Order::MAX_CHILDREN`] cancellations.
+    #[error("the order already has {max} cancellations, the most one order may have")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl Order {
@@ -208,6 +214,11 @@ impl Order {
             OrderStatus::Fulfilled => return Err(CancelError::AlreadyFulfilled),
             OrderStatus::Open | OrderStatus::PartiallyFulfilled => {}
         }
+        if self.cancellations.len() >= Self::MAX_CHILDREN {
+            return Err(CancelError::TooMany {
+                max: Self::MAX_CHILDREN,
+            });
+        }
         let (allocations, whole_order) = match &request.scope {
             CancelScope::WholeOrder => (all_open(&self.lines), true),
             CancelScope::Lines(lines) if lines.is_empty() => return Err(CancelError::NoLines),
@@ -222,7 +233,7 @@ impl Order {
             id,
             reason: request.reason,
             whole_order,
-            note: request.note.clone(),
+            note: Self::NOTE.clean_opt(request.note.as_deref()),
             lines: allocations,
             created_at: now,
             origin: CancelOrigin::Warehouse,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::values::{EventId, InvalidValue};
+use crate::values::{CleanText, EventId, InvalidValue};
 
 /// What kind of change an [`OrderEvent`] records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,6 +105,20 @@ pub struct OrderEvent {
     pub subject: Option<Uuid>,
     /// A summary such as `tracking 1Z999 (2 units)`.
     pub detail: String,
+}
+
+impl OrderEvent {
+    /// How a detail is kept: one line of at most 4000 characters.
+    pub const DETAIL: CleanText = CleanText::line(4_000);
+
+    /// The entry with its detail cleaned by [`OrderEvent::DETAIL`].
+    #[must_use]
+    pub fn cleaned(&self) -> Self {
+        Self {
+            detail: Self::DETAIL.clean(&self.detail).unwrap_or_default(),
+            ..self.clone()
+        }
+    }
 }
 
 #[cfg(test)]

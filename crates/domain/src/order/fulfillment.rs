@@ -163,6 +163,12 @@ pub enum FulfilError {
     /// A SKU is unknown or more units were sent than are open (design rules 1 and 2).
     #[error(transparent)]
     Allocation(#[from] AllocationError),
+    /// The order already has [`Order::MAX_CHILDREN`] fulfillments.
+    #[error("the order already has {max} fulfillments, the most one order may have")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// True when two per-SKU unit lists hold the same units, in whatever order.
@@ -211,6 +217,11 @@ impl Order {
         }
         if self.status() == OrderStatus::Cancelled {
             return Err(FulfilError::OrderCancelled);
+        }
+        if self.fulfillments.len() >= Self::MAX_CHILDREN {
+            return Err(FulfilError::TooMany {
+                max: Self::MAX_CHILDREN,
+            });
         }
         let allocations = allocate(&self.lines, &request.lines)?;
         // Checked: nothing below can fail.

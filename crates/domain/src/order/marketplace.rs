@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::order::allocate::all_open;
 use crate::order::{CancelReason, Cancellation, EventType, Order};
-use crate::values::{CancellationId, EventId, InvalidValue};
+use crate::values::{CancellationId, CleanText, EventId, InvalidValue};
 
 /// Who cancelled units.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -63,6 +63,12 @@ pub struct MarketplaceCancel {
     pub at: DateTime<Utc>,
 }
 
+impl MarketplaceCancel {
+    /// How the note is cleaned: one line (it goes into a history entry) of at most 200
+    /// characters.
+    pub const NOTE: CleanText = CleanText::line(200);
+}
+
 /// What a marketplace cancellation did to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarketplaceCancelled {
@@ -113,10 +119,8 @@ impl Order {
             .sum();
         self.marketplace.cancelled_at = Some(cancel.at);
         self.updated_at = now;
-        let why = cancel
-            .note
-            .as_deref()
-            .map_or(String::new(), |n| format!(": {n}"));
+        let note = MarketplaceCancel::NOTE.clean_opt(cancel.note.as_deref());
+        let why = note.as_deref().map_or(String::new(), |n| format!(": {n}"));
         let subject = (cancelled > 0).then(|| {
             for allocation in &allocations {
                 if let Some(line) = self.lines.get_mut(allocation.line.index()) {
@@ -127,7 +131,7 @@ impl Order {
                 id,
                 reason: cancel.reason,
                 whole_order: true,
-                note: cancel.note.clone(),
+                note,
                 lines: allocations,
                 created_at: now,
                 origin: CancelOrigin::Marketplace,

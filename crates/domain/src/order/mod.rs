@@ -10,6 +10,7 @@ mod flags;
 mod fulfillment;
 mod line;
 mod marketplace;
+mod new;
 mod record;
 mod refund;
 mod status;
@@ -26,6 +27,7 @@ pub use flags::OrderFlag;
 pub use fulfillment::{FulfilError, Fulfilled, Fulfillment, FulfillmentRequest};
 pub use line::LineItem;
 pub use marketplace::{CancelOrigin, MarketplaceCancel, MarketplaceCancelled, MarketplaceState};
+pub use new::{NewLine, NewOrder, NewOrderError, Totals};
 pub use record::{CorruptOrder, LineRecord, OrderRecord};
 pub use refund::{
     Refund, RefundError, RefundLine, RefundLineRequest, RefundReason, RefundReference,
@@ -35,97 +37,8 @@ pub use status::OrderStatus;
 pub use version::Version;
 
 use crate::values::{
-    Address, ChannelId, Currency, Email, EventId, ExternalOrderId, LineNo, OrderId, Quantity, Sku,
+    Address, ChannelId, CleanText, Currency, Email, EventId, ExternalOrderId, LineNo, OrderId,
 };
-
-/// Order-level totals exactly as the marketplace gave them. They are stored, shown and never
-/// checked against the lines (design rule 8: the source documents' own totals disagree).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    /// Price after discounts, before shipping, duties, taxes and tips.
-    pub subtotal: Option<Decimal>,
-    /// Total discounts.
-    pub discounts: Option<Decimal>,
-    /// Total shipping price.
-    pub shipping: Option<Decimal>,
-    /// Total tax.
-    pub tax: Option<Decimal>,
-    /// What the customer paid in all.
-    pub total: Option<Decimal>,
-}
-
-/// A line of a new order, parsed by the marketplace adapter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLine {
-    /// The SKU.
-    pub sku: Sku,
-    /// Units ordered.
-    pub quantity: Quantity,
-    /// Price of one unit before discounts; not negative.
-    pub unit_price: Decimal,
-    /// Discount allocated to the line.
-    pub total_discount: Decimal,
-    /// Tax allocated to the line.
-    pub total_tax: Decimal,
-    /// The marketplace's own line id, if any.
-    pub external_line_id: Option<String>,
-    /// Product name, if any.
-    pub title: Option<String>,
-}
-
-/// A new order as a marketplace adapter parsed it, before orderbridge has stored it. `Debug`
-/// shows no personal data.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NewOrder {
-    /// The channel account it came from.
-    pub channel: ChannelId,
-    /// The marketplace's order id.
-    pub external_id: ExternalOrderId,
-    /// The currency of every amount in the order.
-    pub currency: Currency,
-    /// When the customer placed it (UTC).
-    pub placed_at: DateTime<Utc>,
-    /// The marketplace's deadline for the order, if it gives one: the time it must be delivered
-    /// by (ADM `deliver_by`) or shipped by (FeedAMP `latest_ship_date`), whichever the
-    /// marketplace holds the seller to. Past it with units still open, the order is overdue
-    /// ([`Order::is_overdue`]).
-    pub deliver_by: Option<DateTime<Utc>>,
-    /// The customer's email.
-    pub email: Option<Email>,
-    /// Where to ship.
-    pub shipping_address: Option<Address>,
-    /// Requested shipping service ("Standard Ground").
-    pub shipping_service: Option<String>,
-    /// Totals as given.
-    pub totals: Totals,
-    /// The lines, in the marketplace's order.
-    pub lines: Vec<NewLine>,
-    /// The payload exactly as received, kept for audit and reprocessing.
-    pub raw_payload: Option<String>,
-    /// What the adapter could not read and replaced or left out (a date, a field of the
-    /// wrong type); [`Order::create`] adds what it sees itself (see [`OrderFlag`]).
-    pub flags: Vec<OrderFlag>,
-}
-
-/// Why a new order was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NewOrderError {
-    /// The order has no lines (design rule 1).
-    #[error("an order needs at least one line item")]
-    NoLines,
-    /// The order has more lines than orderbridge accepts.
-    #[error("an order may have at most {max} line items")]
-    TooManyLines {
-        /// The limit.
-        max: usize,
-    },
-    /// A line has a negative unit price.
-    #[error("line {line}: price must be zero or more")]
-    NegativePrice {
-        /// The offending line.
-        line: LineNo,
-    },
-}
 
 /// Counts of children already in storage; what lies beyond them is new since the order was
 /// loaded and is what the store writes on save.
@@ -171,9 +84,17 @@ pub struct Order {
 impl Order {
     /// The most lines one order may have.
     pub const MAX_LINES: usize = 1_000;
+    /// The most fulfillments, the most cancellations and the most refunds one order may have
+    /// (each): a bound on what loading and saving an order costs.
+    pub const MAX_CHILDREN: usize = 500;
+    /// How a note of a cancellation or a refund is kept: at most 2000 characters, tab and
+    /// newline allowed.
+    pub const NOTE: CleanText = CleanText::lines(2_000);
 
     /// Builds a new, not yet stored order from an adapter's parsed input, with its `received`
-    /// history entry.
+    /// history entry. Its free text is cleaned as the adapters clean it (design section 12):
+    /// the address by [`Address::FIELD`], the shipping service, titles and line ids by the
+    /// constants of [`NewOrder`] and [`NewLine`].
     ///
     /// # Errors
     /// [`NewOrderError`] when the order has no lines, too many, or a negative price.
@@ -204,8 +125,8 @@ impl Order {
                 unit_price: line.unit_price,
                 total_discount: line.total_discount,
                 total_tax: line.total_tax,
-                external_line_id: line.external_line_id,
-                title: line.title,
+                external_line_id: NewLine::EXTERNAL_ID.clean_opt(line.external_line_id.as_deref()),
+                title: NewLine::TITLE.clean_opt(line.title.as_deref()),
                 shipped: 0,
                 cancelled: 0,
                 refunded: 0,
@@ -229,7 +150,7 @@ impl Order {
             deliver_by: new.deliver_by,
             email: new.email,
             shipping_address,
-            shipping_service: new.shipping_service,
+            shipping_service: NewOrder::SHIPPING_SERVICE.clean_opt(new.shipping_service.as_deref()),
             totals: new.totals,
             lines,
             fulfillments: Vec::new(),

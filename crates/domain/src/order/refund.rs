@@ -1,5 +1,7 @@
 //! Refunds (design rule 7): money back per order line, never more than was paid.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -252,6 +254,12 @@ pub enum RefundError {
     /// The reference is already used on this order for other lines or amounts.
     #[error("refund reference {0} is already used on this order with other lines")]
     ReferenceConflict(RefundReference),
+    /// The order already has [`Order::MAX_CHILDREN`] refunds.
+    #[error("the order already has {max} refunds, the most one order may have")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl Order {
@@ -271,6 +279,11 @@ impl Order {
         if let Some(replayed) = self.refund_replay(request.reference.as_ref(), &lines) {
             return replayed;
         }
+        if self.refunds.len() >= Self::MAX_CHILDREN {
+            return Err(RefundError::TooMany {
+                max: Self::MAX_CHILDREN,
+            });
+        }
         self.check_refund_quantities(&lines)?;
         self.check_refund_paid(&lines)?;
         // Checked: nothing below can fail.
@@ -285,11 +298,12 @@ impl Order {
             return Err(RefundError::NoLines);
         }
         let mut lines = Vec::with_capacity(request.lines.len());
+        let mut listed = BTreeSet::new();
         for wanted in &request.lines {
             let Some(line) = self.line(wanted.line) else {
                 return Err(RefundError::UnknownLine(wanted.line));
             };
-            if lines.iter().any(|l: &RefundLine| l.line == wanted.line) {
+            if !listed.insert(wanted.line) {
                 return Err(RefundError::DuplicateLine(wanted.line));
             }
             if wanted.amount.currency() != self.currency {
@@ -384,7 +398,7 @@ impl Order {
             id,
             reference: request.reference.clone(),
             reason: request.reason,
-            note: request.note.clone(),
+            note: Self::NOTE.clean_opt(request.note.as_deref()),
             lines,
             created_at: now,
         };

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::order::{Cancellation, Fulfillment, Order, Refund};
-use crate::values::{DeliveryId, LineNo};
+use crate::values::{CleanText, DeliveryId, LineNo};
 
 /// How a channel takes shipments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,42 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// How a marketplace's reference is kept (design section 12): one line of at most 255
+    /// characters.
+    pub const REFERENCE: CleanText = CleanText::line(255);
+    /// How a reason is kept: one line of at most 1000 characters.
+    pub const REASON: CleanText = CleanText::line(1_000);
+
+    /// The outcome with its text made fit to store (design section 12): the reference and the
+    /// reason cleaned by [`Outcome::REFERENCE`] and [`Outcome::REASON`]. The dispatcher
+    /// records nothing else, whatever the adapter left in them.
+    #[must_use]
+    pub fn cleaned(self) -> Self {
+        let reason = |reason: String| {
+            Self::REASON
+                .clean(&reason)
+                .unwrap_or_else(|| "the marketplace gave no reason".to_owned())
+        };
+        match self {
+            Self::Delivered { remote_ref } => Self::Delivered {
+                remote_ref: Self::REFERENCE.clean_opt(remote_ref.as_deref()),
+            },
+            Self::Retry {
+                reason: text,
+                retry_after,
+            } => Self::Retry {
+                reason: reason(text),
+                retry_after,
+            },
+            Self::Rejected { reason: text } => Self::Rejected {
+                reason: reason(text),
+            },
+            Self::AuthFailed { reason: text } => Self::AuthFailed {
+                reason: reason(text),
+            },
+        }
+    }
+
     /// The outcome for a call this channel does not support.
     #[must_use]
     pub fn unsupported(what: &str) -> Self {
@@ -185,14 +221,13 @@ pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// A marketplace's text made fit for an [`Outcome`] reason: on one line, control characters
-/// and runs of whitespace collapsed, cut to `max` characters (with `…`).
+/// A marketplace's text made fit for an [`Outcome`] reason: cleaned as one line
+/// ([`CleanText::line`]: control characters out), runs of whitespace collapsed, cut to `max`
+/// characters (with `…`).
 #[must_use]
 pub fn clip_reason(text: &str, max: usize) -> String {
-    let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let line = CleanText::line(usize::MAX).clean(text).unwrap_or_default();
+    let words: Vec<&str> = line.split_whitespace().collect();
     let joined = words.join(" ");
     if joined.chars().count() <= max {
         joined
@@ -209,7 +244,7 @@ mod tests {
 
     use chrono::{DateTime, Utc};
 
-    use super::{clip_reason, retry_after};
+    use super::{Outcome, clip_reason, retry_after};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
@@ -243,5 +278,34 @@ mod tests {
     fn reasons_are_one_line_and_bounded() {
         assert_eq!(clip_reason(" a\n\tb   c ", 10), "a b c");
         assert_eq!(clip_reason("abcdef", 3), "abc…");
+        assert_eq!(clip_reason("x\u{0}y\u{1b}[0m", 10), "xy[0m");
+    }
+
+    #[test]
+    fn a_cleaned_outcome_holds_no_control_characters_and_is_bounded() {
+        let long = "r\u{0}".repeat(2_000);
+        let cleaned = Outcome::Rejected { reason: long }.cleaned();
+        let Outcome::Rejected { reason } = cleaned else {
+            panic!("still rejected");
+        };
+        assert_eq!(reason.chars().count(), Outcome::REASON.max());
+        assert!(!reason.contains(char::from(0)));
+        let delivered = Outcome::Delivered {
+            remote_ref: Some("\u{0}REF\u{7}-1 ".to_owned()),
+        };
+        assert_eq!(
+            delivered.cleaned(),
+            Outcome::Delivered {
+                remote_ref: Some("REF-1".to_owned())
+            }
+        );
+        let blank = Outcome::Delivered {
+            remote_ref: Some("\u{0}".to_owned()),
+        };
+        assert_eq!(blank.cleaned(), Outcome::Delivered { remote_ref: None });
+        let silent = Outcome::AuthFailed {
+            reason: "\u{1}".to_owned(),
+        };
+        assert!(matches!(silent.cleaned(), Outcome::AuthFailed { reason } if !reason.is_empty()));
     }
 }

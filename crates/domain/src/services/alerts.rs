@@ -70,7 +70,7 @@ impl AlertSender {
             .await?;
         let mut sent = AlertsSent::default();
         for queued in claimed {
-            let outcome = self.sink.send(&queued.alert).await;
+            let outcome = self.sink.send(&queued.alert).await.cleaned();
             let now = self.clock.now();
             let attempts = queued.attempts.saturating_add(1);
             let too_old = now - queued.created_at > delta(self.policy.max_age);

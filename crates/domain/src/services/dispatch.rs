@@ -61,6 +61,9 @@ pub struct Attempt {
 #[path = "dispatch_channels.rs"]
 mod channels;
 use channels::Exclusive;
+#[path = "dispatch_record.rs"]
+mod record;
+pub use record::Recorded;
 
 /// A delivered attempt: the row done with the marketplace's reference, and its history entry.
 fn delivered(
@@ -194,8 +197,8 @@ impl Dispatcher {
     /// is tried again.
     pub async fn dispatch(&self, claimed: &Claimed) -> Result<Dispatched, StoreError> {
         let attempt = self.attempt(claimed).await?;
-        let (_, outcomes) = self.record(vec![attempt]).await;
-        Ok(outcomes?.pop().unwrap_or(Dispatched::LeaseLost))
+        let (_, mut outcomes) = self.record(vec![attempt]).await;
+        outcomes.pop().unwrap_or(Ok(Dispatched::LeaseLost))
     }
 
     /// Whether a claimed row still has at least half of its lease left, so that it may be
@@ -267,7 +270,8 @@ impl Dispatcher {
     /// Sends `claimed` with its order as loaded (`None`: the order is gone).
     async fn attempt_with(&self, claimed: &Claimed, order: Option<&Order>) -> Attempt {
         let delivery = &claimed.delivery;
-        let outcome = self.send(delivery, order).await;
+        // Whatever the marketplace answered is stored clean (design section 12).
+        let outcome = self.send(delivery, order).await.cleaned();
         let now = self.clock.now();
         let (result, kind, detail, dispatched) = self.decide(delivery, outcome, now);
         let alert = match &dispatched {
@@ -362,52 +366,6 @@ impl Dispatcher {
                 self.parked(delivery, format!("authentication failed: {reason}"))
             }
         }
-    }
-
-    /// Records the outcomes of several attempts, in one transaction where the store allows.
-    /// Returns the deliveries, in the order given, with what became of each:
-    /// [`Dispatched::LeaseLost`] for those whose lease was no longer held, or the
-    /// [`StoreError`] that kept all of them from being recorded (their leases then run out
-    /// and the rows are tried again).
-    pub async fn record(
-        &self,
-        attempts: Vec<Attempt>,
-    ) -> (Vec<Delivery>, Result<Vec<Dispatched>, StoreError>) {
-        if attempts.is_empty() {
-            return (Vec::new(), Ok(Vec::new()));
-        }
-        let mut deliveries = Vec::with_capacity(attempts.len());
-        let mut outcomes = Vec::with_capacity(attempts.len());
-        let mut completions = Vec::with_capacity(attempts.len());
-        for mut attempt in attempts {
-            // The deliveries returned carry this attempt's error, for the health observation.
-            if let AttemptResult::Retry { error, .. } | AttemptResult::Dead { error } =
-                &attempt.completion.result
-            {
-                attempt.delivery.last_error = Some(error.clone());
-            }
-            deliveries.push(attempt.delivery);
-            outcomes.push(attempt.dispatched);
-            completions.push(attempt.completion);
-        }
-        let recorded = match self.queue.complete_many(&completions).await {
-            Ok(recorded) => recorded,
-            Err(error) => return (deliveries, Err(error)),
-        };
-        // A store answering for fewer completions than given recorded none of the rest.
-        let recorded = recorded.into_iter().chain(std::iter::repeat(false));
-        let outcomes = outcomes
-            .into_iter()
-            .zip(recorded)
-            .map(|(dispatched, recorded)| {
-                if recorded {
-                    dispatched
-                } else {
-                    Dispatched::LeaseLost
-                }
-            })
-            .collect();
-        (deliveries, Ok(outcomes))
     }
 
     fn parked(

@@ -121,7 +121,7 @@ async fn round(setup: &Setup) -> (Vec<Dispatched>, Vec<Transition>) {
         attempts.push(setup.dispatcher.attempt_ready(row).await);
     }
     let (deliveries, outcomes) = setup.dispatcher.record(attempts).await;
-    let outcomes = outcomes.unwrap();
+    let outcomes: Vec<Dispatched> = outcomes.into_iter().map(Result::unwrap).collect();
     let changes = setup
         .dispatcher
         .observe(&deliveries, &outcomes)

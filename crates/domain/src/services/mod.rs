@@ -18,7 +18,7 @@ pub use alerts::{AlertSender, AlertsSent};
 pub use channels::Channels;
 pub use deadlines::{DeadlineService, OverdueCheck};
 pub use deliveries::{DeliveryService, MAX_NOTE_CHARS, RequeueDeliveryError, RetryFilter};
-pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, RetryPolicy};
+pub use dispatch::{Attempt, Dispatched, Dispatcher, Marketplaces, Ready, Recorded, RetryPolicy};
 pub use health::{ChannelActionError, ChannelService, ChannelView, HealthChange};
 pub use orders::{
     Cancelled, FulfillmentRecorded, IngestError, Ingested, MarketplaceCancelOutcome, OrderService,
@@ -33,6 +33,8 @@ pub use signed::{Admitted, CallRefused, SignedCalls};
 mod dispatch_tests;
 #[cfg(test)]
 mod poll_tests;
+#[cfg(test)]
+mod record_tests;
 #[cfg(test)]
 mod state_check_tests;
 #[cfg(test)]

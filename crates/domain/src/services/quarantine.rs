@@ -13,7 +13,10 @@ use crate::ports::source::OrderSource;
 use crate::ports::store::{InboundError, InboundLog, StoreError};
 use crate::ports::webhook::Webhook;
 use crate::services::{IngestError, Ingested, OrderService};
-use crate::values::{AlertId, ChannelId, InboundId, OrderId};
+use crate::values::{AlertId, ChannelId, CleanText, ExternalOrderId, InboundId, OrderId};
+
+/// How the reason an entry was kept for is cleaned: one line of at most 2000 characters.
+const ERROR: CleanText = CleanText::line(2_000);
 
 /// What a replay came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +111,12 @@ impl Quarantine {
         body: &[u8],
         error: &str,
     ) -> Result<(Inbound, bool), StoreError> {
+        // The reason and the id come from the adapter's reading of outside text: kept clean.
+        let error = ERROR
+            .clean(error)
+            .unwrap_or_else(|| "unreadable".to_owned());
+        let external_id =
+            external_id.and_then(|id| CleanText::line(ExternalOrderId::MAX_LEN).clean(&id));
         let now = self.clock.now();
         let id = InboundId::from_uuid(self.ids.next_id());
         let alerts = if self.alerting {
@@ -134,7 +143,7 @@ impl Quarantine {
             channel: channel.clone(),
             external_id,
             body: body.to_vec(),
-            error: error.to_owned(),
+            error,
             at: now,
         };
         self.log.quarantine(&entry, &alerts).await

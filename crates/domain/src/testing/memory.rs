@@ -234,13 +234,18 @@ impl DeliveryQueue for MemoryStore {
         result: &AttemptResult,
         event: &OrderEvent,
     ) -> Result<(), LeaseError> {
-        record(&mut *self.state()?, lease, result, event)
+        record(
+            &mut *self.state()?,
+            lease,
+            &result.cleaned(),
+            &event.cleaned(),
+        )
     }
 
     async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
         let mut state = self.state()?;
         let mut recorded = Vec::with_capacity(completions.len());
-        for c in completions {
+        for c in completions.iter().map(Completion::cleaned) {
             match record(&mut state, &c.lease, &c.result, &c.event) {
                 Ok(()) => {
                     state.alerts.extend(c.alert.iter().map(AlertRow::new));

@@ -7,7 +7,7 @@
 
 use crate::values::InvalidValue;
 use crate::values::country::CountryCode;
-use crate::values::text::{bounded, clean_text};
+use crate::values::text::{CleanText, bounded};
 
 /// A customer's email address as the marketplace sent it: readable (`local@domain.tld`) or
 /// kept as given and marked unreadable.
@@ -51,7 +51,7 @@ impl Email {
     /// is kept as given and marked unreadable. `None` when nothing is left.
     #[must_use]
     pub fn read(raw: &str) -> Option<Self> {
-        let text = clean_text(raw)?;
+        let text = CleanText::line(usize::MAX).clean(raw)?;
         if text.chars().count() > Self::MAX_LEN {
             let cut: String = text.chars().take(Self::MAX_LEN).collect();
             return Some(Self {
@@ -120,12 +120,15 @@ pub struct Address {
 }
 
 impl Address {
+    /// How every text field of an address is cleaned: one line of at most 500 characters.
+    pub const FIELD: CleanText = CleanText::line(500);
+
     /// Reads a country however it was spelled (see [`CountryCode::find`]) into the fields
     /// still empty: the two-letter code when known; a three-letter code as
     /// `country_code_alpha3`; anything else (a name, an unknown two-letter code) as
     /// `country_name`. Blank text changes nothing.
     pub fn set_country(&mut self, given: &str) {
-        let Some(given) = clean_text(given) else {
+        let Some(given) = Self::FIELD.clean(given) else {
             return;
         };
         let code = CountryCode::find(&given);
@@ -153,11 +156,12 @@ impl Address {
             && (self.country_name.is_some() || self.country_code_alpha3.is_some())
     }
 
-    /// The address with every text field cleaned: control characters out (tabs and line
-    /// breaks become spaces), trimmed, and blank fields absent. Nothing is rejected.
+    /// The address with every text field cleaned by [`Address::FIELD`]: control characters
+    /// out (tabs and line breaks become spaces), trimmed, clipped, and blank fields absent.
+    /// Nothing is rejected.
     #[must_use]
     pub fn cleaned(self) -> Self {
-        let clean = |field: Option<String>| field.as_deref().and_then(clean_text);
+        let clean = |field: Option<String>| Self::FIELD.clean_opt(field.as_deref());
         Self {
             first_name: clean(self.first_name),
             last_name: clean(self.last_name),

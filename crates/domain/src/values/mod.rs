@@ -18,6 +18,7 @@ pub use ids::{
 pub use money::{Currency, Money, MoneyError};
 pub use quantity::Quantity;
 pub use secret::{ApiKeys, Secret};
+pub use text::CleanText;
 pub use tracking::{Carrier, Sku, TrackingNumber, TrackingUrl};
 
 /// Why a value could not be parsed. `what` names the value (`"sku"`, `"tracking number"`), so

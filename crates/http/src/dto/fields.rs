@@ -1,7 +1,8 @@
 //! Turning request fields into domain values, each error naming its field.
 
 use chrono::{DateTime, Utc};
-use orderbridge_domain::values::{InvalidValue, Quantity, Sku};
+use orderbridge_domain::order::Order;
+use orderbridge_domain::values::{CleanText, InvalidValue, Quantity, Sku};
 
 use crate::dto::SkuQuantity;
 use crate::error::{ApiError, INVALID_LINES};
@@ -54,24 +55,49 @@ pub(crate) fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
 
 /// A free-text field an operator writes: trimmed, at least one character, at most `max`, and no
 /// control characters (it goes into one-line history entries).
-pub(crate) fn note(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
-    let text = raw.trim();
-    let problem = if text.is_empty() {
-        Some("must not be empty".to_owned())
-    } else if text.chars().count() > max {
-        Some(format!("at most {max} characters"))
-    } else if text.chars().any(char::is_control) {
-        Some("must not hold control characters (line breaks included)".to_owned())
-    } else {
-        None
+pub(crate) fn one_line(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let problem = match CleanText::line(max).check(field, raw) {
+        Ok(Some(text)) => return Ok(text),
+        Ok(None) => "must not be empty".to_owned(),
+        Err(InvalidValue::NotPrintable { .. }) => {
+            "must not hold control characters (line breaks included)".to_owned()
+        }
+        Err(_) => format!("at most {max} characters"),
     };
-    match problem {
-        Some(problem) => Err(ApiError::bad_request(
-            "Invalid Request",
-            format!("{field}: {problem}"),
-        )),
-        None => Ok(text.to_owned()),
+    Err(ApiError::bad_request(
+        "Invalid Request",
+        format!("{field}: {problem}"),
+    ))
+}
+
+/// The `note` of a cancellation or a refund, checked by the domain's rules for notes
+/// ([`Order::NOTE`]): tab and newline allowed, no other control character, at most 2000
+/// characters; blank is no note.
+pub(crate) fn note(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    Order::NOTE.check("note", raw).map_err(|e| {
+        let problem = match e {
+            InvalidValue::NotPrintable { .. } => {
+                "must not hold control characters other than tab and newline".to_owned()
+            }
+            _ => format!("at most {} characters", Order::NOTE.max()),
+        };
+        ApiError::bad_request("Invalid Request", format!("note: {problem}"))
+    })
+}
+
+/// `items` when there are at most [`Order::MAX_LINES`] of them: a request holds no more
+/// entries than an order has lines. Refused with a 400 naming `field` before any is read.
+pub(crate) fn at_most<'a, T>(field: &str, items: &'a [T]) -> Result<&'a [T], ApiError> {
+    if items.len() > Order::MAX_LINES {
+        return Err(ApiError::bad_request(
+            INVALID_LINES,
+            format!("{field}: at most {} entries", Order::MAX_LINES),
+        ));
     }
+    Ok(items)
 }
 
 /// One keyset page from `found`, fetched with a limit of `limit + 1`: the first `limit` items,

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 
 use crate::dto::enums::{CancelReason, RefundReason};
-use crate::dto::fields::{invalid, sku_quantities, time};
+use crate::dto::fields::{at_most, invalid, note, sku_quantities, time};
 use crate::error::ApiError;
 
 /// Units of a SKU, in a request.
@@ -59,7 +59,7 @@ pub struct FulfillmentIn {
     #[schema(format = DateTime)]
     pub shipped_at: Option<String>,
     /// Units shipped, by SKU; units of a SKU on several lines fill them in line order.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub line_items: Vec<SkuQuantity>,
 }
 
@@ -79,7 +79,7 @@ impl FulfillmentIn {
                 .as_deref()
                 .map(|u| TrackingUrl::parse(u).map_err(invalid("tracking_url")))
                 .transpose()?,
-            lines: sku_quantities(&self.line_items)?,
+            lines: sku_quantities(at_most("line_items", &self.line_items)?)?,
             shipped_at: self
                 .shipped_at
                 .as_deref()
@@ -95,9 +95,10 @@ pub struct CancellationIn {
     /// Why the units are cancelled.
     pub reason: CancelReason,
     /// Units to cancel by SKU; leave out to cancel everything not yet shipped.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub line_items: Option<Vec<SkuQuantity>>,
-    /// A note for the history.
+    /// A note kept with the cancellation: tab and newline allowed, no other control character.
+    #[schema(max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*$")]
     pub note: Option<String>,
 }
 
@@ -108,9 +109,9 @@ impl CancellationIn {
             reason: self.reason.into(),
             scope: match &self.line_items {
                 None => CancelScope::WholeOrder,
-                Some(items) => CancelScope::Lines(sku_quantities(items)?),
+                Some(items) => CancelScope::Lines(sku_quantities(at_most("line_items", items)?)?),
             },
-            note: self.note.clone(),
+            note: note(self.note.as_deref())?,
         })
     }
 }
@@ -170,10 +171,11 @@ pub struct RefundIn {
     /// The currency of the amounts (ISO 4217); defaults to the order's, and must equal it.
     #[schema(pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
-    /// A note.
+    /// A note kept with the refund: tab and newline allowed, no other control character.
+    #[schema(max_length = 2000, pattern = "^[^\\x00-\\x08\\x0B-\\x1F\\x7F-\\x9F]*$")]
     pub note: Option<String>,
     /// Per-line amounts; each line at most once.
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub lines: Vec<RefundLineIn>,
 }
 
@@ -184,8 +186,7 @@ impl RefundIn {
             Some(c) => Currency::parse(c).map_err(invalid("currency"))?,
             None => order_currency,
         };
-        let lines = self
-            .lines
+        let lines = at_most("lines", &self.lines)?
             .iter()
             .enumerate()
             .map(|(i, l)| l.to_request(i, currency))
@@ -197,7 +198,7 @@ impl RefundIn {
                 .map(|r| RefundReference::parse(r).map_err(invalid("reference")))
                 .transpose()?,
             reason: self.reason.into(),
-            note: self.note.clone(),
+            note: note(self.note.as_deref())?,
             lines,
         })
     }

@@ -7,7 +7,7 @@ use orderbridge_domain::services::ChannelActionError;
 use orderbridge_domain::values::ChannelId;
 
 use crate::AppState;
-use crate::dto::fields::note;
+use crate::dto::fields::one_line;
 use crate::dto::{self, ChannelOut, ChannelsOut, PauseIn};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
@@ -63,7 +63,7 @@ pub(crate) async fn pause_channel(
 ) -> Result<Json<ChannelOut>, ApiError> {
     let id = channel_id(&channel)?;
     let reason = match body.note.as_deref() {
-        Some(text) => note("note", text, 500)?,
+        Some(text) => one_line("note", text, 500)?,
         None => "paused by an operator".to_owned(),
     };
     state.channels.pause(&id, &reason).await?;

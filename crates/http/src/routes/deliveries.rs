@@ -9,7 +9,7 @@ use orderbridge_domain::services::{MAX_NOTE_CHARS, RetryFilter};
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
 
 use crate::AppState;
-use crate::dto::fields::{invalid, keyset_page, limit, note, time};
+use crate::dto::fields::{invalid, keyset_page, limit, one_line, time};
 use crate::dto::{
     self, DeliveriesQuery, DeliveryOut, DeliveryPageOut, ResolveIn, RetriedOut, RetryIn,
 };
@@ -104,11 +104,11 @@ pub(crate) async fn resolve_delivery(
     JsonBody(body): JsonBody<ResolveIn>,
 ) -> Result<Json<DeliveryOut>, ApiError> {
     let id = delivery_id("id", &id)?;
-    let text = note("note", &body.note, MAX_NOTE_CHARS)?;
+    let text = one_line("note", &body.note, MAX_NOTE_CHARS)?;
     let by = body
         .by
         .as_deref()
-        .map(|by| note("by", by, 100))
+        .map(|by| one_line("by", by, 100))
         .transpose()?;
     let delivery = state
         .deliveries

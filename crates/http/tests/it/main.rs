@@ -3,6 +3,7 @@
 mod cancellations;
 mod channels;
 mod deliveries;
+mod hostile_text;
 mod inbound;
 mod openapi_contract;
 mod orders;

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use orderbridge_domain::order::{
-    CancelReason, EventType, OrderFlag, OrderStatus, RefundReason, RefundReference,
+    CancelReason, EventType, Order, OrderFlag, OrderStatus, RefundReason, RefundReference,
 };
 use orderbridge_domain::outbox::{DeliveryKind, DeliveryState};
 use orderbridge_domain::values::{
@@ -460,6 +460,24 @@ fn the_documented_limits_are_the_domain_limits() {
         property(&document, "SkuQuantity", "quantity")["maximum"],
         json!(Quantity::MAX)
     );
+    for component in ["CancellationIn", "RefundIn"] {
+        assert_eq!(max_length(component, "note"), Some(Order::NOTE.max()));
+    }
+    for (component, name) in [
+        ("FulfillmentIn", "line_items"),
+        ("CancellationIn", "line_items"),
+        ("RefundIn", "lines"),
+    ] {
+        let items = &property(&document, component, name);
+        let max_items = items["maxItems"]
+            .as_u64()
+            .or_else(|| items["oneOf"][0]["maxItems"].as_u64());
+        assert_eq!(
+            max_items,
+            u64::try_from(Order::MAX_LINES).ok(),
+            "{component}.{name}: {items}"
+        );
+    }
     let external = document["paths"]["/v1/orders"]["get"]["parameters"]
         .as_array()
         .unwrap()

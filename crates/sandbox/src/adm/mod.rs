@@ -20,6 +20,9 @@
 //! - otherwise `200 {"order_id": <as sent>, "status": "created", "tracking_number",
 //!   "created_at": <now, RFC 3339 UTC>}`, and the fulfillment is recorded.
 //!
+//! An answer queued with [`AdmSandbox::answer_next`] is given verbatim, in place of all of
+//! the above, to the next request that passes the faults and the key check.
+//!
 //! An injected `401` answers the body above; an injected `403` (a `forbidden` fault, or
 //! credentials refused with `403`) answers `{"error": "Forbidden Request", "message": "The key
 //! provided is not allowed to make this request."}`, worded like it (ADM documents no `403`).
@@ -117,6 +120,7 @@ impl AdmSandbox {
                 replays: replays::Replays::new(config.keep_records),
                 log: RequestBook::new(config.keep_records),
                 faults: FaultInjector::new(),
+                scripted: std::sync::Mutex::default(),
                 stop,
             });
             let router = routes::router(Arc::clone(&app), &path);
@@ -152,6 +156,19 @@ impl AdmSandbox {
     #[must_use]
     pub fn faults(&self) -> &FaultInjector {
         &self.app.faults
+    }
+
+    /// Answers the next request that passes the faults and the API key check with `status`
+    /// and `body` (JSON text, sent as it is) instead of handling it: nothing is recorded.
+    /// Several calls queue answers for the requests after it, in turn. For a marketplace's odd
+    /// answer, such as a reference holding control characters.
+    pub fn answer_next(&self, status: u16, body: impl Into<String>) {
+        let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+        self.app
+            .scripted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push_back((status, body.into()));
     }
 
     /// Registers an order ADM knows, with its SKUs and units (lines sharing a SKU add up).

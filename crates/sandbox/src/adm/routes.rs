@@ -2,8 +2,9 @@
 //! answers replayed per `Idempotency-Key` (`replays.rs`), the answers to unknown paths and
 //! wrong methods, and the control paths of `control.rs` and of the fault plan merged in.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -39,16 +40,39 @@ pub(crate) struct AdmApp {
     pub(crate) replays: Replays<Handled>,
     pub(crate) log: RequestBook,
     pub(crate) faults: FaultInjector,
+    /// Answers given verbatim, in turn, to the next requests that pass the faults and the key
+    /// check, in place of handling them: `(status, JSON body text)`.
+    pub(crate) scripted: Mutex<VecDeque<(StatusCode, String)>>,
     pub(crate) stop: StopSignal,
 }
 
 impl AdmApp {
+    /// The next scripted answer for a request with these headers, if one is queued and the
+    /// key is right.
+    fn scripted_answer(&self, headers: &HeaderMap) -> Option<Response> {
+        authorized_by(self, headers)?;
+        let (status, body) = self
+            .scripted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()?;
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Some(response)
+    }
+
     /// Forgets registered orders, records, counters, recorded answers, the log and faults.
     pub(crate) fn reset(&self) {
         self.store.reset();
         self.replays.clear();
         self.log.clear();
         self.faults.clear();
+        self.scripted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -92,6 +116,9 @@ async fn fulfill(
             return StatusCode::OK.into_response();
         }
         Some(fault) => (fault_response(fault), order_id_of(&body)),
+        None if let Some(scripted) = app.scripted_answer(&headers) => {
+            (scripted, order_id_of(&body))
+        }
         None => {
             let (handled, replayed) = answer(&app, &headers, &body, received_at, key.as_deref());
             if let Some(entry) = log.entry() {

@@ -333,3 +333,33 @@ async fn after_shutdown_nothing_answers() {
         .unwrap_err();
     assert!(error.is_connect(), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_scripted_answer_is_given_verbatim_to_the_next_keyed_request_and_records_nothing() {
+    let sandbox = sandbox().await;
+    sandbox.answer_next(200, r#"{"created_at": "2024\u0000-01\u001b"}"#);
+    sandbox.answer_next(400, r#"{"error": "Bad\u0000", "message": "no\nway"}"#);
+    let refused = post(&client(), &sandbox.fulfillment_url(), None, &seed_body()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "a wrong key takes none"
+    );
+    let first = fulfill(&sandbox, &seed_body()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.text, r#"{"created_at": "2024\u0000-01\u001b"}"#);
+    let second = fulfill(&sandbox, &seed_body()).await;
+    assert_eq!(second.status, StatusCode::BAD_REQUEST);
+    assert_eq!(second.json["message"], "no\nway");
+    assert_eq!(sandbox.accepted_count(), 0, "nothing recorded");
+    let third = fulfill(&sandbox, &seed_body()).await;
+    assert_eq!(
+        third.status,
+        StatusCode::OK,
+        "handled again: {}",
+        third.text
+    );
+    assert_eq!(sandbox.accepted_count(), 1);
+    let statuses: Vec<Option<u16>> = sandbox.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(401), Some(200), Some(400), Some(200)]);
+}

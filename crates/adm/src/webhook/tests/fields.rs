@@ -3,7 +3,7 @@
 //! in `tolerance.rs`.
 
 use orderbridge_domain::order::OrderFlag;
-use orderbridge_domain::values::Currency;
+use orderbridge_domain::values::{Address, Currency};
 use serde_json::{Value, json};
 
 use super::{
@@ -279,6 +279,79 @@ fn the_currency_comes_from_the_settings() {
     };
     let order = parse_order(SEED.as_bytes(), &settings, received());
     assert_eq!(order.map(|o| o.currency.to_string()), Ok("EUR".to_owned()));
+}
+
+/// Design section 12: every free-text field loses its control characters (NUL first: no store
+/// can hold it) and is kept, never refused.
+#[test]
+fn control_characters_are_cleaned_out_of_every_free_text_field() {
+    let dirty = "a\u{0}b\u{1b}c\td\u{7f}";
+    let body = seed_with(|value| {
+        for field in [
+            "first_name",
+            "last_name",
+            "company",
+            "address1",
+            "address2",
+            "city",
+            "province",
+            "province_code",
+            "zip",
+            "phone",
+        ] {
+            value["shipping_address"][field] = json!(dirty);
+        }
+        value["shipping_address"]["country_code"] = json!("U\u{0}S");
+        value["shipping_service"] = json!(dirty);
+        value["email"] = json!("jane\u{0}@example.com");
+        value["line_items"][0]["title"] = json!(dirty);
+        value["line_items"][0]["id"] = json!(dirty);
+    });
+    let order = parsed(&body);
+    let clean = Some("abc d".to_owned());
+    let address = order.shipping_address.clone().unwrap();
+    for (name, field) in [
+        ("first_name", &address.first_name),
+        ("last_name", &address.last_name),
+        ("company", &address.company),
+        ("address1", &address.address1),
+        ("address2", &address.address2),
+        ("city", &address.city),
+        ("province", &address.province),
+        ("zip", &address.zip),
+        ("phone", &address.phone),
+    ] {
+        assert_eq!(field, &clean, "{name}");
+    }
+    assert_eq!(
+        address.country_code.map(|c| c.as_str().to_owned()),
+        Some("US".to_owned())
+    );
+    assert_eq!(order.shipping_service, clean);
+    assert_eq!(
+        order.email.map(|e| e.as_str().to_owned()),
+        Some("jane@example.com".to_owned())
+    );
+    assert_eq!(order.lines[0].title, clean);
+    assert_eq!(order.lines[0].external_line_id, clean);
+    assert!(order.flags.is_empty(), "{:?}", order.flags);
+    let raw = order.raw_payload.unwrap();
+    assert!(
+        raw.contains("a\\u0000b"),
+        "the raw payload stays exactly as received"
+    );
+}
+
+#[test]
+fn text_left_blank_by_cleaning_is_absent_and_long_text_is_clipped() {
+    let body = seed_with(|value| {
+        value["shipping_service"] = json!("\u{0}\u{1}");
+        value["shipping_address"]["address1"] = json!("x".repeat(5_000));
+    });
+    let order = parsed(&body);
+    assert_eq!(order.shipping_service, None);
+    let address1 = order.shipping_address.unwrap().address1.unwrap();
+    assert_eq!(address1.chars().count(), Address::FIELD.max());
 }
 
 #[test]

@@ -57,6 +57,32 @@ fn more_than_a_thousand_lines_are_refused() {
         value["line_items"] = Value::Array(vec![line; Order::MAX_LINES + 1]);
     });
     assert_refused(&body, INVALID_SKU_OR_QUANTITY, "line_items");
+    assert_eq!(
+        rejected(&body).message,
+        "line_items must hold at most 1000 line items"
+    );
+    let exactly = seed_with(|value| {
+        let line = value["line_items"][0].clone();
+        value["line_items"] = Value::Array(vec![line; Order::MAX_LINES]);
+    });
+    assert_eq!(parsed(&exactly).lines.len(), Order::MAX_LINES);
+}
+
+#[test]
+fn lines_past_the_cap_are_refused_before_they_are_read() {
+    // An entry past the cap is not read as a line item: one that is not even an object is
+    // not what is reported.
+    let mut items = vec!["{}"; Order::MAX_LINES];
+    items.push("5");
+    let body = seed_with(|value| {
+        value["line_items"] = serde_json::from_str(&format!("[{}]", items.join(","))).unwrap();
+    });
+    let rejection = rejected(&body);
+    assert_eq!(rejection.error, INVALID_SKU_OR_QUANTITY);
+    assert_eq!(
+        rejection.message,
+        "line_items must hold at most 1000 line items"
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod deadline;
 mod flags;
 mod fulfillment;
 mod history;
+mod limits;
 mod lines;
 mod marketplace;
 mod refund;

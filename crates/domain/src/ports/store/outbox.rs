@@ -9,6 +9,7 @@ use super::StoreError;
 use crate::alert::Alert;
 use crate::order::OrderEvent;
 use crate::outbox::{Delivery, DeliveryState};
+use crate::ports::marketplace::Outcome;
 use crate::values::{ChannelId, DeliveryId, OrderId};
 
 /// Why an outcome could not be recorded on a claimed delivery.
@@ -123,6 +124,25 @@ pub struct Completion {
     pub alert: Option<Alert>,
 }
 
+impl Completion {
+    /// The completion with its text fit to store (design section 12): the result's reference
+    /// and error as [`AttemptResult::cleaned`] makes them, the history entry and the alert's
+    /// message on one clean line. A store records this, so that no completion's text can fail
+    /// the batch it is recorded with.
+    #[must_use]
+    pub fn cleaned(&self) -> Self {
+        Self {
+            lease: self.lease,
+            result: self.result.cleaned(),
+            event: self.event.cleaned(),
+            alert: self.alert.as_ref().map(|alert| Alert {
+                message: OrderEvent::DETAIL.clean(&alert.message).unwrap_or_default(),
+                ..alert.clone()
+            }),
+        }
+    }
+}
+
 /// What became of a delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptResult {
@@ -145,6 +165,27 @@ pub enum AttemptResult {
         /// What went wrong.
         error: String,
     },
+}
+
+impl AttemptResult {
+    /// The result with the marketplace's reference cleaned by [`Outcome::REFERENCE`] and the
+    /// error by [`Outcome::REASON`].
+    #[must_use]
+    pub fn cleaned(&self) -> Self {
+        match self {
+            Self::Delivered { remote_ref, at } => Self::Delivered {
+                remote_ref: Outcome::REFERENCE.clean_opt(remote_ref.as_deref()),
+                at: *at,
+            },
+            Self::Retry { at, error } => Self::Retry {
+                at: *at,
+                error: Outcome::REASON.clean(error).unwrap_or_default(),
+            },
+            Self::Dead { error } => Self::Dead {
+                error: Outcome::REASON.clean(error).unwrap_or_default(),
+            },
+        }
+    }
 }
 
 /// Which deliveries to list, newest first.

@@ -227,3 +227,57 @@ fn only_lines_quantities_and_money_still_make_an_order_unmappable() {
         assert!(error.starts_with(expected), "{what}: {error}");
     }
 }
+
+/// Design section 12: control characters (NUL first: no store can hold it) are cleaned out of
+/// every free-text field, and the order maps.
+#[test]
+fn control_characters_are_cleaned_out_of_every_free_text_field() {
+    let dirty = "a\u{0}b\u{1b}c\td";
+    let mut info = minimal_info();
+    for field in [
+        "shipping_full_name",
+        "shipping_address1",
+        "shipping_address2",
+        "shipping_address3",
+        "shipping_city",
+        "shipping_state",
+        "shipping_postal_code",
+        "shipping_phone",
+    ] {
+        info[field] = json!(dirty);
+    }
+    info["customer_email"] = json!("jane\u{0}@example.com");
+    info["order_lines"][0]["product_name"] = json!(dirty);
+    info["order_lines"][0]["mp_line_number"] = json!(dirty);
+    info["order_lines"][0]["shipping_method"] = json!(dirty);
+    let sourced = one(&info);
+    let order = mapped(&sourced);
+    let clean = Some("abc d".to_owned());
+    let address = order.shipping_address.clone().unwrap();
+    for field in [
+        &address.full_name,
+        &address.address1,
+        &address.address2,
+        &address.address3,
+        &address.city,
+        &address.province,
+        &address.zip,
+        &address.phone,
+    ] {
+        assert_eq!(field, &clean);
+    }
+    assert_eq!(
+        order.email.as_ref().map(|e| e.as_str()),
+        Some("jane@example.com")
+    );
+    assert_eq!(order.lines[0].title, clean);
+    assert_eq!(order.lines[0].external_line_id, clean);
+    assert_eq!(order.shipping_service, clean);
+    assert!(order.flags.is_empty(), "{:?}", order.flags);
+}
+
+#[test]
+fn a_cursor_with_control_characters_loses_them() {
+    let body = json!({"orders": [], "next_cursor": "c\u{0}1"}).to_string();
+    assert_eq!(super::page(&body).1, Some("c1".to_owned()));
+}
