@@ -172,7 +172,7 @@ async fn send(store: &dyn Store, days: i64, now: DateTime<Utc>, result: AttemptR
     let at = days_ago(now, days);
     let request = ClaimRequest {
         now: at,
-        lease_until: at + TimeDelta::seconds(60),
+        lease: Duration::from_secs(60),
         token: Uuid::now_v7(),
         limit: 10,
         skip_channels: Vec::new(),

@@ -5,6 +5,7 @@
 //! adapter crate and a few lines in [`wiring`].
 
 pub mod config;
+mod leases;
 pub mod marketplaces;
 pub mod overdue;
 pub mod purge;

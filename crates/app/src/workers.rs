@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::config::DispatchConfig;
+use crate::leases::{self, Tokens};
 use crate::slots::{Claim, Slot, Slots};
 pub use polling::{Polling, poll_loop};
 
@@ -46,14 +47,18 @@ pub(crate) async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bo
 /// most `concurrency` deliveries per channel are sent but not yet recorded: the most a crash
 /// can make us send twice. A row that waited until less than half its lease was left is not
 /// sent: its lease runs out and it is claimed again.
+///
+/// Each claim has a token of its own, so that an outcome of a row whose lease ran out and was
+/// claimed again, by this loop or another instance, is never recorded under the new claim;
+/// shutdown gives back the leases of every claim with rows not recorded. A row's lease is
+/// renewed while it is sent, and a send whose lease cannot be kept is cut off (`leases.rs`).
 pub async fn dispatch_loop(
     dispatcher: Dispatcher,
     config: DispatchConfig,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
-    // One lease token per loop: shutdown releases everything claimed under it.
-    let token = Uuid::now_v7();
+    let tokens = Tokens::default();
     let batch = usize::try_from(config.batch_size)
         .unwrap_or(usize::MAX)
         .max(1);
@@ -62,7 +67,7 @@ pub async fn dispatch_loop(
     let (finished, to_record) = mpsc::channel::<(Attempt, Slot)>(batch);
     let claimer = tokio::spawn(claim_loop(
         dispatcher.clone(),
-        token,
+        tokens.clone(),
         batch,
         config.idle_poll,
         queue,
@@ -71,7 +76,13 @@ pub async fn dispatch_loop(
     ));
     let (observed, to_observe) = mpsc::channel::<Observed>(batch);
     let watcher = tokio::spawn(health_loop(dispatcher.clone(), to_observe, batch));
-    let recorder = tokio::spawn(record_loop(dispatcher.clone(), to_record, observed, batch));
+    let recorder = tokio::spawn(record_loop(
+        dispatcher.clone(),
+        tokens.clone(),
+        to_record,
+        observed,
+        batch,
+    ));
     let mut tasks = JoinSet::new();
     loop {
         while tasks.try_join_next().is_some() {}
@@ -83,6 +94,7 @@ pub async fn dispatch_loop(
         tasks.spawn(send_one(
             dispatcher.clone(),
             slots.clone(),
+            tokens.clone(),
             row,
             claim,
             finished.clone(),
@@ -111,7 +123,7 @@ pub async fn dispatch_loop(
     if let Err(error) = watcher.await {
         tracing::error!(error = %error, "the channel health watcher stopped abnormally");
     }
-    match dispatcher.release(token).await {
+    match dispatcher.release(&tokens.live()).await {
         Ok(released) => tracing::info!(released, "dispatcher stopped; leases given back"),
         Err(error) => {
             tracing::error!(error = %error, "could not give back leases; they run out on their own");
@@ -124,6 +136,7 @@ pub async fn dispatch_loop(
 async fn send_one(
     dispatcher: Dispatcher,
     slots: Slots,
+    tokens: Tokens,
     row: Ready,
     claim: Claim,
     finished: mpsc::Sender<(Attempt, Slot)>,
@@ -131,11 +144,13 @@ async fn send_one(
     let Some(slot) = slots.take(claim).await else {
         return;
     };
-    if !dispatcher.lease_fresh(&row.claimed) {
+    if !dispatcher.lease_fresh(&row) {
         tracing::warn!(delivery_id = %row.claimed.delivery.id, "claimed row waited too long to be sent; it is claimed again when its lease runs out");
+        tokens.done(row.claimed.lease.token);
         return;
     }
-    let attempt = dispatcher.attempt_ready(&row).await;
+    let keeper = leases::keep(dispatcher.clone(), row.clone());
+    let attempt = dispatcher.attempt_ready(&row, keeper).await;
     // The recorder gives the slot back once the outcome is committed.
     if finished.send((attempt, slot)).await.is_err() {
         tracing::error!(delivery_id = %row.claimed.delivery.id, "outcome not recorded (the recorder stopped); the row is tried again when its lease runs out");
@@ -150,7 +165,7 @@ const PROBE_LOOK: Duration = Duration::from_secs(1);
 /// `idle_poll` when nothing is due. Ends on `stop` or when the queue's receiver is gone.
 async fn claim_loop(
     dispatcher: Dispatcher,
-    token: Uuid,
+    tokens: Tokens,
     batch: usize,
     idle_poll: Duration,
     queue: mpsc::Sender<(Ready, Claim)>,
@@ -175,8 +190,11 @@ async fn claim_loop(
         if probe {
             last_probe_look = tokio::time::Instant::now();
         }
-        let claimed = match claim_round(&dispatcher, token, batch, &full, probe).await {
-            Ok(claimed) => claimed,
+        let claimed = match claim_round(&dispatcher, batch, &full, probe).await {
+            Ok(claimed) => {
+                tokens.hold(&claimed);
+                claimed
+            }
             Err(error) => {
                 tracing::error!(error = %error, "could not claim outbox rows or load their orders");
                 if pause_or_stop(idle_poll, &mut stop).await {
@@ -221,21 +239,22 @@ async fn claim_loop(
 }
 
 /// One claim: the due probes of paused channels (when `probe`), then up to `batch` due rows
-/// of the channels not `full`, with their orders.
+/// of the channels not `full`, with their orders; each claim under a token of its own. Rows
+/// claimed by a round that then failed (their orders could not be loaded) are not counted:
+/// their leases run out on their own.
 async fn claim_round(
     dispatcher: &Dispatcher,
-    token: Uuid,
     batch: usize,
     full: &[ChannelId],
     probe: bool,
 ) -> Result<Vec<Ready>, StoreError> {
     let mut claimed = if probe {
-        dispatcher.claim_probes(token, full).await?
+        dispatcher.claim_probes(Uuid::now_v7(), full).await?
     } else {
         Vec::new()
     };
     let limit = u32::try_from(batch).unwrap_or(u32::MAX);
-    claimed.extend(dispatcher.claim_ready(token, limit, full).await?);
+    claimed.extend(dispatcher.claim_ready(Uuid::now_v7(), limit, full).await?);
     Ok(claimed)
 }
 
@@ -244,6 +263,7 @@ async fn claim_round(
 /// every sender is gone and the channel is drained.
 async fn record_loop(
     dispatcher: Dispatcher,
+    tokens: Tokens,
     mut finished: mpsc::Receiver<(Attempt, Slot)>,
     observed: mpsc::Sender<Observed>,
     limit: usize,
@@ -251,7 +271,10 @@ async fn record_loop(
     let mut batch = Vec::with_capacity(limit);
     while finished.recv_many(&mut batch, limit).await > 0 {
         let (attempts, permits): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let leases: Vec<Uuid> = attempts.iter().map(|a| a.completion.lease.token).collect();
         let (deliveries, outcomes) = dispatcher.record(attempts).await;
+        // Recorded, lost, or left to run out after a store failure: nothing to give back.
+        leases.into_iter().for_each(|token| tokens.done(token));
         // The outcomes are committed (or their leases will run out): the slots are free.
         drop(permits);
         let mut recorded: Observed = (Vec::new(), Vec::new());

@@ -51,8 +51,15 @@ impl DeliveryQueue for GatedQueue {
         let _ = open.wait_for(|open| *open).await;
         self.inner.complete_many(completions).await
     }
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        self.inner.release(token).await
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        self.inner.renew(lease, length).await
+    }
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        self.inner.release(tokens).await
     }
 }
 

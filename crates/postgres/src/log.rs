@@ -21,11 +21,12 @@ use crate::store::commit;
 use crate::write::{column, insert_events};
 use crate::{Postgres, db};
 
-/// A row an operator may requeue or resolve at `$2`: parked, or pending with no live lease.
+/// A row an operator may requeue or resolve: parked, or pending with no live lease (by the
+/// database's clock, as leases are claimed).
 const OPEN: &str = "(state = 'dead' OR (state = 'pending' \
-     AND (lease_until IS NULL OR lease_until <= $2)))";
+     AND (lease_until IS NULL OR lease_until <= clock_timestamp())))";
 
-/// Requeues the listed rows still open at `$7`, due at once, and appends each one's history
+/// Requeues the listed rows still open, due at `$7`, and appends each one's history
 /// entry; returns the ids requeued.
 const REQUEUE_MANY: &str = "WITH input AS ( \
        SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], \
@@ -35,7 +36,7 @@ const REQUEUE_MANY: &str = "WITH input AS ( \
        UPDATE outbox o SET state = 'pending', next_attempt_at = $7, lease_token = NULL, \
          lease_until = NULL \
        FROM input i WHERE o.id = i.id AND (o.state = 'dead' OR (o.state = 'pending' \
-         AND (o.lease_until IS NULL OR o.lease_until <= $7))) \
+         AND (o.lease_until IS NULL OR o.lease_until <= clock_timestamp()))) \
        RETURNING o.id, o.order_id), \
      history AS ( \
        INSERT INTO order_events (id, order_id, at, kind, subject, detail) \
@@ -148,12 +149,7 @@ impl DeliveryLog for Postgres {
         Ok(done.into_iter().map(DeliveryId::from_uuid).collect())
     }
 
-    async fn resolve(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, ResolveError> {
+    async fn resolve(&self, id: DeliveryId, event: &OrderEvent) -> Result<Delivery, ResolveError> {
         let sql = format!(
             "UPDATE outbox SET state = 'resolved', lease_token = NULL, lease_until = NULL \
              WHERE id = $1 AND {OPEN} RETURNING {COLUMNS}"
@@ -161,7 +157,6 @@ impl DeliveryLog for Postgres {
         let mut tx = self.begin().await?;
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.as_uuid())
-            .bind(now)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db("resolve delivery"))?

@@ -4,6 +4,9 @@
 //! from input.
 
 use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use async_trait::async_trait;
 use orderbridge_domain::alert::Alert;
@@ -25,13 +28,14 @@ use crate::{Postgres, db};
 /// The claim: a row is due when it is pending, its time has come, no live lease holds it, its
 /// channel is not skipped nor held back by its health (unless probed: then only that channel),
 /// and every row it waits for is delivered or resolved. `SKIP LOCKED` lets
-/// concurrent claimers pass over rows another claim is taking.
+/// concurrent claimers pass over rows another claim is taking. Leases run and run out by the
+/// database's clock (`clock_timestamp()`, `$5` milliseconds long), never by an instance's.
 fn claim_sql() -> String {
     format!(
         "WITH due AS ( \
            SELECT o.seq FROM outbox o \
            WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
-             AND (o.lease_until IS NULL OR o.lease_until <= $1) \
+             AND (o.lease_until IS NULL OR o.lease_until <= clock_timestamp()) \
              AND NOT (o.channel = ANY($2)) \
              AND (($6::text IS NULL AND NOT EXISTS ( \
                     SELECT 1 FROM channel_states c WHERE c.channel = o.channel \
@@ -43,9 +47,10 @@ fn claim_sql() -> String {
            ORDER BY o.next_attempt_at, o.seq \
            LIMIT $3 \
            FOR UPDATE SKIP LOCKED) \
-         UPDATE outbox SET lease_token = $4, lease_until = $5 \
+         UPDATE outbox SET lease_token = $4, \
+           lease_until = clock_timestamp() + $5 * interval '1 millisecond' \
          WHERE outbox.seq = ANY(ARRAY(SELECT seq FROM due)) \
-         RETURNING {}",
+         RETURNING outbox.lease_until, {}",
         COLUMNS
             .split(", ")
             .map(|c| format!("outbox.{c}"))
@@ -80,6 +85,11 @@ const COMPLETE_MANY: &str = "WITH input AS ( \
        FROM input i JOIN done d ON d.id = i.id ORDER BY i.n) \
      SELECT id FROM done";
 
+/// `duration` in whole milliseconds, as the lease statements take it.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 #[async_trait]
 impl DeliveryQueue for Postgres {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
@@ -94,14 +104,21 @@ impl DeliveryQueue for Postgres {
             .bind(&skip)
             .bind(i64::from(request.limit))
             .bind(request.token)
-            .bind(request.lease_until)
+            .bind(millis(request.lease))
             .bind(request.probe.as_ref().map(ChannelId::as_str))
             .fetch_all(&mut *tx)
             .await
             .map_err(db("claim outbox rows"))?;
         let mut claimed = rows
             .into_iter()
-            .map(|row| Ok(claimed(delivery(&Row(row))?, request)))
+            .map(|row| {
+                let row = Row(row);
+                Ok(claimed(
+                    delivery(&row)?,
+                    request.token,
+                    row.time("lease_until")?,
+                ))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         commit(tx).await?;
         claimed.sort_by_key(|c| (c.delivery.next_attempt_at, c.delivery.created_at));
@@ -184,11 +201,32 @@ impl DeliveryQueue for Postgres {
             .collect())
     }
 
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE outbox SET lease_token = NULL, lease_until = NULL WHERE lease_token = $1",
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar(
+            "UPDATE outbox SET lease_until = clock_timestamp() + $3 * interval '1 millisecond' \
+             WHERE id = $1 AND lease_token = $2 RETURNING lease_until",
         )
-        .bind(token)
+        .bind(lease.delivery.as_uuid())
+        .bind(lease.token)
+        .bind(millis(length))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("renew a lease"))
+    }
+
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_token = NULL, lease_until = NULL \
+             WHERE lease_token = ANY($1)",
+        )
+        .bind(tokens)
         .execute(&self.pool)
         .await
         .map_err(db("release leases"))?;

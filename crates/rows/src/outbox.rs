@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use orderbridge_domain::outbox::{Delivery, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Lease, OutboxStats, RequeueError, ResolveError,
-    StoreError,
+    AttemptResult, Claimed, Lease, OutboxStats, RequeueError, ResolveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
+use uuid::Uuid;
 
 use crate::codec::{corrupt, count, delivery_kind, delivery_state};
 use crate::columns::Columns;
@@ -40,14 +40,15 @@ pub fn delivery(row: &impl Columns) -> Result<Delivery, StoreError> {
     })
 }
 
-/// A row claimed by `request`, with the lease that lets its claimer record the outcome.
+/// A row claimed with `token`, with the lease (running out at `until`, by the store's clock)
+/// that lets its claimer record the outcome.
 #[must_use]
-pub fn claimed(delivery: Delivery, request: &ClaimRequest) -> Claimed {
+pub fn claimed(delivery: Delivery, token: Uuid, until: DateTime<Utc>) -> Claimed {
     Claimed {
         lease: Lease {
             delivery: delivery.id,
-            token: request.token,
-            until: request.lease_until,
+            token,
+            until,
         },
         delivery,
     }

@@ -22,7 +22,8 @@ use crate::store::commit;
 use crate::write::insert_events;
 use crate::{Sqlite, db};
 
-/// A row an operator may requeue or resolve at `$2`: parked, or pending with no live lease.
+/// A row an operator may requeue or resolve: parked, or pending with no live lease at `$2`,
+/// the store's clock (the host's: SQLite has no server of its own), as leases are claimed.
 const OPEN: &str = "(state = 'dead' OR (state = 'pending' \
      AND (lease_until IS NULL OR lease_until <= $2)))";
 
@@ -115,7 +116,7 @@ impl DeliveryLog for Sqlite {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_token = NULL, \
+            "UPDATE outbox SET state = 'pending', next_attempt_at = $3, lease_token = NULL, \
              lease_until = NULL WHERE id = $1 AND {OPEN} RETURNING order_id"
         );
         let mut tx = self.begin_write().await?;
@@ -123,6 +124,7 @@ impl DeliveryLog for Sqlite {
         for requeue in requeues {
             let order_id: Option<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(requeue.id.as_uuid())
+                .bind(time(Utc::now()))
                 .bind(time(now))
                 .fetch_optional(&mut *tx)
                 .await
@@ -136,12 +138,7 @@ impl DeliveryLog for Sqlite {
         Ok(done)
     }
 
-    async fn resolve(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, ResolveError> {
+    async fn resolve(&self, id: DeliveryId, event: &OrderEvent) -> Result<Delivery, ResolveError> {
         let sql = format!(
             "UPDATE outbox SET state = 'resolved', lease_token = NULL, lease_until = NULL \
              WHERE id = $1 AND {OPEN} RETURNING {COLUMNS}"
@@ -149,7 +146,7 @@ impl DeliveryLog for Sqlite {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.as_uuid())
-            .bind(time(now))
+            .bind(time(Utc::now()))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db("resolve delivery"))?;

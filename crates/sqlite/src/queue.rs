@@ -3,10 +3,14 @@
 //! a `BEGIN IMMEDIATE` transaction. Dynamic SQL here is assembled from this module's constants
 //! and `?` placeholders only, never from input.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::{
     AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, Lease, LeaseError, StoreError,
+    lease_end,
 };
 use orderbridge_rows::Columns;
 use orderbridge_rows::outbox::{COLUMNS, Outcome, claimed, delivery};
@@ -22,7 +26,8 @@ use crate::{Sqlite, db};
 
 /// Claims due rows. A row is due when it is pending, its time has come, no live lease holds
 /// it, its channel is not skipped nor held back by its health (unless probed: then only that
-/// channel), and every row it waits for is delivered or resolved. Run it in a
+/// channel), and every row it waits for is delivered or resolved. Leases run and run out by
+/// the store's clock, the host's (SQLite has no server clock), never by the request's. Run it in a
 /// `BEGIN IMMEDIATE` transaction: holding the write lock from the start, no other claim can
 /// pick the same rows between this one's choice and its update.
 async fn claim(
@@ -30,10 +35,12 @@ async fn claim(
     request: &ClaimRequest,
 ) -> Result<Vec<Claimed>, StoreError> {
     let now = time(request.now);
+    let clock = Utc::now();
+    let until = lease_end(clock, request.lease);
     let mut sql = QueryBuilder::<sqlx::Sqlite>::new("UPDATE outbox SET lease_token = ");
     sql.push_bind(request.token)
         .push(", lease_until = ")
-        .push_bind(time(request.lease_until))
+        .push_bind(time(until))
         .push(
             " WHERE seq IN ( \
                SELECT o.seq FROM outbox o \
@@ -41,7 +48,7 @@ async fn claim(
         )
         .push_bind(now.clone())
         .push(" AND (o.lease_until IS NULL OR o.lease_until <= ")
-        .push_bind(now.clone())
+        .push_bind(time(clock))
         .push(")");
     match &request.probe {
         Some(channel) => {
@@ -82,7 +89,10 @@ async fn claim(
         .into_iter()
         .map(|row| {
             let row = Row(row);
-            Ok((row.big("seq")?, claimed(delivery(&row)?, request)))
+            Ok((
+                row.big("seq")?,
+                claimed(delivery(&row)?, request.token, until),
+            ))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     // RETURNING gives rows in no particular order: oldest due first, queue order on ties.
@@ -159,14 +169,40 @@ impl DeliveryQueue for Sqlite {
         Ok(recorded)
     }
 
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE outbox SET lease_token = NULL, lease_until = NULL WHERE lease_token = $1",
-        )
-        .bind(token)
-        .execute(&mut *self.writer().await?)
-        .await
-        .map_err(db("release leases"))?;
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let until = lease_end(Utc::now(), length);
+        let done =
+            sqlx::query("UPDATE outbox SET lease_until = $3 WHERE id = $1 AND lease_token = $2")
+                .bind(lease.delivery.as_uuid())
+                .bind(lease.token)
+                .bind(time(until))
+                .execute(&mut *self.writer().await?)
+                .await
+                .map_err(db("renew a lease"))?;
+        Ok((done.rows_affected() > 0).then_some(until))
+    }
+
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = QueryBuilder::<sqlx::Sqlite>::new(
+            "UPDATE outbox SET lease_token = NULL, lease_until = NULL WHERE lease_token IN (",
+        );
+        let mut list = sql.separated(", ");
+        for token in tokens {
+            list.push_bind(*token);
+        }
+        sql.push(")");
+        let done = sql
+            .build()
+            .execute(&mut *self.writer().await?)
+            .await
+            .map_err(db("release leases"))?;
         Ok(done.rows_affected())
     }
 }

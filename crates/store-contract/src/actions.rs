@@ -39,7 +39,7 @@ pub async fn resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest(stor
     .await;
     let confirm = claim(store, 10).await.remove(0);
     let resolving = event(EventType::DeliveryResolved, 12, "done by hand");
-    let busy = store.resolve(confirm.delivery.id, at(11), &resolving).await;
+    let busy = store.resolve(confirm.delivery.id, &resolving).await;
     assert!(
         matches!(busy, Err(ResolveError::InFlight(found)) if found == confirm.delivery.id),
         "a row a sender holds is not resolved under it: {busy:?}"
@@ -50,7 +50,7 @@ pub async fn resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest(stor
         "the call waits for the parked confirmation"
     );
     let resolved = store
-        .resolve(confirm.delivery.id, at(12), &resolving)
+        .resolve(confirm.delivery.id, &resolving)
         .await
         .unwrap();
     assert_eq!(resolved.state, DeliveryState::Resolved);
@@ -69,7 +69,7 @@ pub async fn resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest(stor
         claim(store, 40).await.is_empty(),
         "a resolved row is never sent again (the other is still leased)"
     );
-    let again = store.resolve(confirm.delivery.id, at(14), &resolving).await;
+    let again = store.resolve(confirm.delivery.id, &resolving).await;
     assert!(matches!(
         again,
         Err(ResolveError::Closed {
@@ -78,7 +78,7 @@ pub async fn resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest(stor
         })
     ));
     finish(store, &next[0], delivered(14)).await;
-    let done = store.resolve(next[0].delivery.id, at(15), &resolving).await;
+    let done = store.resolve(next[0].delivery.id, &resolving).await;
     assert!(matches!(
         done,
         Err(ResolveError::Closed {
@@ -88,7 +88,7 @@ pub async fn resolve_closes_a_row_releases_its_waiters_and_refuses_the_rest(stor
     ));
     let missing = DeliveryId::from_uuid(id());
     assert!(matches!(
-        store.resolve(missing, at(15), &resolving).await,
+        store.resolve(missing, &resolving).await,
         Err(ResolveError::NotFound(found)) if found == missing
     ));
     let events = history(store, order.id()).await;
@@ -152,6 +152,7 @@ pub async fn requeue_many_takes_open_rows_only_with_an_event_each(store: &dyn St
         history(store, delivered_order.id()).await.last(),
         Some(&EventType::DeliveryRequeued)
     );
+    crate::queue::run_out(store, std::slice::from_ref(&leased)).await;
     let after_lease = store
         .requeue_many(
             &[Requeue {
@@ -165,7 +166,7 @@ pub async fn requeue_many_takes_open_rows_only_with_an_event_each(store: &dyn St
     assert_eq!(
         after_lease,
         vec![leased.delivery.id],
-        "a pending row whose lease ran out is made due now"
+        "a pending row whose lease ran out (was given back) is made due now"
     );
 }
 

@@ -68,6 +68,8 @@ macro_rules! store_contract {
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; queue:
             claim_takes_due_rows_oldest_first,
             an_expired_lease_lets_another_worker_claim,
+            a_renewed_lease_outlives_its_first_length_and_only_its_holder_renews,
+            release_gives_back_the_leases_of_every_token_named,
             a_lost_lease_writes_nothing,
             complete_many_records_each_outcome_and_skips_lost_leases,
             a_batch_with_control_characters_in_its_text_is_recorded_clean,

@@ -26,7 +26,7 @@ async fn claim(store: &dyn Store) -> Vec<Claimed> {
     store
         .claim_due(&ClaimRequest {
             now,
-            lease_until: now + TimeDelta::seconds(30),
+            lease: std::time::Duration::from_secs(30),
             token: Uuid::now_v7(),
             limit: 100,
             skip_channels: Vec::new(),

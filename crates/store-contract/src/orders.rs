@@ -185,7 +185,7 @@ pub async fn events_appended_by_deliveries_survive_a_later_save(store: &dyn Stor
     .await;
     let request = orderbridge_domain::ports::store::ClaimRequest {
         now: at(1),
-        lease_until: at(61),
+        lease: std::time::Duration::from_secs(60),
         token: id(),
         limit: 10,
         skip_channels: Vec::new(),

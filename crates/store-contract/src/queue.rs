@@ -7,6 +7,8 @@ use orderbridge_domain::ports::store::{
     AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQuery, LeaseError, Store,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, FulfillmentId, LineNo, RefundId};
+use std::time::Duration;
+
 use uuid::Uuid;
 
 use crate::fixtures::{at, create, event, id, insert, sample};
@@ -14,12 +16,20 @@ use crate::fixtures::{at, create, event, id, insert, sample};
 pub(crate) fn claim_at(seconds: i64, limit: u32) -> ClaimRequest {
     ClaimRequest {
         now: at(seconds),
-        lease_until: at(seconds + 30),
+        lease: Duration::from_secs(30),
         token: id(),
         limit,
         skip_channels: Vec::new(),
         probe: None,
     }
+}
+
+/// Gives back the leases of `claimed`, as if they had run out (leases run by the store's
+/// clock, which a test cannot move: [`an_expired_lease_lets_another_worker_claim`] waits for
+/// a short one instead).
+pub(crate) async fn run_out(store: &dyn Store, claimed: &[Claimed]) {
+    let tokens: Vec<Uuid> = claimed.iter().map(|c| c.lease.token).collect();
+    store.release(&tokens).await.unwrap();
 }
 
 pub(crate) async fn claim(store: &dyn Store, seconds: i64) -> Vec<Claimed> {
@@ -82,18 +92,21 @@ pub async fn claim_takes_due_rows_oldest_first(store: &dyn Store) {
         [early.id(), late.id()],
         "oldest first; not yet due rows wait"
     );
-    assert!(claimed.iter().all(|c| c.lease.until == at(130)));
+    // Leases run by the store's clock (the database's), whatever time the claim names.
+    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(20);
+    assert!(claimed.iter().all(|c| c.lease.until > soon), "{claimed:?}");
     assert!(!orders.contains(&future.id()));
     assert!(
         claim(store, 120).await.is_empty(),
         "leased rows are not claimed again"
     );
+    run_out(store, &claimed).await;
     let limited = store.claim_due(&claim_at(1_000, 1)).await.unwrap();
     assert_eq!(limited.len(), 1, "the limit holds");
     assert_eq!(
         limited[0].delivery.order_id,
         early.id(),
-        "leases ran out: oldest first again"
+        "leases given back: oldest first again"
     );
 }
 
@@ -127,12 +140,24 @@ pub async fn deliveries_of_one_order_go_out_in_order(store: &dyn Store) {
     assert!(claim(store, 10).await.is_empty());
 }
 
+/// A lease short enough to wait for.
+const SHORT: Duration = Duration::from_millis(300);
+
+/// Claims with a lease of `length`, at `seconds`.
+async fn claim_for(store: &dyn Store, seconds: i64, length: Duration) -> Vec<Claimed> {
+    let mut request = claim_at(seconds, 100);
+    request.lease = length;
+    store.claim_due(&request).await.unwrap()
+}
+
 pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn Store) {
     queued(store, "L-1", 0, &[DeliveryKind::Confirm]).await;
-    let first = claim(store, 10).await;
+    let first = claim_for(store, 10, SHORT).await;
     assert_eq!(first.len(), 1);
-    assert!(claim(store, 39).await.is_empty(), "the lease runs to 40");
-    let second = claim(store, 41).await;
+    // Whatever time a claim names, the lease runs by the store's clock.
+    assert!(claim(store, 1_000).await.is_empty(), "the lease still runs");
+    tokio::time::sleep(SHORT + Duration::from_millis(100)).await;
+    let second = claim(store, 11).await;
     assert_eq!(
         second.len(),
         1,
@@ -148,6 +173,67 @@ pub async fn an_expired_lease_lets_another_worker_claim(store: &dyn Store) {
         )
         .await;
     assert!(matches!(late, Err(LeaseError::Lost(id)) if id == first[0].delivery.id));
+}
+
+pub async fn a_renewed_lease_outlives_its_first_length_and_only_its_holder_renews(
+    store: &dyn Store,
+) {
+    queued(store, "N-1", 0, &[DeliveryKind::Confirm]).await;
+    let claimed = claim_for(store, 10, SHORT).await.remove(0);
+    let mut forged = claimed.lease;
+    forged.token = Uuid::now_v7();
+    assert_eq!(
+        store.renew(&forged, Duration::from_secs(60)).await.unwrap(),
+        None
+    );
+    let until = store
+        .renew(&claimed.lease, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the holder renews");
+    assert!(until > claimed.lease.until + chrono::TimeDelta::seconds(50));
+    tokio::time::sleep(SHORT + Duration::from_millis(100)).await;
+    assert!(
+        claim(store, 11).await.is_empty(),
+        "renewed: nobody else may claim it"
+    );
+    finish(store, &claimed, delivered(12)).await;
+    assert_eq!(
+        store
+            .renew(&claimed.lease, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        None,
+        "a recorded row's lease is gone"
+    );
+}
+
+pub async fn release_gives_back_the_leases_of_every_token_named(store: &dyn Store) {
+    for name in ["G-1", "G-2", "G-3"] {
+        queued(store, name, 0, &[DeliveryKind::Confirm]).await;
+    }
+    let mut one = claim_at(10, 1);
+    let a = store.claim_due(&one).await.unwrap();
+    one.token = id();
+    let b = store.claim_due(&one).await.unwrap();
+    one.token = id();
+    let c = store.claim_due(&one).await.unwrap();
+    let released = store
+        .release(&[a[0].lease.token, c[0].lease.token])
+        .await
+        .unwrap();
+    assert_eq!(released, 2);
+    let again: Vec<_> = claim(store, 11)
+        .await
+        .iter()
+        .map(|c| c.delivery.id)
+        .collect();
+    assert_eq!(again.len(), 2, "the two given back");
+    assert!(
+        !again.contains(&b[0].delivery.id),
+        "the third is still held"
+    );
+    assert_eq!(store.release(&[]).await.unwrap(), 0);
 }
 
 pub async fn a_lost_lease_writes_nothing(store: &dyn Store) {
@@ -219,8 +305,8 @@ pub async fn release_gives_back_leases_without_counting_an_attempt(store: &dyn S
     let request = claim_at(10, 10);
     let claimed = store.claim_due(&request).await.unwrap();
     assert_eq!(claimed.len(), 2);
-    assert_eq!(store.release(request.token).await.unwrap(), 2);
-    assert_eq!(store.release(request.token).await.unwrap(), 0);
+    assert_eq!(store.release(&[request.token]).await.unwrap(), 2);
+    assert_eq!(store.release(&[request.token]).await.unwrap(), 0);
     let again = claim(store, 11).await;
     assert_eq!(again.len(), 2, "released rows are claimable at once");
     assert!(again.iter().all(|c| c.delivery.attempts == 0));

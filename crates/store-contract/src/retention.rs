@@ -138,7 +138,6 @@ pub async fn only_orders_complete_long_enough_with_every_delivery_done_are_due(s
     store
         .resolve(
             row.delivery.id,
-            at(300),
             &event(EventType::DeliveryResolved, 300, "done by hand"),
         )
         .await

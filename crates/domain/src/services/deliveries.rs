@@ -164,6 +164,6 @@ impl DeliveryService {
                 delivery.kind, delivery.channel
             ),
         };
-        self.log.resolve(id, now, &event).await
+        self.log.resolve(id, &event).await
     }
 }

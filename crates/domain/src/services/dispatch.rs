@@ -3,8 +3,9 @@
 //! belongs to the app; this is the part with decisions in it.
 
 use std::collections::BTreeMap;
+use std::future::{Future, pending};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
@@ -45,6 +46,9 @@ pub struct Ready {
     pub claimed: Claimed,
     /// Its order.
     pub order: Option<Arc<Order>>,
+    /// When the claim was asked for, by this process's monotonic clock: the lease runs at
+    /// least this long from here, whatever the store's clock says.
+    pub claimed_at: Instant,
 }
 
 /// One sent delivery whose outcome is decided but not yet recorded.
@@ -61,6 +65,8 @@ pub struct Attempt {
 #[path = "dispatch_channels.rs"]
 mod channels;
 use channels::Exclusive;
+#[path = "dispatch_lease.rs"]
+mod lease;
 #[path = "dispatch_record.rs"]
 mod record;
 pub use record::Recorded;
@@ -170,7 +176,7 @@ impl Dispatcher {
         self.queue
             .claim_due(&ClaimRequest {
                 now,
-                lease_until: now + to_delta(self.policy.lease),
+                lease: self.policy.lease,
                 token,
                 limit,
                 skip_channels: skip,
@@ -179,13 +185,13 @@ impl Dispatcher {
             .await
     }
 
-    /// Gives back the leases of `token` (shutdown), and the leases of the channels this
+    /// Gives back the leases of `tokens` (shutdown), and the leases of the channels this
     /// process sends to alone, so that another instance takes them at once.
     ///
     /// # Errors
     /// [`StoreError`].
-    pub async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let released = self.queue.release(token).await?;
+    pub async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        let released = self.queue.release(tokens).await?;
         self.release_exclusive().await?;
         Ok(released)
     }
@@ -203,13 +209,15 @@ impl Dispatcher {
 
     /// Whether a claimed row still has at least half of its lease left, so that it may be
     /// sent: a row that waited too long in a worker's queue is left to run out instead, since
-    /// another worker may claim it once it has.
+    /// another worker may claim it once it has. Counted on this process's monotonic clock
+    /// from the claim, so that no clock of another machine enters into it.
     #[must_use]
-    pub fn lease_fresh(&self, claimed: &Claimed) -> bool {
-        claimed.lease.until - self.clock.now() >= to_delta(self.policy.lease / 2)
+    pub fn lease_fresh(&self, ready: &Ready) -> bool {
+        ready.claimed_at.elapsed() <= self.policy.lease / 2
     }
 
-    /// Sends one claimed row and decides what its outcome is; nothing is recorded yet (see
+    /// Sends one claimed row (its lease not renewed: for sends shorter than it) and decides
+    /// what its outcome is; nothing is recorded yet (see
     /// [`Dispatcher::record`]).
     ///
     /// # Errors
@@ -217,7 +225,7 @@ impl Dispatcher {
     /// tried again.
     pub async fn attempt(&self, claimed: &Claimed) -> Result<Attempt, StoreError> {
         let order = self.orders.get(claimed.delivery.order_id).await?;
-        Ok(self.attempt_with(claimed, order.as_ref()).await)
+        Ok(self.attempt_with(claimed, order.as_ref(), pending()).await)
     }
 
     /// Claims up to `limit` due rows under the lease `token` (none of the `skip` channels) and
@@ -232,12 +240,17 @@ impl Dispatcher {
         limit: u32,
         skip: &[ChannelId],
     ) -> Result<Vec<Ready>, StoreError> {
+        let started = Instant::now();
         let claimed = self.claim(token, limit, skip).await?;
-        self.with_orders(claimed).await
+        self.with_orders(claimed, started).await
     }
 
-    /// `claimed` with their orders, loaded in one go.
-    async fn with_orders(&self, claimed: Vec<Claimed>) -> Result<Vec<Ready>, StoreError> {
+    /// `claimed` (asked for at `claimed_at`) with their orders, loaded in one go.
+    async fn with_orders(
+        &self,
+        claimed: Vec<Claimed>,
+        claimed_at: Instant,
+    ) -> Result<Vec<Ready>, StoreError> {
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
@@ -256,22 +269,36 @@ impl Dispatcher {
             .map(|claimed| Ready {
                 order: orders.get(&claimed.delivery.order_id).cloned(),
                 claimed,
+                claimed_at,
             })
             .collect())
     }
 
     /// Sends a row claimed with [`Dispatcher::claim_ready`] and decides its outcome; nothing
-    /// is recorded yet (see [`Dispatcher::record`]).
-    pub async fn attempt_ready(&self, ready: &Ready) -> Attempt {
-        self.attempt_with(&ready.claimed, ready.order.as_deref())
+    /// is recorded yet (see [`Dispatcher::record`]). `keep` keeps the lease meanwhile (renewing
+    /// it with [`Dispatcher::renew`]) and ends, with why, only when it cannot: the send is then
+    /// cut off and counted as a retry, so that it never outlives its lease.
+    pub async fn attempt_ready(
+        &self,
+        ready: &Ready,
+        keep: impl Future<Output = String> + Send,
+    ) -> Attempt {
+        self.attempt_with(&ready.claimed, ready.order.as_deref(), keep)
             .await
     }
 
-    /// Sends `claimed` with its order as loaded (`None`: the order is gone).
-    async fn attempt_with(&self, claimed: &Claimed, order: Option<&Order>) -> Attempt {
+    /// Sends `claimed` with its order as loaded (`None`: the order is gone) while `keep` keeps
+    /// its lease.
+    async fn attempt_with(
+        &self,
+        claimed: &Claimed,
+        order: Option<&Order>,
+        keep: impl Future<Output = String> + Send,
+    ) -> Attempt {
         let delivery = &claimed.delivery;
+        let send = self.send(delivery, order);
         // Whatever the marketplace answered is stored clean (design section 12).
-        let outcome = self.send(delivery, order).await.cleaned();
+        let outcome = Self::leased(send, keep).await.cleaned();
         let now = self.clock.now();
         let (result, kind, detail, dispatched) = self.decide(delivery, outcome, now);
         let alert = match &dispatched {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -60,6 +60,7 @@ impl Dispatcher {
         let Some(watch) = &self.watch else {
             return Ok(Vec::new());
         };
+        let started = Instant::now();
         let mut claimed = Vec::new();
         for channel in watch.take_probes().await? {
             if skip.contains(&channel) {
@@ -67,7 +68,7 @@ impl Dispatcher {
             }
             claimed.extend(self.claim_with(token, 1, &[], Some(channel)).await?);
         }
-        self.with_orders(claimed).await
+        self.with_orders(claimed, started).await
     }
 
     /// What the recorded outcomes of `attempts` mean for their channels' health: the changes

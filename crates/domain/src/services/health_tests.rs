@@ -118,7 +118,12 @@ async fn round(setup: &Setup) -> (Vec<Dispatched>, Vec<Transition>) {
     ready.extend(setup.dispatcher.claim_ready(token, 100, &[]).await.unwrap());
     let mut attempts = Vec::new();
     for row in &ready {
-        attempts.push(setup.dispatcher.attempt_ready(row).await);
+        attempts.push(
+            setup
+                .dispatcher
+                .attempt_ready(row, std::future::pending())
+                .await,
+        );
     }
     let (deliveries, outcomes) = setup.dispatcher.record(attempts).await;
     let outcomes: Vec<Dispatched> = outcomes.into_iter().map(Result::unwrap).collect();

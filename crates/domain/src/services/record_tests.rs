@@ -63,8 +63,16 @@ impl DeliveryQueue for Picky {
         self.store.complete_many(completions).await
     }
 
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        self.store.release(token).await
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        self.store.renew(lease, length).await
+    }
+
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        self.store.release(tokens).await
     }
 }
 
@@ -134,7 +142,7 @@ async fn send_batch(dispatcher: &Dispatcher) -> Vec<Result<Dispatched, StoreErro
     assert_eq!(ready.len(), 3);
     let mut attempts = Vec::new();
     for row in &ready {
-        attempts.push(dispatcher.attempt_ready(row).await);
+        attempts.push(dispatcher.attempt_ready(row, std::future::pending()).await);
     }
     dispatcher.record(attempts).await.1
 }

@@ -2,7 +2,7 @@
 //! to, and a fast store for service tests. Safe across threads of one process.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,16 +12,17 @@ use crate::alert::Alert;
 use crate::health::ChannelHealth;
 use crate::order::{Order, OrderEvent, Version};
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
+use crate::ports::clock::{Clock, SystemClock};
 
 #[path = "memory_outbox.rs"]
 mod outbox;
 use crate::ports::store::{
-    AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
-    DeliveryQueue, Health, InsertError, Lease, LeaseError, OrderCursor, OrderPage, OrderQuery,
-    OrderStore, OutboxStats, PollState, Requeue, RequeueError, ResolveError, SaveError, StoreError,
+    ChannelStats, DeliveryLog, DeliveryQuery, Health, InsertError, OrderCursor, OrderPage,
+    OrderQuery, OrderStore, OutboxStats, PollState, Requeue, RequeueError, ResolveError, SaveError,
+    StoreError,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
-use outbox::{Row, open_at, queue, record, released};
+use outbox::{Row, open_at, queue};
 
 #[path = "memory_cancellations.rs"]
 mod cancellations;
@@ -54,19 +55,37 @@ struct State {
     webhook_ids: crate::services::signed::SeenIds,
 }
 
-/// The in-memory store.
-#[derive(Debug, Default)]
-pub struct MemoryStore(Mutex<State>);
+/// The in-memory store. Its clock stands for a database's: leases run and run out by it.
+#[derive(Debug)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+}
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store on the system's clock.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty store whose leases follow `clock` (a test's clock, to run leases out).
+    #[must_use]
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            clock,
+        }
+    }
+
     fn state(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        self.0
+        self.state
             .lock()
             .map_err(|_| StoreError::msg("memory store lock poisoned"))
     }
@@ -185,93 +204,6 @@ impl OrderStore for MemoryStore {
 }
 
 #[async_trait]
-impl DeliveryQueue for MemoryStore {
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        let mut state = self.state()?;
-        let mut due: Vec<usize> = Vec::new();
-        for (index, row) in state.outbox.iter().enumerate() {
-            if row.delivery.state == DeliveryState::Pending
-                && row.delivery.next_attempt_at <= request.now
-                && row.lease.is_none_or(|(_, until)| until <= request.now)
-                && !request.skip_channels.contains(&row.delivery.channel)
-                && match &request.probe {
-                    Some(channel) => row.delivery.channel == *channel,
-                    None => !held_back(&state, &row.delivery.channel, request.now),
-                }
-                && released(&state, row)
-            {
-                due.push(index);
-            }
-        }
-        // Oldest due first, then queue order, as the SQL stores do.
-        due.sort_by_key(|&index| {
-            state
-                .outbox
-                .get(index)
-                .map(|row| (row.delivery.next_attempt_at, index))
-        });
-        due.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
-        let mut claimed = Vec::with_capacity(due.len());
-        for index in due {
-            if let Some(row) = state.outbox.get_mut(index) {
-                row.lease = Some((request.token, request.lease_until));
-                claimed.push(Claimed {
-                    delivery: row.delivery.clone(),
-                    lease: Lease {
-                        delivery: row.delivery.id,
-                        token: request.token,
-                        until: request.lease_until,
-                    },
-                });
-            }
-        }
-        Ok(claimed)
-    }
-
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        record(
-            &mut *self.state()?,
-            lease,
-            &result.cleaned(),
-            &event.cleaned(),
-        )
-    }
-
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let mut state = self.state()?;
-        let mut recorded = Vec::with_capacity(completions.len());
-        for c in completions.iter().map(Completion::cleaned) {
-            match record(&mut state, &c.lease, &c.result, &c.event) {
-                Ok(()) => {
-                    state.alerts.extend(c.alert.iter().map(AlertRow::new));
-                    recorded.push(true);
-                }
-                Err(LeaseError::Lost(_)) => recorded.push(false),
-                Err(LeaseError::Store(error)) => return Err(error),
-            }
-        }
-        Ok(recorded)
-    }
-
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError> {
-        let mut state = self.state()?;
-        let mut released = 0;
-        for row in &mut state.outbox {
-            if row.lease.is_some_and(|(t, _)| t == token) {
-                row.lease = None;
-                released += 1;
-            }
-        }
-        Ok(released)
-    }
-}
-
-#[async_trait]
 impl DeliveryLog for MemoryStore {
     async fn delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
         Ok(self
@@ -338,6 +270,7 @@ impl DeliveryLog for MemoryStore {
         requeues: &[Requeue],
         now: DateTime<Utc>,
     ) -> Result<Vec<DeliveryId>, StoreError> {
+        let clock = self.clock.now();
         let mut state = self.state()?;
         let mut done = Vec::new();
         for requeue in requeues {
@@ -348,7 +281,7 @@ impl DeliveryLog for MemoryStore {
             else {
                 continue;
             };
-            if !open_at(row, now) {
+            if !open_at(row, clock) {
                 continue;
             }
             row.delivery.state = DeliveryState::Pending;
@@ -361,17 +294,13 @@ impl DeliveryLog for MemoryStore {
         Ok(done)
     }
 
-    async fn resolve(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, ResolveError> {
+    async fn resolve(&self, id: DeliveryId, event: &OrderEvent) -> Result<Delivery, ResolveError> {
+        let clock = self.clock.now();
         let mut state = self.state()?;
         let Some(row) = state.outbox.iter_mut().find(|r| r.delivery.id == id) else {
             return Err(ResolveError::NotFound(id));
         };
-        if !open_at(row, now) {
+        if !open_at(row, clock) {
             return Err(match row.delivery.state {
                 DeliveryState::Pending => ResolveError::InFlight(id),
                 state => ResolveError::Closed { id, state },

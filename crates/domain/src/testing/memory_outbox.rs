@@ -1,15 +1,22 @@
 //! The in-memory store's outbox rows and the rules the SQL stores apply in their statements:
-//! what a queued row waits for, superseding a whole-order call, and when an operator may act.
+//! what a queued row waits for, superseding a whole-order call, and when an operator may act;
+//! and its delivery queue: claims, outcomes, leases.
 
+use std::time::Duration;
+
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::order::OrderEvent;
 use crate::outbox::{Delivery, DeliveryState, NewDelivery};
-use crate::ports::store::{AttemptResult, Lease, LeaseError};
+use crate::ports::store::{
+    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryQueue, Lease, LeaseError, StoreError,
+    lease_end,
+};
 use crate::values::DeliveryId;
 
-use super::State;
+use super::{AlertRow, MemoryStore, State, held_back};
 
 /// One outbox row with its lease.
 #[derive(Debug, Clone)]
@@ -145,4 +152,111 @@ pub(super) fn record(
     let order = delivery.order_id;
     super::append_event(state, order, event);
     Ok(())
+}
+
+#[async_trait]
+impl DeliveryQueue for MemoryStore {
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
+        let mut state = self.state()?;
+        let clock = self.clock.now();
+        let until = lease_end(clock, request.lease);
+        let mut due: Vec<usize> = Vec::new();
+        for (index, row) in state.outbox.iter().enumerate() {
+            if row.delivery.state == DeliveryState::Pending
+                && row.delivery.next_attempt_at <= request.now
+                && row.lease.is_none_or(|(_, until)| until <= clock)
+                && !request.skip_channels.contains(&row.delivery.channel)
+                && match &request.probe {
+                    Some(channel) => row.delivery.channel == *channel,
+                    None => !held_back(&state, &row.delivery.channel, request.now),
+                }
+                && released(&state, row)
+            {
+                due.push(index);
+            }
+        }
+        // Oldest due first, then queue order, as the SQL stores do.
+        due.sort_by_key(|&index| {
+            state
+                .outbox
+                .get(index)
+                .map(|row| (row.delivery.next_attempt_at, index))
+        });
+        due.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+        let mut claimed = Vec::with_capacity(due.len());
+        for index in due {
+            if let Some(row) = state.outbox.get_mut(index) {
+                row.lease = Some((request.token, until));
+                claimed.push(Claimed {
+                    delivery: row.delivery.clone(),
+                    lease: Lease {
+                        delivery: row.delivery.id,
+                        token: request.token,
+                        until,
+                    },
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn complete(
+        &self,
+        lease: &Lease,
+        result: &AttemptResult,
+        event: &OrderEvent,
+    ) -> Result<(), LeaseError> {
+        record(
+            &mut *self.state()?,
+            lease,
+            &result.cleaned(),
+            &event.cleaned(),
+        )
+    }
+
+    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
+        let mut state = self.state()?;
+        let mut recorded = Vec::with_capacity(completions.len());
+        for c in completions.iter().map(Completion::cleaned) {
+            match record(&mut state, &c.lease, &c.result, &c.event) {
+                Ok(()) => {
+                    state.alerts.extend(c.alert.iter().map(AlertRow::new));
+                    recorded.push(true);
+                }
+                Err(LeaseError::Lost(_)) => recorded.push(false),
+                Err(LeaseError::Store(error)) => return Err(error),
+            }
+        }
+        Ok(recorded)
+    }
+
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let until = lease_end(self.clock.now(), length);
+        let mut state = self.state()?;
+        let held = state
+            .outbox
+            .iter_mut()
+            .find(|r| r.delivery.id == lease.delivery)
+            .filter(|r| r.lease.is_some_and(|(token, _)| token == lease.token));
+        Ok(held.map(|row| {
+            row.lease = Some((lease.token, until));
+            until
+        }))
+    }
+
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
+        let mut state = self.state()?;
+        let mut released = 0;
+        for row in &mut state.outbox {
+            if row.lease.is_some_and(|(t, _)| tokens.contains(&t)) {
+                row.lease = None;
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use chrono::TimeDelta;
+
 use orderbridge_domain::order::{EventType, OrderEvent};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, DeliveryQueue};
@@ -43,7 +43,7 @@ async fn parked(store: &Arc<MemoryStore>, orders: &[&str]) -> (axum::Router, Vec
     let now = ManualClock::fixed().now();
     let claim = ClaimRequest {
         now,
-        lease_until: now + TimeDelta::seconds(30),
+        lease: std::time::Duration::from_secs(30),
         token: Uuid::now_v7(),
         limit: 100,
         skip_channels: vec![],

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use chrono::TimeDelta;
+
 use orderbridge_domain::order::{EventType, OrderEvent};
 use orderbridge_domain::ports::clock::Clock;
 use orderbridge_domain::ports::store::{AttemptResult, ClaimRequest, DeliveryQueue, OrderStore};
@@ -524,7 +524,7 @@ async fn a_parked_delivery_shows_the_marketplace_message_and_is_retried_through_
     let now = ManualClock::fixed().now();
     let claim = ClaimRequest {
         now,
-        lease_until: now + TimeDelta::seconds(30),
+        lease: std::time::Duration::from_secs(30),
         token: Uuid::now_v7(),
         limit: 10,
         skip_channels: vec![],

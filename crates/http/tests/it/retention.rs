@@ -26,7 +26,7 @@ async fn deliver_all(store: &MemoryStore) {
     let now = ManualClock::fixed().now();
     let claim = ClaimRequest {
         now,
-        lease_until: now + TimeDelta::seconds(30),
+        lease: std::time::Duration::from_secs(30),
         token: Uuid::now_v7(),
         limit: 10,
         skip_channels: vec![],

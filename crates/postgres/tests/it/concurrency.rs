@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue, Store};
 use orderbridge_domain::values::DeliveryId;
 use orderbridge_postgres::Postgres;
@@ -44,7 +44,7 @@ async fn concurrency_two_dispatchers_claim_1000_due_rows_each_exactly_once(
             let now = Utc::now();
             let request = ClaimRequest {
                 now,
-                lease_until: now + TimeDelta::hours(1),
+                lease: std::time::Duration::from_secs(3_600),
                 token: Uuid::now_v7(),
                 limit: 25,
                 skip_channels: Vec::new(),

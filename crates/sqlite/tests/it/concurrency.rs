@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use orderbridge_domain::ports::store::{ClaimRequest, DeliveryQueue, Store};
 use orderbridge_domain::values::DeliveryId;
 use orderbridge_sqlite::Sqlite;
@@ -32,7 +32,7 @@ async fn dispatch(store: Arc<Sqlite>, started: Arc<AtomicUsize>) -> Vec<Delivery
         let now = Utc::now();
         let request = ClaimRequest {
             now,
-            lease_until: now + TimeDelta::hours(1),
+            lease: std::time::Duration::from_secs(3_600),
             token: Uuid::now_v7(),
             limit: 7,
             skip_channels: Vec::new(),

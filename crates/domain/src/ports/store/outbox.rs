@@ -1,6 +1,8 @@
 //! The outbox ports: [`DeliveryQueue`] for the dispatcher that claims and sends deliveries,
 //! [`DeliveryLog`] for the operators who list, inspect and requeue them.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -78,8 +80,9 @@ pub struct Requeue {
 pub struct ClaimRequest {
     /// The time that decides what is due.
     pub now: DateTime<Utc>,
-    /// The lease runs out at this time; after that another worker may claim the row.
-    pub lease_until: DateTime<Utc>,
+    /// How long the lease runs, counted by the store's own clock (the database's), as is
+    /// whether a lease has run out: instances whose clocks disagree still agree on leases.
+    pub lease: Duration,
     /// Identifies this claim; outcomes must present it.
     pub token: Uuid,
     /// At most this many rows.
@@ -89,6 +92,16 @@ pub struct ClaimRequest {
     /// Claim only this channel's rows, whatever its health says (a probe of a paused
     /// channel). Without it, rows of channels whose health holds them back are not claimed.
     pub probe: Option<ChannelId>,
+}
+
+/// When a lease of `length` taken at `from` runs out (the latest time there is, for a length
+/// past it).
+#[must_use]
+pub fn lease_end(from: DateTime<Utc>, length: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(length)
+        .ok()
+        .and_then(|length| from.checked_add_signed(length))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// A claimed delivery and the lease that lets its claimer record the outcome.
@@ -107,7 +120,7 @@ pub struct Lease {
     pub delivery: DeliveryId,
     /// The claim's token.
     pub token: Uuid,
-    /// When it runs out.
+    /// When it runs out, by the store's clock (compare it only with other store times).
     pub until: DateTime<Utc>,
 }
 
@@ -257,12 +270,25 @@ pub trait DeliveryQueue: Send + Sync + std::fmt::Debug {
     /// lease runs out, and their rows are then tried again.
     async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError>;
 
-    /// Gives back every lease held with `token` without counting an attempt (shutdown).
-    /// Returns how many were released.
+    /// Extends `lease`, if it is still held with its token, to `length` past the store's
+    /// clock now (a send that takes long keeps its row). Returns the new end, or `None` when
+    /// the lease is no longer held (recorded, released, or claimed by another worker after it
+    /// ran out); a lease that ran out but was not claimed again is still held.
     ///
     /// # Errors
     /// [`StoreError`] only for storage failures.
-    async fn release(&self, token: Uuid) -> Result<u64, StoreError>;
+    async fn renew(
+        &self,
+        lease: &Lease,
+        length: Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Gives back every lease held with one of `tokens` without counting an attempt
+    /// (shutdown). Returns how many were released.
+    ///
+    /// # Errors
+    /// [`StoreError`] only for storage failures.
+    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError>;
 }
 
 /// Deliveries as operators see them: one, a list, requeueing or resolving parked ones, the
@@ -306,19 +332,14 @@ pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<Vec<DeliveryId>, StoreError>;
 
-    /// Marks a parked delivery, or a pending one no sender holds at `now`, as resolved (done
-    /// by hand on the marketplace): it is never sent again, and what waits for it goes.
-    /// Appends `event`.
+    /// Marks a parked delivery, or a pending one no sender holds (no live lease, by the store's
+    /// clock), as resolved (done by hand on the marketplace): it is never sent again, and what
+    /// waits for it goes. Appends `event`.
     ///
     /// # Errors
     /// MUST return [`ResolveError::NotFound`], [`ResolveError::Closed`] or
     /// [`ResolveError::InFlight`], and write nothing, in those cases.
-    async fn resolve(
-        &self,
-        id: DeliveryId,
-        now: DateTime<Utc>,
-        event: &OrderEvent,
-    ) -> Result<Delivery, ResolveError>;
+    async fn resolve(&self, id: DeliveryId, event: &OrderEvent) -> Result<Delivery, ResolveError>;
 
     /// Queue depth and age.
     ///
