@@ -67,7 +67,7 @@ async fn feedamp(channel: &'static str, user: &'static str) -> FeedampAccount {
 fn settings(database: &str, adm: &[&AdmAccount], feedamp: &[&FeedampAccount]) -> String {
     let mut text = format!(
         "[database]\n{database}\n[warehouse]\napi_keys = [\"{WAREHOUSE_KEY}\"]\n\
-         [dispatch]\nretry_base_secs = 1\nretry_cap_secs = 2\nidle_poll_ms = 20\nlease_secs = 5\n\
+         [dispatch]\nretry_base_secs = 1\nretry_cap_secs = 2\nidle_poll_ms = 20\nlease_secs = 30\n\
          [shutdown]\ntimeout_secs = 5\n"
     );
     for a in adm {

@@ -116,3 +116,26 @@ async fn serve_refuses_bad_settings_with_a_message_naming_them() {
         "serve opened a store despite the bad settings"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_a_lease_shorter_than_one_marketplace_call() {
+    let dir = TempDir::new();
+    let (status, stdout, stderr) = Launch::new()
+        .cwd(dir.path())
+        .env("ORDERBRIDGE_ADM_BASE_URL", "http://127.0.0.1:9")
+        .env("ORDERBRIDGE_ADM_API_KEY", "adm-key")
+        .env("ORDERBRIDGE_ADM_WEBHOOK_KEYS", "hook-key")
+        .env("ORDERBRIDGE_ADM_REQUEST_TIMEOUT_SECS", "20")
+        .env("ORDERBRIDGE_DISPATCH_LEASE_SECS", "10")
+        .run(&["serve"], PATIENCE)
+        .await;
+    assert!(
+        !status.success(),
+        "serve exited with {status}\n{stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains("dispatch.lease_secs (10 s) is shorter than one call to channel adm")
+            && stderr.contains("at least 20"),
+        "{stderr}"
+    );
+}

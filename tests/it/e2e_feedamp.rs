@@ -56,6 +56,8 @@ pub(crate) fn with_feedamp(launch: Launch, feedamp: &FeedampSandbox) -> Launch {
         .env("ORDERBRIDGE_DISPATCH_RETRY_CAP_SECS", "2")
         .env("ORDERBRIDGE_DISPATCH_IDLE_POLL_MS", "20")
         .env("ORDERBRIDGE_DISPATCH_LEASE_SECS", "5")
+        // A lease is at least one call long (checked at start-up).
+        .env("ORDERBRIDGE_FEEDAMP_REQUEST_TIMEOUT_SECS", "5")
         .env(
             "ORDERBRIDGE_SHUTDOWN_TIMEOUT_SECS",
             &SHUTDOWN_SECS.to_string(),

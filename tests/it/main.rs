@@ -12,6 +12,7 @@ mod e2e_credentials;
 mod e2e_feedamp;
 mod e2e_feedamp_state;
 mod e2e_instances;
+mod e2e_leases;
 mod e2e_lifecycle;
 mod e2e_logs;
 mod e2e_outage;

@@ -3,6 +3,8 @@
 //! ADM honouring it can drop a re-send; ADM documents no idempotency); ADM has no endpoint for
 //! confirmations, cancellations or refunds.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::Utc;
 use orderbridge_domain::order::{Fulfillment, Order};
@@ -29,6 +31,7 @@ pub struct AdmClient {
     fulfillment_url: reqwest::Url,
     auth_header: HeaderName,
     auth_value: HeaderValue,
+    request_timeout: Duration,
 }
 
 impl std::fmt::Debug for AdmClient {
@@ -92,6 +95,7 @@ impl AdmClient {
             fulfillment_url,
             auth_header,
             auth_value,
+            request_timeout,
         })
     }
 
@@ -143,6 +147,10 @@ async fn read_body(response: &mut reqwest::Response) -> Vec<u8> {
 
 #[async_trait]
 impl Marketplace for AdmClient {
+    fn call_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             confirms_orders: false,

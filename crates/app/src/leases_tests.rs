@@ -62,6 +62,9 @@ impl Marketplace for Slow {
     fn capabilities(&self) -> Capabilities {
         feedamp_capabilities()
     }
+    fn call_timeout(&self) -> Duration {
+        Duration::from_secs(30)
+    }
     async fn confirm(&self, _order: &Order, _key: DeliveryId) -> Outcome {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.delay {

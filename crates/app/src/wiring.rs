@@ -106,6 +106,7 @@ pub fn build(
         }
     }
 
+    check_lease(config.dispatch.policy.lease, &marketplaces)?;
     let service = order_service(config, &store, channels, &clock, &ids, quarantine);
     let channel_ids: Vec<_> = marketplaces.keys().cloned().collect();
     let dispatcher = dispatcher(config, &store, marketplaces, &clock, &ids, owner, &sources);
@@ -167,6 +168,31 @@ fn order_service(
     // Signed webhook calls' ids are kept in the store, so that every instance refuses a replay.
     .with_webhook_ids(store.clone())
     .with_alerting(config.alerts.is_some())
+}
+
+/// Refuses a dispatcher lease shorter than one call to a marketplace may take: a lease is
+/// renewed every third of its length while its row is sent, and a send whose lease could not
+/// be renewed is cut off before it runs out; a lease at least one call long means a single
+/// call is never cut off for want of one renewal.
+fn check_lease(lease: Duration, marketplaces: &Marketplaces) -> Result<()> {
+    for (channel, marketplace) in marketplaces {
+        let call = marketplace.call_timeout();
+        if lease < call {
+            anyhow::bail!(
+                "dispatch.lease_secs ({} s) is shorter than one call to channel {channel} may \
+                 take ({} s, its request timeout): raise dispatch.lease_secs to at least {} or \
+                 lower the channel's request_timeout_secs",
+                lease.as_secs(),
+                call.as_secs_f64().ceil(),
+                call.as_secs_f64().ceil()
+            );
+        }
+    }
+    tracing::debug!(
+        lease_secs = lease.as_secs(),
+        "leases are renewed every third of their length while a delivery is sent"
+    );
+    Ok(())
 }
 
 /// Says so when the warehouse API refuses every request for want of keys.

@@ -72,6 +72,9 @@ impl Marketplace for Counting {
     fn capabilities(&self) -> Capabilities {
         feedamp_capabilities()
     }
+    fn call_timeout(&self) -> Duration {
+        Duration::from_secs(30)
+    }
     async fn confirm(&self, _order: &Order, _key: DeliveryId) -> Outcome {
         self.0.fetch_add(1, Ordering::SeqCst);
         Outcome::Delivered { remote_ref: None }

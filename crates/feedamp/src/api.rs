@@ -43,6 +43,7 @@ pub(crate) struct Api {
     client_header: HeaderValue,
     pub(crate) tokens: TokenCache,
     limit: RateLimit,
+    request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Api {
@@ -82,7 +83,13 @@ impl Api {
             client_header,
             tokens: TokenCache::new(),
             limit: RateLimit::new(config.min_interval),
+            request_timeout: config.request_timeout,
         })
+    }
+
+    /// The whole-request timeout of one call.
+    pub(crate) fn request_timeout(&self) -> std::time::Duration {
+        self.request_timeout
     }
 
     /// The configured client id (not a secret; named in 403 messages).

@@ -191,6 +191,10 @@ fn log_outcome(what: &'static str, order: &Order, outcome: &Outcome) {
 
 #[async_trait]
 impl Marketplace for FeedampClient {
+    fn call_timeout(&self) -> std::time::Duration {
+        self.inner.api.request_timeout()
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             confirms_orders: true,

@@ -29,6 +29,7 @@ pub struct BazaarClient {
     shipments_url: reqwest::Url,
     auth: HeaderValue,
     clock: Arc<dyn Clock>,
+    request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for BazaarClient {
@@ -75,6 +76,7 @@ impl BazaarClient {
             shipments_url,
             auth,
             clock,
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -169,6 +171,10 @@ fn send_error(error: &reqwest::Error) -> Outcome {
 
 #[async_trait]
 impl Marketplace for BazaarClient {
+    fn call_timeout(&self) -> std::time::Duration {
+        self.request_timeout
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             confirms_orders: false,

@@ -29,6 +29,8 @@ pub fn with_adm(launch: Launch, adm: &AdmSandbox) -> Launch {
         .env("ORDERBRIDGE_DISPATCH_RETRY_CAP_SECS", "2")
         .env("ORDERBRIDGE_DISPATCH_IDLE_POLL_MS", "20")
         .env("ORDERBRIDGE_DISPATCH_LEASE_SECS", "5")
+        // A lease is at least one call long (checked at start-up).
+        .env("ORDERBRIDGE_ADM_REQUEST_TIMEOUT_SECS", "5")
         .env(
             "ORDERBRIDGE_SHUTDOWN_TIMEOUT_SECS",
             &SHUTDOWN_SECS.to_string(),

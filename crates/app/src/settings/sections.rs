@@ -92,7 +92,7 @@ orderbridge_domain::settings_section! {
         retry_cap_secs: u64 = 900,
         /// A delivery still failing this long after it was queued is parked.
         max_age_hours: u64 = 72,
-        /// How long a claimed row is held before another instance may take it.
+        /// How long a claimed row is held before another instance may take it, counted by the database's clock. Renewed every third of it while the row is sent, so a send may take longer; a send whose lease cannot be renewed is cut off (and retried) before the lease runs out. At least 5, and at least the longest call to any marketplace (its `request_timeout_secs`), checked at start-up.
         lease_secs: u64 = 60,
     }
 }

@@ -145,6 +145,11 @@ pub trait Marketplace: Send + Sync + std::fmt::Debug {
     /// What this channel can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// The longest one call to this marketplace may take (its whole-request timeout). The
+    /// dispatcher's lease must be at least this long, so that a single call never depends on
+    /// more than the renewals a lease gets while it runs (checked at start-up).
+    fn call_timeout(&self) -> Duration;
+
     /// Tells the marketplace orderbridge has the order. `key` is the delivery's id, sent as
     /// `Idempotency-Key` so that a marketplace honouring it can drop a re-send.
     async fn confirm(&self, order: &Order, key: DeliveryId) -> Outcome {
