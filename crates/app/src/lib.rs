@@ -37,12 +37,13 @@ pub async fn run(
     metrics: Option<orderbridge_http::MetricsRender>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let store = wiring::open_store(&config.database).await?;
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let store = wiring::open_store_waking(&config.database, &wake).await?;
     let parts = wiring::build(&config, store.clone(), metrics)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let grace = config.shutdown_timeout;
 
-    let (router, mut workers) = spawn_workers(&config, store, parts, &stop_rx);
+    let (router, mut workers) = spawn_workers(&config, store, parts, wake, &stop_rx);
 
     let address = listener
         .local_addr()
@@ -81,13 +82,15 @@ fn spawn_workers(
     config: &Config,
     store: std::sync::Arc<dyn orderbridge_domain::ports::store::Store>,
     parts: wiring::Parts,
+    wake: std::sync::Arc<tokio::sync::Notify>,
     stop_rx: &watch::Receiver<bool>,
 ) -> (axum::Router, tokio::task::JoinSet<()>) {
     let grace = config.shutdown_timeout;
     let mut workers = tokio::task::JoinSet::new();
-    workers.spawn(workers::dispatch_loop(
+    workers.spawn(workers::dispatch_loop_woken(
         parts.dispatcher,
         config.dispatch,
+        wake,
         stop_rx.clone(),
         grace,
     ));

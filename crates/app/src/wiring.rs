@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use axum::Router;
 use orderbridge_domain::ports::channel::Polled;
 use orderbridge_domain::ports::clock::{Clock, IdGenerator, SystemClock, UuidV7Ids};
-use orderbridge_domain::ports::store::Store;
+use orderbridge_domain::ports::store::{OnQueued, Store};
 use orderbridge_domain::services::{
     AlertSender, ChannelService, Channels, DeadlineService, DeliveryService, Dispatcher,
     Marketplaces, OrderService, Poller, Quarantine, ServiceConfig,
@@ -18,6 +18,7 @@ use orderbridge_domain::values::ChannelId;
 use orderbridge_http::{ApiKeys, AppState, MetricsRender, Webhooks};
 use orderbridge_postgres::Postgres;
 use orderbridge_sqlite::Sqlite;
+use tokio::sync::Notify;
 
 use crate::config::{Config, Database};
 use crate::workers::Polling;
@@ -27,6 +28,21 @@ use crate::workers::Polling;
 /// # Errors
 /// When it cannot connect or a migration fails.
 pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>> {
+    open(database, None).await
+}
+
+/// [`open_store`] for a running service: its dispatcher, waiting on `wake`, is woken as soon
+/// as deliveries are queued, by this process or (on PostgreSQL, through `LISTEN`/`NOTIFY`)
+/// another instance, rather than at its next poll.
+///
+/// # Errors
+/// As [`open_store`].
+pub async fn open_store_waking(database: &Database, wake: &Arc<Notify>) -> Result<Arc<dyn Store>> {
+    let wake = wake.clone();
+    open(database, Some(OnQueued::new(move || wake.notify_one()))).await
+}
+
+async fn open(database: &Database, on_queued: Option<OnQueued>) -> Result<Arc<dyn Store>> {
     match database {
         Database::Postgres {
             url,
@@ -38,7 +54,14 @@ pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>> {
                 .context("DATABASE_URL: cannot connect to PostgreSQL")?;
             store.migrate().await.context("migrating PostgreSQL")?;
             tracing::info!(store = "postgresql", "store ready");
-            Ok(Arc::new(store))
+            Ok(match on_queued {
+                Some(on_queued) => {
+                    // Runs as long as the process: the runtime ends it.
+                    drop(store.listen_for_queued(on_queued.clone()));
+                    Arc::new(store.with_on_queued(on_queued))
+                }
+                None => Arc::new(store),
+            })
         }
         Database::Sqlite { path, busy_timeout } => {
             let store = Sqlite::open_with_busy_timeout(path, *busy_timeout)
@@ -46,7 +69,10 @@ pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>> {
                 .with_context(|| format!("ORDERBRIDGE_DATABASE_SQLITE_PATH: cannot open {path}"))?;
             store.migrate().await.context("migrating SQLite")?;
             tracing::info!(store = "sqlite", path = %path, "store ready");
-            Ok(Arc::new(store))
+            Ok(match on_queued {
+                Some(on_queued) => Arc::new(store.with_on_queued(on_queued)),
+                None => Arc::new(store),
+            })
         }
     }
 }

@@ -1,18 +1,18 @@
 //! The background workers: the dispatcher loop (bounded concurrency, leases given back on
 //! shutdown), the pollers of pull channels (`polling.rs`, with their state checks), and the
-//! outbox gauges.
+//! outbox gauges (`gauges.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbridge_domain::health::{ChannelState, Transition};
+use orderbridge_domain::health::Transition;
 use orderbridge_domain::outbox::Delivery;
-use orderbridge_domain::ports::store::{DeliveryLog, StoreError};
+use orderbridge_domain::ports::store::StoreError;
 use orderbridge_domain::services::{
-    AlertSender, Attempt, ChannelService, ChannelView, Dispatched, Dispatcher, HealthChange, Ready,
+    AlertSender, Attempt, Dispatched, Dispatcher, HealthChange, Ready,
 };
 use orderbridge_domain::values::ChannelId;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -55,6 +55,19 @@ pub(crate) async fn pause_or_stop(pause: Duration, stop: &mut watch::Receiver<bo
 pub async fn dispatch_loop(
     dispatcher: Dispatcher,
     config: DispatchConfig,
+    stop: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    dispatch_loop_woken(dispatcher, config, Arc::new(Notify::new()), stop, grace).await;
+}
+
+/// [`dispatch_loop`], whose claimer, when nothing is due, also looks as soon as `wake` is
+/// notified (a delivery queued: see `wiring::open_store_waking`) rather than only after
+/// `idle_poll`.
+pub async fn dispatch_loop_woken(
+    dispatcher: Dispatcher,
+    config: DispatchConfig,
+    wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -69,7 +82,10 @@ pub async fn dispatch_loop(
         dispatcher.clone(),
         tokens.clone(),
         batch,
-        config.idle_poll,
+        Idle {
+            poll: config.idle_poll,
+            wake,
+        },
         queue,
         slots.clone(),
         stop.clone(),
@@ -106,16 +122,7 @@ pub async fn dispatch_loop(
     if let Err(error) = claimer.await {
         tracing::error!(error = %error, "the claimer stopped abnormally");
     }
-    let drained =
-        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        tracing::warn!(
-            in_flight = tasks.len(),
-            "shutdown: deliveries still in flight after the grace period were stopped"
-        );
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-    }
+    drain(&mut tasks, grace).await;
     drop(finished);
     if let Err(error) = recorder.await {
         tracing::error!(error = %error, "the recorder stopped abnormally");
@@ -128,6 +135,20 @@ pub async fn dispatch_loop(
         Err(error) => {
             tracing::error!(error = %error, "could not give back leases; they run out on their own");
         }
+    }
+}
+
+/// Lets the sends in flight finish within `grace`, then stops the rest.
+async fn drain(tasks: &mut JoinSet<()>, grace: Duration) {
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            in_flight = tasks.len(),
+            "shutdown: deliveries still in flight after the grace period were stopped"
+        );
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
     }
 }
 
@@ -157,6 +178,13 @@ async fn send_one(
     }
 }
 
+/// When the claimer looks again with nothing due: after `poll`, or at once when `wake` is
+/// notified.
+struct Idle {
+    poll: Duration,
+    wake: Arc<Notify>,
+}
+
 /// How often the claimer looks for paused channels whose probe is due.
 const PROBE_LOOK: Duration = Duration::from_secs(1);
 
@@ -167,7 +195,7 @@ async fn claim_loop(
     dispatcher: Dispatcher,
     tokens: Tokens,
     batch: usize,
-    idle_poll: Duration,
+    idle: Idle,
     queue: mpsc::Sender<(Ready, Claim)>,
     slots: Slots,
     mut stop: watch::Receiver<bool>,
@@ -197,7 +225,7 @@ async fn claim_loop(
             }
             Err(error) => {
                 tracing::error!(error = %error, "could not claim outbox rows or load their orders");
-                if pause_or_stop(idle_poll, &mut stop).await {
+                if pause_or_stop(idle.poll, &mut stop).await {
                     break;
                 }
                 continue;
@@ -207,15 +235,17 @@ async fn claim_loop(
             drop(room);
             // Nothing due, or only rows of channels whose slots are all taken: wait until one
             // of those has room again (or the pause, whichever comes first).
-            let idle = async {
+            let wait = async {
                 if full.is_empty() {
-                    tokio::time::sleep(idle_poll).await;
+                    tokio::time::sleep(idle.poll).await;
                 } else {
-                    let _ = tokio::time::timeout(idle_poll, slots.room_in(&full)).await;
+                    let _ = tokio::time::timeout(idle.poll, slots.room_in(&full)).await;
                 }
             };
             let stopped_now = tokio::select! {
-                () = idle => *stop.borrow(),
+                () = wait => *stop.borrow(),
+                // A delivery was queued: look again at once.
+                () = idle.wake.notified() => *stop.borrow(),
                 () = stopped(&mut stop) => true,
             };
             if stopped_now {
@@ -411,62 +441,14 @@ pub async fn alert_loop(sender: AlertSender, idle: Duration, mut stop: watch::Re
     }
 }
 
-/// Publishes the outbox depth and the age of its oldest row every `every`.
-pub async fn outbox_gauges(
-    log: Arc<dyn DeliveryLog>,
-    channels: ChannelService,
-    every: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        match log.outbox_stats().await {
-            Ok(stats) => {
-                #[allow(clippy::cast_precision_loss, reason = "a gauge of a count")]
-                {
-                    metrics::gauge!("orderbridge_outbox_pending").set(stats.pending as f64);
-                    metrics::gauge!("orderbridge_outbox_dead").set(stats.dead as f64);
-                }
-                let age = stats.oldest_pending.map_or(0.0, |oldest| {
-                    (chrono::Utc::now() - oldest).as_seconds_f64().max(0.0)
-                });
-                metrics::gauge!("orderbridge_outbox_oldest_pending_age_seconds").set(age);
-            }
-            Err(error) => tracing::warn!(error = %error, "could not read outbox stats"),
-        }
-        match channels.channels().await {
-            Ok(views) => channel_gauges(&views),
-            Err(error) => tracing::warn!(error = %error, "could not read channel health"),
-        }
-        if pause_or_stop(every, &mut stop).await {
-            break;
-        }
-    }
-}
-
-/// One gauge per channel and state (1 for the channel's state, 0 for the others), and each
-/// channel's pending and parked deliveries.
-fn channel_gauges(views: &[ChannelView]) {
-    for view in views {
-        let channel = view.health.channel.to_string();
-        for state in ChannelState::ALL {
-            let value = if state == view.health.state { 1.0 } else { 0.0 };
-            metrics::gauge!("orderbridge_channel_state", "channel" => channel.clone(), "state" => state.as_str())
-                .set(value);
-        }
-        #[allow(clippy::cast_precision_loss, reason = "a gauge of a count")]
-        {
-            metrics::gauge!("orderbridge_channel_pending", "channel" => channel.clone())
-                .set(view.stats.pending as f64);
-            metrics::gauge!("orderbridge_channel_parked", "channel" => channel)
-                .set(view.stats.dead as f64);
-        }
-    }
-}
-
 // A child of `workers`, so that its events' target is `orderbridge::workers::polling` and a log
 // filter on `orderbridge::workers` covers the pollers too.
 #[path = "polling.rs"]
 mod polling;
+
+#[path = "gauges.rs"]
+mod gauges;
+pub use gauges::outbox_gauges;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]

@@ -169,3 +169,54 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
     stop.send(true).unwrap();
     worker.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_delivery_wakes_the_idle_dispatcher_before_its_next_poll() {
+    let store = Arc::new(MemoryStore::new());
+    let service = OrderService::new(
+        store.clone(),
+        test_channels(),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+        ServiceConfig::default(),
+    );
+    let marketplace = Arc::new(Counting::default());
+    let mut marketplaces = Marketplaces::new();
+    marketplaces.insert(ChannelId::parse("feedamp").unwrap(), marketplace.clone());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        store.clone(),
+        marketplaces,
+        Arc::new(SystemClock),
+        Arc::new(UuidV7Ids),
+        RetryPolicy::default(),
+    );
+    let config = DispatchConfig {
+        concurrency: 2,
+        batch_size: 4,
+        // Far longer than the test waits: only the wake can make it look again in time.
+        idle_poll: Duration::from_secs(60),
+        policy: RetryPolicy::default(),
+        health: HealthPolicy::default(),
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(super::dispatch_loop_woken(
+        dispatcher,
+        config,
+        wake.clone(),
+        stop_rx,
+        Duration::from_secs(5),
+    ));
+    // The claimer has found nothing and waits.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let order = new_order("feedamp", "W-1", &[("SKU-1", 1, "5.00")]).unwrap();
+    service.ingest(order).await.unwrap();
+    wake.notify_one();
+    until("the confirmation is sent", || {
+        marketplace.0.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+}

@@ -15,6 +15,7 @@ mod read;
 mod retention;
 mod row;
 mod store;
+mod wake;
 mod webhook_ids;
 mod write;
 
@@ -32,6 +33,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pool: PgPool,
+    wake: wake::Wake,
 }
 
 impl Postgres {
@@ -62,13 +64,16 @@ impl Postgres {
             .connect_with(options)
             .await
             .map_err(db("cannot connect to PostgreSQL"))?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Wraps an existing pool (tests).
     #[must_use]
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            wake: wake::Wake::default(),
+        }
     }
 
     /// Applies pending migrations, on a connection of its own without a statement timeout (a

@@ -122,6 +122,7 @@ impl DeliveryLog for Postgres {
         )
         .await?;
         commit(tx).await?;
+        self.signal_queued();
         Ok(delivery)
     }
 
@@ -146,6 +147,9 @@ impl DeliveryLog for Postgres {
             .await
             .map_err(db("requeue deliveries"))?;
         commit(tx).await?;
+        if !done.is_empty() {
+            self.signal_queued();
+        }
         Ok(done.into_iter().map(DeliveryId::from_uuid).collect())
     }
 

@@ -41,6 +41,10 @@ pub trait Transactions: Send + Sync {
     /// # Errors
     /// [`StoreError`] when the commit fails; nothing of it is then stored.
     async fn commit(tx: Self::Tx) -> Result<(), StoreError>;
+
+    /// Says that a committed transaction queued outbox rows (see `OnQueued`); nothing by
+    /// default.
+    fn queued(&self) {}
 }
 
 /// `OrderStore::insert`: the order, its children, history and outbox rows in one transaction.
@@ -55,6 +59,9 @@ pub async fn insert<S: Transactions>(
     let mut tx = store.write().await?;
     let version = write::insert(&mut tx, order, outbox).await?;
     S::commit(tx).await?;
+    if !outbox.is_empty() {
+        store.queued();
+    }
     Ok(version)
 }
 
@@ -71,6 +78,9 @@ pub async fn save<S: Transactions>(
     let mut tx = store.write().await?;
     let version = write::save(&mut tx, order, outbox, alerts).await?;
     S::commit(tx).await?;
+    if !outbox.is_empty() {
+        store.queued();
+    }
     Ok(version)
 }
 

@@ -45,7 +45,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderbridge_domain::ports::store::StoreError;
+use orderbridge_domain::ports::store::{OnQueued, StoreError};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -72,6 +72,8 @@ pub struct Sqlite {
     /// The file of a [`Sqlite::temporary`] store, deleted with the last clone (after the pools,
     /// which are declared first and so dropped first).
     temporary: Option<Arc<TemporaryFile>>,
+    /// Told after each commit with outbox rows (one process: no other instance to wake).
+    on_queued: Option<OnQueued>,
 }
 
 impl Sqlite {
@@ -142,6 +144,7 @@ impl Sqlite {
             pool,
             writer,
             temporary,
+            on_queued: None,
         })
     }
 
@@ -154,6 +157,22 @@ impl Sqlite {
             writer: pool.clone(),
             pool,
             temporary: None,
+            on_queued: None,
+        }
+    }
+
+    /// The store telling `on_queued` after each commit with outbox rows, so that the
+    /// dispatcher looks at once rather than at its next poll.
+    #[must_use]
+    pub fn with_on_queued(mut self, on_queued: OnQueued) -> Self {
+        self.on_queued = Some(on_queued);
+        self
+    }
+
+    /// Tells whoever waits for queued deliveries.
+    pub(crate) fn signal_queued(&self) {
+        if let Some(on_queued) = &self.on_queued {
+            on_queued.signal();
         }
     }
 

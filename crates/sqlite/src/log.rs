@@ -104,6 +104,7 @@ impl DeliveryLog for Sqlite {
         let order_id = delivery.order_id.as_uuid();
         insert_events(&mut tx, order_id, std::slice::from_ref(event)).await?;
         commit(tx).await?;
+        self.signal_queued();
         Ok(delivery)
     }
 
@@ -135,6 +136,9 @@ impl DeliveryLog for Sqlite {
             }
         }
         commit(tx).await?;
+        if !done.is_empty() {
+            self.signal_queued();
+        }
         Ok(done)
     }
 

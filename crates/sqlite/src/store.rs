@@ -65,6 +65,10 @@ impl Transactions for Sqlite {
     async fn commit(tx: Tx) -> Result<(), StoreError> {
         commit(tx.0).await
     }
+
+    fn queued(&self) {
+        self.signal_queued();
+    }
 }
 
 orderbridge_rows::impl_order_store!(Sqlite);

@@ -5,3 +5,4 @@ mod concurrency;
 mod contract;
 mod migrate;
 mod timeout;
+mod wake;

@@ -32,7 +32,8 @@ pub use inbound::{InboundError, InboundLog};
 pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
 pub use outbox::{
     AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
-    DeliveryQueue, Lease, LeaseError, OutboxStats, Requeue, RequeueError, ResolveError, lease_end,
+    DeliveryQueue, Lease, LeaseError, OnQueued, OutboxStats, Requeue, RequeueError, ResolveError,
+    lease_end,
 };
 pub use poll::PollState;
 pub use retention::{DuePage, Retention};

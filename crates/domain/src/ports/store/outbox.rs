@@ -94,6 +94,30 @@ pub struct ClaimRequest {
     pub probe: Option<ChannelId>,
 }
 
+/// What a store calls once it has committed outbox rows that may be due at once (a change
+/// queued for a marketplace, a delivery requeued), so that a dispatcher waiting for work looks
+/// at once rather than at its next poll. It must return quickly and never block.
+#[derive(Clone)]
+pub struct OnQueued(std::sync::Arc<dyn Fn() + Send + Sync>);
+
+impl OnQueued {
+    /// Calls `signal` for each commit with outbox rows.
+    pub fn new(signal: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(signal))
+    }
+
+    /// Says that outbox rows were committed.
+    pub fn signal(&self) {
+        (self.0)();
+    }
+}
+
+impl std::fmt::Debug for OnQueued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnQueued")
+    }
+}
+
 /// When a lease of `length` taken at `from` runs out (the latest time there is, for a length
 /// past it).
 #[must_use]
