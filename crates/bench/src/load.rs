@@ -61,6 +61,11 @@ impl Latencies {
         Self(micros)
     }
 
+    /// Latencies measured elsewhere, in microseconds.
+    pub fn from_micros(micros: Vec<u64>) -> Self {
+        Self::new(micros)
+    }
+
     /// The `p`-th percentile (0 to 100) in milliseconds, nearest rank; 0 when empty.
     pub fn percentile_ms(&self, p: f64) -> f64 {
         if self.0.is_empty() {

@@ -19,7 +19,7 @@ use chrono::{SecondsFormat, Utc};
 
 use crate::machine::{Machine, OtherCpu, cpu_times, load_average};
 use crate::phases::Harness;
-use crate::report::{Delivery, Latency, Plan, Report, Throughputs};
+use crate::report::{Delivery, Freshness, Latency, Plan, Report, Throughputs};
 
 const HELP: &str = "\
 orderbridge-bench: the benchmarks of design.md section 10 (run it through `cargo xtask bench`)
@@ -131,6 +131,7 @@ struct Measured {
     empty: Throughputs,
     latency: Latency,
     delivery: Delivery,
+    freshness: Freshness,
     bulk_load_secs: f64,
     loaded: Throughputs,
     /// Per stage: its name, CPU seconds of other work on the machine, and its wall seconds.
@@ -195,6 +196,7 @@ async fn run(args: Args) -> Result<()> {
         empty: measured.empty,
         latency: measured.latency,
         delivery: measured.delivery,
+        freshness: measured.freshness,
         bulk_load_secs: measured.bulk_load_secs,
         loaded: measured.loaded,
         other_work: measured.other_work,
@@ -260,6 +262,10 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
     let delivery = h.delivery().await?;
     stages.end("delivery");
 
+    eprintln!("==> freshness");
+    let freshness = h.freshness(empty.fulfillment.service.rate / 2.0).await?;
+    stages.end("freshness");
+
     eprintln!(
         "==> round 2: bulk-loading {} orders",
         report::thousands(plan.bulk_orders)
@@ -274,6 +280,7 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         empty,
         latency,
         delivery,
+        freshness,
         bulk_load_secs,
         loaded,
         other_work: stages.done,

@@ -79,7 +79,7 @@ fn units_by_sku(order: &GeneratedOrder) -> Vec<(String, u32)> {
     units
 }
 
-fn tracking_number(order: &GeneratedOrder) -> String {
+pub(super) fn tracking_number(order: &GeneratedOrder) -> String {
     format!("1ZBENCH{}", order.id)
 }
 
@@ -88,7 +88,7 @@ fn tracking_url(order: &GeneratedOrder) -> String {
 }
 
 /// The warehouse API body shipping the whole order in one package.
-fn fulfillment_json(order: &GeneratedOrder) -> serde_json::Value {
+pub(super) fn fulfillment_json(order: &GeneratedOrder) -> serde_json::Value {
     let lines: Vec<serde_json::Value> = units_by_sku(order)
         .into_iter()
         .map(|(sku, quantity)| json!({"sku": sku, "quantity": quantity}))

@@ -4,6 +4,7 @@
 //! `fulfillment` (both run by [`Harness::throughputs`]), `latency` and `delivery`.
 
 mod delivery;
+mod freshness;
 mod fulfillment;
 mod ingest;
 mod latency;

@@ -110,6 +110,11 @@ impl Report {
             },
             "plan": self.plan.json(),
             "empty_database": self.empty.json(),
+            "freshness": {
+                "idle": spread(&self.freshness.idle),
+                "loaded": spread(&self.freshness.loaded),
+                "loaded_per_second": round(self.freshness.loaded_rate, 1),
+            },
             "latency_at_half_load": {
                 "target_per_second": round(self.latency.target_rate, 1),
                 "achieved_per_second": round(self.latency.achieved_rate, 1),
@@ -139,4 +144,14 @@ impl Report {
 pub(super) fn round(value: f64, places: i32) -> f64 {
     let scale = 10_f64.powi(places);
     (value * scale).round() / scale
+}
+
+/// A spread of delays as JSON.
+fn spread(spread: &super::Spread) -> Value {
+    serde_json::json!({
+        "count": spread.count,
+        "p50_ms": round(spread.p50_ms, 2),
+        "p99_ms": round(spread.p99_ms, 2),
+        "max_ms": round(spread.max_ms, 2),
+    })
 }

@@ -10,7 +10,9 @@ mod markdown;
 mod model;
 
 pub use markdown::splice;
-pub use model::{Compared, Delivery, Figure, Latency, Plan, Report, Throughputs};
+pub use model::{
+    Compared, Delivery, Figure, Freshness, Latency, Plan, Report, Spread, Throughputs,
+};
 
 /// 1000000 -> "1,000,000".
 pub fn thousands(n: u64) -> String {

@@ -89,6 +89,31 @@ impl Delivery {
     }
 }
 
+/// How a set of delays spreads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spread {
+    /// Delays measured.
+    pub count: usize,
+    /// Median, ms.
+    pub p50_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Longest, ms.
+    pub max_ms: f64,
+}
+
+/// How soon the marketplace hears of a shipment: from the warehouse's 201 to the sandbox
+/// ADM's receipt.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Freshness {
+    /// One fulfillment at a time on an otherwise idle service.
+    pub idle: Spread,
+    /// At `loaded_rate`, half the measured fulfillment rate.
+    pub loaded: Spread,
+    /// Fulfillments a second of `loaded`.
+    pub loaded_rate: f64,
+}
+
 /// Webhook latency at a fixed rate.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Latency {
@@ -143,6 +168,8 @@ pub struct Plan {
     pub pool: u32,
     /// Most requests in flight in the open loop.
     pub max_in_flight: usize,
+    /// Fulfillments sent one at a time in the freshness phase.
+    pub freshness_idle: usize,
 }
 
 impl Plan {
@@ -159,6 +186,7 @@ impl Plan {
             dispatch_concurrency: 8,
             pool: 10,
             max_in_flight: 512,
+            freshness_idle: 200,
         }
     }
 
@@ -171,6 +199,7 @@ impl Plan {
             latency_secs: 4.0,
             slice_secs: 3.0,
             bulk_orders: 20_000,
+            freshness_idle: 30,
             ..Self::full()
         }
     }
@@ -203,6 +232,8 @@ pub struct Report {
     pub latency: Latency,
     /// The dispatcher against the bare client.
     pub delivery: Delivery,
+    /// From the warehouse's 201 to the marketplace's receipt.
+    pub freshness: Freshness,
     /// Seconds the bulk load (and its VACUUM ANALYZE) took.
     pub bulk_load_secs: f64,
     /// With the bulk orders stored.
@@ -329,6 +360,18 @@ impl Report {
                 goal: ">= 0.9",
                 measured: format!("{:.3}", self.fulfillment_kept()),
                 met: self.fulfillment_kept() >= 0.9,
+            },
+            Target {
+                what: "freshness p99, idle (warehouse 201 to marketplace receipt)".to_owned(),
+                goal: "<= 20 ms",
+                measured: format!("{:.1} ms", self.freshness.idle.p99_ms),
+                met: self.freshness.idle.p99_ms <= 20.0,
+            },
+            Target {
+                what: "freshness p99 at half the fulfillment rate".to_owned(),
+                goal: "<= 50 ms",
+                measured: format!("{:.1} ms", self.freshness.loaded.p99_ms),
+                met: self.freshness.loaded.p99_ms <= 50.0,
             },
         ]
     }
