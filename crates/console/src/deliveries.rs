@@ -170,9 +170,9 @@ pub(crate) fn delivery_rows(deliveries: &[Delivery], ctx: &Ctx, back: &str) -> M
                     @for d in deliveries {
                         tr id={ "delivery-" (d.id) } {
                             td.mono title=(d.id) { (short(&d.id.to_string())) }
-                            td.mono { a href={ "/console/orders/" (d.order_id) } { (short(&d.order_id.to_string())) } }
+                            td.mono { a href={ "/console/orders/" (d.order_id) } title=(d.order_id) { (short(&d.order_id.to_string())) } }
                             td { (d.channel) }
-                            td { (d.kind) }
+                            td { (d.kind.name()) }
                             td { span class={ "badge state " (d.state.as_str()) } { (d.state.as_str()) } }
                             td.num { (d.attempts) }
                             td { (time(d.created_at)) }

@@ -185,9 +185,10 @@ pub(crate) fn age(secs: i64) -> String {
     }
 }
 
-/// The first 8 characters of an id, for tables (the full id is in the link or title).
+/// The last 8 characters of an id, for tables (the full id is in the link or title): ids are
+/// UUIDv7, whose first characters are the time and alike for ids made together.
 pub(crate) fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 #[cfg(test)]
