@@ -3,7 +3,11 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{app, get, post, send, sign_in};
+use std::sync::Arc;
+
+use orderbridge_domain::ports::store::{MockOrderStore, StoreError};
+
+use crate::support::{app, app_over, get, post, send, sign_in};
 
 #[tokio::test]
 async fn bad_ids_and_filters_get_a_400_page_never_a_500() {
@@ -180,4 +184,44 @@ async fn the_static_files_are_served_and_nothing_else() {
     assert!(!js.text.contains("http"), "nothing fetched from elsewhere");
     let other = send(&app.router, get("/console/static/..%2Fsecret", None)).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_503_page_with_retry_after_never_a_500() {
+    let refused = || {
+        StoreError::unavailable(
+            "cannot reach the store",
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"),
+        )
+    };
+    let mut orders = MockOrderStore::new();
+    orders.expect_get().returning(move |_| Err(refused()));
+    orders.expect_list().returning(move |_| Err(refused()));
+    orders
+        .expect_find_by_external()
+        .returning(move |_, _| Err(refused()));
+    let app = app_over(Some(Arc::new(orders)));
+    let session = sign_in_without_orders(&app.router).await;
+    for path in [
+        "/console/orders",
+        "/console/orders?q=5001",
+        "/console/orders/0193a0b0-0000-7000-8000-000000000001",
+    ] {
+        let reply = send(&app.router, get(path, Some(&session))).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(reply.headers.contains_key("retry-after"), "{path}");
+        assert!(reply.text.contains("try again"), "{path}: {}", reply.text);
+        assert!(
+            !reply.text.contains("refused"),
+            "no internals: {}",
+            reply.text
+        );
+    }
+}
+
+/// A session's cookie, signed in without opening the orders page (its store is down).
+async fn sign_in_without_orders(router: &axum::Router) -> String {
+    let reply = crate::support::sign_in_with(router, crate::support::KEY).await;
+    let (token, _) = reply.cookie("ob_console").expect("a session cookie");
+    format!("ob_console={token}")
 }

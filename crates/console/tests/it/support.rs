@@ -8,6 +8,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use orderbridge_console::{Console, ConsoleConfig, Services};
 use orderbridge_domain::ports::clock::Clock;
+use orderbridge_domain::ports::store::OrderStore;
 use orderbridge_domain::services::{
     ChannelService, DeadlineService, DeliveryService, OrderService, Quarantine, ServiceConfig,
 };
@@ -26,11 +27,17 @@ pub struct App {
 }
 
 pub fn app() -> App {
+    app_over(None)
+}
+
+/// The console with `orders` in place of the store's orders port.
+pub fn app_over(orders: Option<Arc<dyn OrderStore>>) -> App {
     let store = Arc::new(MemoryStore::new());
+    let orders_port: Arc<dyn OrderStore> = orders.unwrap_or_else(|| store.clone());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::fixed());
     let ids = Arc::new(SequentialIds::default());
     let orders = OrderService::new(
-        store.clone(),
+        orders_port,
         test_channels(),
         clock.clone(),
         ids.clone(),
