@@ -157,7 +157,7 @@ fn entry_page(entry: &Inbound, ctx: &Ctx) -> maud::Markup {
             dt { "Marketplace id" } dd { (entry.external_id.as_deref().unwrap_or("–")) }
             dt { "Error" } dd.error-text id="entry-error" { (entry.error) }
             dt { "First seen" } dd { (time(entry.first_seen_at)) }
-            dt { "Last seen" } dd { (time(entry.last_seen_at)) " (" (entry.seen) " times)" }
+            dt { "Last seen" } dd { (time(entry.last_seen_at)) @if entry.seen > 1 { " (" (entry.seen) " times in all)" } }
             dt { "Closed" } dd { (time_opt(entry.closed_at)) }
             @if let Some(order) = entry.order_id {
                 dt { "Order" } dd { a id="replayed-order" href={ "/console/orders/" (order) } { (order) } }
