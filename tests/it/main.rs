@@ -3,6 +3,7 @@
 mod accounts;
 mod bad_days;
 mod channel_health;
+mod console;
 mod delivery;
 mod e2e_alerts;
 mod e2e_cancellations;

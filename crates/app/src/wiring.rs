@@ -160,8 +160,9 @@ pub fn build(
         warehouse_keys: ApiKeys::new(config.warehouse_keys.iter().cloned()),
         metrics,
     };
+    let console = console(&state);
     Ok(Parts {
-        router: orderbridge_http::router(state, &config.api),
+        router: orderbridge_http::router_with_pages(state, &config.api, console),
         dispatcher,
         pollers,
         channels: channel_health,
@@ -169,6 +170,23 @@ pub fn build(
         deadlines,
         channel_ids,
     })
+}
+
+/// The operator console at `/console`, over the services the API calls, opened by the same
+/// warehouse keys.
+fn console(state: &AppState) -> Router {
+    let services = orderbridge_console::Services {
+        orders: state.service.clone(),
+        deliveries: state.deliveries.clone(),
+        channels: state.channels.clone(),
+        deadlines: state.deadlines.clone(),
+    };
+    orderbridge_console::router(orderbridge_console::Console::new(
+        services,
+        state.warehouse_keys.clone(),
+        state.clock.clone(),
+        orderbridge_console::ConsoleConfig::default(),
+    ))
 }
 
 /// The operations on orders over `store`.

@@ -134,6 +134,7 @@ struct Measured {
     freshness: Freshness,
     bulk_load_secs: f64,
     loaded: Throughputs,
+    console: Vec<report::ConsolePage>,
     /// Per stage: its name, CPU seconds of other work on the machine, and its wall seconds.
     other_work: Vec<(String, f64, f64)>,
 }
@@ -199,6 +200,7 @@ async fn run(args: Args) -> Result<()> {
         freshness: measured.freshness,
         bulk_load_secs: measured.bulk_load_secs,
         loaded: measured.loaded,
+        console: measured.console,
         other_work: measured.other_work,
         rss,
     };
@@ -274,6 +276,8 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
     stages.end("bulk load");
     let many = h.start_service("many-orders", true).await?;
     let loaded = h.throughputs(&many.base_url()).await?;
+    eprintln!("==> console pages");
+    let console = h.console_pages(&many.base_url()).await?;
     h.stop_service("many-orders", many).await?;
     stages.end("round 2");
     Ok(Measured {
@@ -283,6 +287,7 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         freshness,
         bulk_load_secs,
         loaded,
+        console,
         other_work: stages.done,
     })
 }

@@ -86,7 +86,14 @@ impl std::fmt::Debug for AppState {
 /// The whole API as one router, with its middleware (load shedding outermost). The binary
 /// serves it on hyper with its connection limits; tests call it in process.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
-    routes::router(state, config)
+    routes::router(state, config, Router::new())
+}
+
+/// The API with `pages` beside it (the operator console): they get the same layers (load
+/// shedding, timeouts, request ids and spans, credential headers kept out of logs) and answer
+/// for themselves; their HTML error pages are left as they are.
+pub fn router_with_pages(state: AppState, config: &ApiConfig, pages: Router) -> Router {
+    routes::router(state, config, pages)
 }
 
 /// The OpenAPI document of the API (OpenAPI 3.1), as served at `/openapi.json`.

@@ -31,12 +31,14 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     ApiError::server_error().into_response()
 }
 
-fn is_json(response: &Response<Body>) -> bool {
+/// Whether an answer is JSON already, or an HTML page (the console's own error pages, which
+/// a browser shows).
+fn is_json_or_page(response: &Response<Body>) -> bool {
     response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"))
 }
 
 /// The JSON body for an error status some layer answered without one.
@@ -82,11 +84,12 @@ pub async fn record_metrics(request: Request, next: Next) -> Response<Body> {
     response
 }
 
-/// Makes every 4xx and 5xx answer JSON `{error, message}`, whichever layer produced it.
+/// Makes every 4xx and 5xx answer JSON `{error, message}`, whichever layer produced it (an HTML
+/// page of the console stays a page).
 pub async fn json_errors(request: Request, next: Next) -> Response<Body> {
     let response = next.run(request).await;
     let status = response.status();
-    if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
+    if (status.is_client_error() || status.is_server_error()) && !is_json_or_page(&response) {
         let mut replaced = body_for(status).into_response();
         if let Some(id) = response.headers().get(REQUEST_ID) {
             replaced.headers_mut().insert(REQUEST_ID, id.clone());

@@ -96,8 +96,15 @@ impl OrderReads for Tx {
         if let Some(channel) = &query.channel {
             sql.push(" AND channel = ").push_bind(channel.as_str());
         }
-        if let Some(held) = query.on_hold {
-            sql.push(" AND on_hold = ").push_bind(held);
+        // Literal, so that the partial index of orders on hold is used (migration 0012).
+        match query.on_hold {
+            Some(true) => {
+                sql.push(" AND on_hold");
+            }
+            Some(false) => {
+                sql.push(" AND NOT on_hold");
+            }
+            None => {}
         }
         if let Some(after) = query.updated_after {
             sql.push(" AND updated_at > ").push_bind(after);

@@ -10,6 +10,7 @@ use crate::cmd;
 
 const DOMAIN: &str = "orderbridge-domain";
 const HTTP: &str = "orderbridge-http";
+const CONSOLE: &str = "orderbridge-console";
 const ROWS: &str = "orderbridge-rows";
 
 /// Crates that do IO or serialization, which the domain must not reach even transitively.
@@ -38,6 +39,9 @@ const INTERNAL_RULES: &[(&str, Allowed)] = &[
         HTTP,
         Allowed::Only(&[DOMAIN, "orderbridge-adm", "orderbridge-feedamp"]),
     ),
+    // The operator console: pages over the domain's services, like the HTTP crate (which it
+    // sits beside, without depending on it).
+    (CONSOLE, Allowed::Only(&[DOMAIN])),
     ("orderbridge-adm", Allowed::Only(&[DOMAIN])),
     ("orderbridge-feedamp", Allowed::Only(&[DOMAIN])),
     // The alerts webhook: an outbound adapter of the domain's `AlertSink` port.
@@ -273,6 +277,22 @@ fn the_http_crate_reaches_neither_sqlx_nor_reqwest() -> Result<()> {
     assert!(
         found.is_empty(),
         "the HTTP crate is inbound only (issue 4):{}",
+        listing(&found)
+    );
+    Ok(())
+}
+
+#[test]
+fn the_console_reaches_neither_sqlx_nor_reqwest() -> Result<()> {
+    // Built alone, as `cargo build -p orderbridge-console` resolves its features: like the
+    // HTTP crate it sits beside, it calls the domain's services, never a store or a client.
+    let args = ["-p", CONSOLE, "-e", "normal", "--target", "all"];
+    let graph = cargo_tree(&args)?;
+    assert!(!graph.roots.is_empty(), "no {CONSOLE} in the workspace");
+    let found = forbidden_paths(&graph, CONSOLE, &NOT_FOR_HTTP);
+    assert!(
+        found.is_empty(),
+        "the console is pages over the domain's services (issue 16):{}",
         listing(&found)
     );
     Ok(())

@@ -1,8 +1,9 @@
 //! The measurements: each phase drives the real service and then its baseline with the same
 //! work, and returns both figures. What the phases share is here (the harness, the service
 //! processes, measuring a pair in alternating slices); each phase has its file: `ingest`,
-//! `fulfillment` (both run by [`Harness::throughputs`]), `latency` and `delivery`.
+//! `fulfillment` (both run by [`Harness::throughputs`]), `latency`, `delivery` and `console`.
 
+mod console;
 mod delivery;
 mod freshness;
 mod fulfillment;
@@ -40,7 +41,7 @@ const WEBHOOK_KEY: &str = "bench-adm-webhook-key";
 /// The key orderbridge presents to the sandbox ADM.
 const ADM_KEY: &str = "bench-adm-api-key";
 /// The warehouse's key.
-const WAREHOUSE_KEY: &str = "bench-warehouse-key";
+pub(crate) const WAREHOUSE_KEY: &str = "bench-warehouse-key";
 /// ADM's channel id (the service's default).
 const CHANNEL: &str = "adm";
 /// Seed of the generated orders: the service's and the baseline's orders have the same shapes.

@@ -131,6 +131,7 @@ impl Report {
                 "seconds": round(self.bulk_load_secs, 1),
             },
             "with_many_orders": self.loaded.json(),
+            "console_pages": self.console.iter().map(super::ConsolePage::json).collect::<Vec<_>>(),
             "with_many_orders_over_empty": {
                 "ingest": round(self.ingest_kept(), 3),
                 "fulfillment": round(self.fulfillment_kept(), 3),

@@ -2,13 +2,15 @@
 //! duration, with the machine) and `BENCHMARKS.md` (the same as tables, with the targets of
 //! issue 8 marked met or not met, and how to reproduce).
 //!
-//! `model` holds the figures and targets, `json` writes report.json, `markdown` writes the
+//! `model` holds the figures and targets, `console` the console's page times (issue 16), `json` writes report.json, `markdown` writes the
 //! generated section of BENCHMARKS.md and keeps the hand-written prose around it.
 
+mod console;
 mod json;
 mod markdown;
 mod model;
 
+pub use console::ConsolePage;
 pub use markdown::splice;
 pub use model::{
     Compared, Delivery, Figure, Freshness, Latency, Plan, Report, Spread, Throughputs,

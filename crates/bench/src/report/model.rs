@@ -238,6 +238,8 @@ pub struct Report {
     pub bulk_load_secs: f64,
     /// With the bulk orders stored.
     pub loaded: Throughputs,
+    /// The console's pages with the bulk orders stored (issue 16).
+    pub console: Vec<super::ConsolePage>,
     /// Peak RSS (VmHWM) of each service process, bytes.
     pub rss: Vec<(String, u64)>,
     /// Per stage: its name, CPU seconds other work used on the machine, its wall seconds.

@@ -72,7 +72,7 @@ const CREDENTIAL_HEADERS: [HeaderName; 6] = [
 ];
 
 /// The served router.
-pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
+pub(crate) fn router(state: AppState, config: &ApiConfig, pages: Router) -> Router {
     // Marked sensitive before anything sees the request: their values show as `Sensitive` in
     // any `Debug` of the headers (the debug log of each request's headers among them).
     let mut sensitive = CREDENTIAL_HEADERS.to_vec();
@@ -89,6 +89,7 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> Router {
     let router = router
         .route_layer(axum::middleware::from_fn(record_metrics))
         .with_state(state)
+        .merge(pages)
         .fallback(|| async { crate::ApiError::not_found("this route") })
         .method_not_allowed_fallback(|| async {
             crate::ApiError::new(
