@@ -90,6 +90,8 @@ pub struct Config {
     pub overdue_check: Duration,
     /// The dispatcher.
     pub dispatch: DispatchConfig,
+    /// Whether this instance runs its dispatcher (`dispatch.enabled`).
+    pub dispatching: bool,
     /// Every marketplace account, as its crate built it from its settings.
     pub accounts: Vec<ChannelAccount>,
     /// Where alerts go, when anywhere.
@@ -232,6 +234,7 @@ impl Config {
                 1,
             )?,
             dispatch: dispatch(loaded)?,
+            dispatching: loaded.settings.dispatch.enabled,
             accounts: accounts(loaded)?,
             alerts: alerts(loaded)?,
             retention: retention(loaded)?,

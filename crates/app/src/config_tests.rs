@@ -368,3 +368,23 @@ fn server_limits_of_zero_are_refused_naming_their_setting() {
         assert!(error.contains(name), "{name}: {error}");
     }
 }
+
+#[test]
+fn an_instance_dispatches_unless_told_not_to() {
+    assert!(config(&[]).unwrap().dispatching);
+    assert!(
+        !config(&[("ORDERBRIDGE_DISPATCH_ENABLED", "false")])
+            .unwrap()
+            .dispatching
+    );
+    assert!(
+        !from_file("[dispatch]\nenabled = false\n")
+            .unwrap()
+            .dispatching
+    );
+    let error = config(&[("ORDERBRIDGE_DISPATCH_ENABLED", "sometimes")]).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("ORDERBRIDGE_DISPATCH_ENABLED"),
+        "{error:#}"
+    );
+}

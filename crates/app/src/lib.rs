@@ -87,13 +87,17 @@ fn spawn_workers(
 ) -> (axum::Router, tokio::task::JoinSet<()>) {
     let grace = config.shutdown_timeout;
     let mut workers = tokio::task::JoinSet::new();
-    workers.spawn(workers::dispatch_loop_woken(
-        parts.dispatcher,
-        config.dispatch,
-        wake,
-        stop_rx.clone(),
-        grace,
-    ));
+    if config.dispatching {
+        workers.spawn(workers::dispatch_loop_woken(
+            parts.dispatcher,
+            config.dispatch,
+            wake,
+            stop_rx.clone(),
+            grace,
+        ));
+    } else {
+        tracing::info!("dispatch.enabled is false: this instance sends no deliveries");
+    }
     for polling in parts.pollers {
         workers.spawn(workers::poll_loop(polling, stop_rx.clone()));
     }

@@ -80,6 +80,8 @@ orderbridge_domain::settings_section! {
 orderbridge_domain::settings_section! {
     /// The dispatcher.
     pub struct DispatchSection("dispatch") {
+        /// Whether this instance sends deliveries. `false` makes an instance that records (webhooks, polls, the warehouse API) but leaves every delivery in the outbox for the instances that send: an API-only instance, or one that must not reach the marketplaces.
+        enabled: bool = true,
         /// Deliveries sent at once by this instance to each channel account (a channel whose calls hang never takes another's slots); a send's slot is free again once its outcome is committed, so this is also the most a crash can send twice per channel.
         concurrency: u64 = 8,
         /// Outbox rows claimed per query; the dispatcher keeps up to twice this many claimed ahead.

@@ -46,8 +46,6 @@ pub(crate) const WAREHOUSE_KEY: &str = "bench-warehouse-key";
 const CHANNEL: &str = "adm";
 /// Seed of the generated orders: the service's and the baseline's orders have the same shapes.
 const SEED: u64 = 8;
-/// A day, in ms: the idle pause that keeps the dispatcher out of the recording phases.
-const DORMANT_DISPATCHER_MS: &str = "86400000";
 
 /// What the phases share.
 #[derive(Debug)]
@@ -200,10 +198,8 @@ impl Harness {
             ),
         ];
         if dormant_dispatcher {
-            env.push((
-                "ORDERBRIDGE_DISPATCH_IDLE_POLL_MS",
-                DORMANT_DISPATCHER_MS.to_owned(),
-            ));
+            // The recording phases measure recording only: deliveries wait in the outbox.
+            env.push(("ORDERBRIDGE_DISPATCH_ENABLED", "false".to_owned()));
         }
         env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }

@@ -373,7 +373,7 @@ impl Report {
              `OrderService::record_fulfillment` over `Postgres` in the bench process (load the \
              order, apply the rule, save it with its outbox row in one transaction) on the \
              baseline's own orders, {c} concurrent tasks. In these two phases the service's \
-             dispatcher is idle (`ORDERBRIDGE_DISPATCH_IDLE_POLL_MS` set to a day), so that the \
+             dispatcher is off (`ORDERBRIDGE_DISPATCH_ENABLED=false`), so that the \
              phases measure recording only; delivery is measured on its own.",
             c = self.plan.concurrency
         );
