@@ -352,3 +352,19 @@ pub async fn order_ids(
         })
         .collect()
 }
+
+/// Puts `count` delivered fulfillments back in the queue, due now, as if never sent (the
+/// slow-marketplace phase sends them again to a reset sandbox).
+pub async fn requeue_delivered(pool: &PgPool, count: usize) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = now(), \
+         delivered_at = NULL, remote_ref = NULL, last_error = NULL, lease_token = NULL, \
+         lease_until = NULL \
+         WHERE seq IN (SELECT seq FROM outbox WHERE state = 'delivered' AND kind = 'fulfillment' \
+                       ORDER BY seq LIMIT $1)",
+    )
+    .bind(i64::try_from(count).unwrap_or(i64::MAX))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -19,7 +19,7 @@ use chrono::{SecondsFormat, Utc};
 
 use crate::machine::{Machine, OtherCpu, cpu_times, load_average};
 use crate::phases::Harness;
-use crate::report::{Delivery, Freshness, Latency, Plan, Report, Throughputs};
+use crate::report::{Delivery, Freshness, Latency, Plan, Report, SlowPoint, Throughputs};
 
 const HELP: &str = "\
 orderbridge-bench: the benchmarks of design.md section 10 (run it through `cargo xtask bench`)
@@ -132,6 +132,7 @@ struct Measured {
     latency: Latency,
     delivery: Delivery,
     freshness: Freshness,
+    slow: Vec<SlowPoint>,
     bulk_load_secs: f64,
     loaded: Throughputs,
     console: Vec<report::ConsolePage>,
@@ -198,6 +199,7 @@ async fn run(args: Args) -> Result<()> {
         latency: measured.latency,
         delivery: measured.delivery,
         freshness: measured.freshness,
+        slow: measured.slow,
         bulk_load_secs: measured.bulk_load_secs,
         loaded: measured.loaded,
         console: measured.console,
@@ -268,6 +270,10 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
     let freshness = h.freshness(empty.fulfillment.service.rate / 2.0).await?;
     stages.end("freshness");
 
+    eprintln!("==> a slow marketplace");
+    let slow = h.slow_marketplace().await?;
+    stages.end("slow marketplace");
+
     eprintln!(
         "==> round 2: bulk-loading {} orders",
         report::thousands(plan.bulk_orders)
@@ -285,6 +291,7 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         latency,
         delivery,
         freshness,
+        slow,
         bulk_load_secs,
         loaded,
         console,

@@ -25,7 +25,7 @@ impl Harness {
             dispatcher.rate
         );
         let bodies: Vec<String> = accepted.into_iter().map(|f| f.body).collect();
-        let (bare, bare_wall) = self.bare_client_run(bodies, concurrency).await?;
+        let (bare, bare_wall) = self.bare_client_run(bodies, concurrency, None).await?;
         eprintln!(
             "    delivery: bare client {:.0}/s, ratio {:.2}",
             bare.rate,
@@ -86,12 +86,16 @@ impl Harness {
 
     /// A bare client sends `bodies` to the sandbox, `concurrency` at a time: its figure and
     /// its wall time from the first request to the last answer.
-    async fn bare_client_run(
+    pub(super) async fn bare_client_run(
         &mut self,
         bodies: Vec<String>,
         concurrency: usize,
+        marketplace_latency: Option<Duration>,
     ) -> Result<(Figure, Duration)> {
         self.adm.reset();
+        if let Some(latency) = marketplace_latency {
+            self.adm.faults().delay_all(latency);
+        }
         let url = self.adm.fulfillment_url();
         let http = self.http.clone();
         // Measured as the dispatcher is: from the sandbox's first arrival to its last.
@@ -123,7 +127,7 @@ impl Harness {
 }
 
 /// Deliveries per second between the first and the last arrival at the sandbox.
-fn arrival_figure(accepted: &[ReceivedFulfillment]) -> Figure {
+pub(super) fn arrival_figure(accepted: &[ReceivedFulfillment]) -> Figure {
     let first = accepted.iter().map(|f| f.received_at).min();
     let last = accepted.iter().map(|f| f.received_at).max();
     let span = match (first, last) {

@@ -9,6 +9,7 @@ mod freshness;
 mod fulfillment;
 mod ingest;
 mod latency;
+mod slow;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -180,7 +181,7 @@ impl Harness {
         Ok(started.elapsed().as_secs_f64())
     }
 
-    fn service_env(&self, dormant_dispatcher: bool) -> Vec<(String, String)> {
+    pub(super) fn service_env(&self, dormant_dispatcher: bool) -> Vec<(String, String)> {
         let mut env = vec![
             ("DATABASE_URL", self.db.url().to_owned()),
             (

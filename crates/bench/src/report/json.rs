@@ -132,6 +132,7 @@ impl Report {
             },
             "with_many_orders": self.loaded.json(),
             "console_pages": self.console.iter().map(super::ConsolePage::json).collect::<Vec<_>>(),
+            "slow_marketplace": self.slow.iter().map(super::SlowPoint::json).collect::<Vec<_>>(),
             "with_many_orders_over_empty": {
                 "ingest": round(self.ingest_kept(), 3),
                 "fulfillment": round(self.fulfillment_kept(), 3),

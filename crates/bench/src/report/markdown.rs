@@ -64,6 +64,7 @@ impl Report {
         self.targets_section(&mut md);
         self.figures_table(&mut md);
         self.console_section(&mut md);
+        self.slow_section(&mut md);
         self.other_figures(&mut md);
         self.measures(&mut md);
         self.phases(&mut md);

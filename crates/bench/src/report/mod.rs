@@ -9,12 +9,14 @@ mod console;
 mod json;
 mod markdown;
 mod model;
+mod slow;
 
 pub use console::ConsolePage;
 pub use markdown::splice;
 pub use model::{
     Compared, Delivery, Figure, Freshness, Latency, Plan, Report, Spread, Throughputs,
 };
+pub use slow::SlowPoint;
 
 /// 1000000 -> "1,000,000".
 pub fn thousands(n: u64) -> String {

@@ -240,6 +240,8 @@ pub struct Report {
     pub loaded: Throughputs,
     /// The console's pages with the bulk orders stored (issue 16).
     pub console: Vec<super::ConsolePage>,
+    /// The dispatcher against a bare client with a marketplace answering after 50 ms.
+    pub slow: Vec<super::SlowPoint>,
     /// Peak RSS (VmHWM) of each service process, bytes.
     pub rss: Vec<(String, u64)>,
     /// Per stage: its name, CPU seconds other work used on the machine, its wall seconds.
@@ -320,7 +322,7 @@ impl Report {
 
     pub(super) fn targets(&self) -> Vec<Target> {
         let many = self.many();
-        vec![
+        let mut targets = vec![
             Target {
                 what: "ingest, service / storage limit".to_owned(),
                 goal: ">= 0.8",
@@ -375,7 +377,9 @@ impl Report {
                 measured: format!("{:.1} ms", self.freshness.loaded.p99_ms),
                 met: self.freshness.loaded.p99_ms <= 50.0,
             },
-        ]
+        ];
+        targets.extend(self.slow_targets());
+        targets
     }
 
     /// Notes on the targets not met, from the run's figures. What profiling found about them
