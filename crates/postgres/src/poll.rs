@@ -39,17 +39,20 @@ impl PollState for Postgres {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // By the database's clock, for `until - now`.
+        let length = (until - now).num_milliseconds().max(0);
         let held: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO poller_leases (channel, owner, lease_until) VALUES ($1, $2, $4) \
+            "INSERT INTO poller_leases (channel, owner, lease_until) \
+             VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond') \
              ON CONFLICT (channel) DO UPDATE SET owner = EXCLUDED.owner, \
              lease_until = EXCLUDED.lease_until \
-             WHERE poller_leases.owner = EXCLUDED.owner OR poller_leases.lease_until <= $3 \
+             WHERE poller_leases.owner = EXCLUDED.owner \
+                OR poller_leases.lease_until <= clock_timestamp() \
              RETURNING owner",
         )
         .bind(channel.as_str())
         .bind(owner)
-        .bind(now)
-        .bind(until)
+        .bind(length)
         .fetch_optional(&self.pool)
         .await
         .map_err(db("lease poller"))?;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orderbridge_domain::ports::store::{Health, PollState, StoreError};
+use orderbridge_domain::ports::store::{Health, PollState, StoreError, lease_end};
 use orderbridge_domain::values::ChannelId;
 use uuid::Uuid;
 
@@ -42,6 +42,9 @@ impl PollState for Sqlite {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // By the store's clock (the host's: SQLite has no server), for `until - now`.
+        let clock = Utc::now();
+        let length = (until - now).to_std().unwrap_or_default();
         let held: Option<Uuid> = sqlx::query_scalar(
             "INSERT INTO poller_leases (channel, owner, lease_until) VALUES ($1, $2, $4) \
              ON CONFLICT (channel) DO UPDATE SET owner = excluded.owner, \
@@ -51,8 +54,8 @@ impl PollState for Sqlite {
         )
         .bind(channel.as_str())
         .bind(owner)
-        .bind(time(now))
-        .bind(time(until))
+        .bind(time(clock))
+        .bind(time(lease_end(clock, length)))
         .fetch_optional(&mut *self.writer().await?)
         .await
         .map_err(db("lease poller"))?;

@@ -36,8 +36,9 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::fixed());
+    // The store's clock is the test's: moving it runs leases out.
+    let store = Arc::new(MemoryStore::with_clock(clock.clone()));
     let ids = Arc::new(SequentialIds::default());
     let service = OrderService::new(
         store.clone(),

@@ -19,7 +19,7 @@ mod outbox;
 use crate::ports::store::{
     ChannelStats, DeliveryLog, DeliveryQuery, Health, InsertError, OrderCursor, OrderPage,
     OrderQuery, OrderStore, OutboxStats, PollState, Requeue, RequeueError, ResolveError, SaveError,
-    StoreError,
+    StoreError, lease_end,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use outbox::{Row, open_at, queue};
@@ -381,13 +381,18 @@ impl PollState for MemoryStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // By the store's clock, for `until - now`, as the SQL stores do.
+        let clock = self.clock.now();
+        let length = (until - now).to_std().unwrap_or_default();
         let mut state = self.state()?;
         let free = state
             .poller_leases
             .get(channel)
-            .is_none_or(|(holder, expires)| *holder == owner || *expires <= now);
+            .is_none_or(|(holder, expires)| *holder == owner || *expires <= clock);
         if free {
-            state.poller_leases.insert(channel.clone(), (owner, until));
+            state
+                .poller_leases
+                .insert(channel.clone(), (owner, lease_end(clock, length)));
         }
         Ok(free)
     }

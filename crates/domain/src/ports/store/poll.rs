@@ -25,9 +25,10 @@ pub trait PollState: Send + Sync + std::fmt::Debug {
     async fn set_poll_cursor(&self, channel: &ChannelId, cursor: &str) -> Result<(), StoreError>;
 
     /// Takes or renews the lease on polling a pull channel account, so that one instance
-    /// polls it at a time: true when `owner` holds it until `until` afterwards. A lease held by
-    /// another owner that has not run out at `now` is refused (false); an expired one is taken
-    /// over.
+    /// polls it at a time: true when `owner` holds it afterwards. The lease runs `until - now`
+    /// (none: given back) counted by the store's own clock, the database's, as is whether a
+    /// lease held by another owner has run out (refused, false, while it has not; taken over
+    /// once it has): instances whose clocks disagree still agree on who polls.
     ///
     /// # Errors
     /// [`StoreError`] only for storage failures.
