@@ -7,16 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use orderbridge_domain::health::HealthPolicy;
-use orderbridge_domain::order::{Order, OrderEvent};
+use orderbridge_domain::order::Order;
 use orderbridge_domain::outbox::{Delivery, DeliveryState};
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace, Outcome};
-use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Lease, LeaseError, StoreError,
-};
+use orderbridge_domain::ports::store::{ClaimRequest, DeliveryLog, DeliveryQuery, DeliveryQueue};
 use orderbridge_domain::services::{
     Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
@@ -27,6 +24,7 @@ use uuid::Uuid;
 
 use super::Tokens;
 use crate::config::DispatchConfig;
+use crate::test_queue::TestQueue;
 use crate::workers::dispatch_loop;
 
 #[test]
@@ -75,49 +73,9 @@ impl Marketplace for Slow {
     }
 }
 
-/// The memory store's queue, whose renewals fail when `renewals_fail`.
-#[derive(Debug)]
-struct Queue {
-    inner: Arc<MemoryStore>,
-    renewals_fail: bool,
-    renewals: AtomicUsize,
-}
-
-#[async_trait]
-impl DeliveryQueue for Queue {
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        self.inner.claim_due(request).await
-    }
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        self.inner.complete(lease, result, event).await
-    }
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        self.inner.complete_many(completions).await
-    }
-    async fn renew(
-        &self,
-        lease: &Lease,
-        length: Duration,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.renewals.fetch_add(1, Ordering::SeqCst);
-        if self.renewals_fail {
-            return Err(StoreError::msg("the database does not answer"));
-        }
-        self.inner.renew(lease, length).await
-    }
-    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
-        self.inner.release(tokens).await
-    }
-}
-
 struct Setup {
     store: Arc<MemoryStore>,
-    queue: Arc<Queue>,
+    queue: Arc<TestQueue>,
     marketplace: Arc<Slow>,
 }
 
@@ -138,10 +96,9 @@ async fn setup(orders: usize, delay: Option<Duration>, renewals_fail: bool) -> S
         service.ingest(order).await.unwrap();
     }
     Setup {
-        queue: Arc::new(Queue {
-            inner: store.clone(),
+        queue: Arc::new(TestQueue {
             renewals_fail,
-            renewals: AtomicUsize::new(0),
+            ..TestQueue::new(store.clone())
         }),
         store,
         marketplace: Arc::new(Slow {

@@ -13,6 +13,8 @@ pub mod server;
 pub mod settings;
 mod slots;
 pub mod telemetry;
+#[cfg(test)]
+mod test_queue;
 pub mod wiring;
 pub mod workers;
 

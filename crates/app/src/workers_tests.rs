@@ -7,61 +7,21 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use orderbridge_domain::health::HealthPolicy;
-use orderbridge_domain::order::{Order, OrderEvent};
+use orderbridge_domain::order::Order;
 use orderbridge_domain::outbox::DeliveryState;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace, Outcome};
-use orderbridge_domain::ports::store::{
-    AttemptResult, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery, DeliveryQueue,
-    Lease, LeaseError, StoreError,
-};
+use orderbridge_domain::ports::store::{DeliveryLog, DeliveryQuery};
 use orderbridge_domain::services::{
     Dispatcher, Marketplaces, OrderService, RetryPolicy, ServiceConfig,
 };
 use orderbridge_domain::testing::{MemoryStore, feedamp_capabilities, new_order, test_channels};
 use orderbridge_domain::values::{ChannelId, DeliveryId};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use super::dispatch_loop;
 use crate::config::DispatchConfig;
-
-/// The memory store's delivery queue, whose `complete_many` waits until `open` turns true.
-#[derive(Debug)]
-struct GatedQueue {
-    inner: Arc<MemoryStore>,
-    open: watch::Receiver<bool>,
-}
-
-#[async_trait]
-impl DeliveryQueue for GatedQueue {
-    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claimed>, StoreError> {
-        self.inner.claim_due(request).await
-    }
-    async fn complete(
-        &self,
-        lease: &Lease,
-        result: &AttemptResult,
-        event: &OrderEvent,
-    ) -> Result<(), LeaseError> {
-        self.inner.complete(lease, result, event).await
-    }
-    async fn complete_many(&self, completions: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let mut open = self.open.clone();
-        let _ = open.wait_for(|open| *open).await;
-        self.inner.complete_many(completions).await
-    }
-    async fn renew(
-        &self,
-        lease: &Lease,
-        length: Duration,
-    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
-        self.inner.renew(lease, length).await
-    }
-    async fn release(&self, tokens: &[Uuid]) -> Result<u64, StoreError> {
-        self.inner.release(tokens).await
-    }
-}
+use crate::test_queue::TestQueue;
 
 /// Accepts every confirmation and counts them.
 #[derive(Debug, Default)]
@@ -97,9 +57,9 @@ async fn sends_wait_for_their_outcomes_to_be_committed_before_more_go_out() {
     const CONCURRENCY: usize = 3;
     let (open, gate) = watch::channel(false);
     let store = Arc::new(MemoryStore::new());
-    let queue = Arc::new(GatedQueue {
-        inner: store.clone(),
-        open: gate,
+    let queue = Arc::new(TestQueue {
+        gate: Some(gate),
+        ..TestQueue::new(store.clone())
     });
     let service = OrderService::new(
         store.clone(),

@@ -19,7 +19,9 @@ impl Harness {
         let pending = usize::try_from(db::pending(&self.pool).await?)?;
         ensure!(pending > 1, "no deliveries are waiting in the outbox");
         let concurrency = self.plan.dispatch_concurrency;
-        let (dispatcher, dispatcher_wall, accepted) = self.dispatcher_run(pending).await?;
+        let (dispatcher, dispatcher_wall, accepted) = self
+            .dispatcher_run("delivery", concurrency, pending, None)
+            .await?;
         eprintln!(
             "    delivery: dispatcher {:.0}/s; bare client ...",
             dispatcher.rate
@@ -45,18 +47,24 @@ impl Harness {
         })
     }
 
-    /// Starts a fresh service and waits until the sandbox accepted the `pending` deliveries
-    /// and the outbox is drained: the dispatcher's figure, its wall time from the service's
-    /// start, and what the sandbox accepted.
-    async fn dispatcher_run(
+    /// Starts a fresh service named `name` sending `concurrency` at once (to a sandbox that
+    /// holds each request `marketplace_latency`, when given) and waits until the sandbox
+    /// accepted the `pending` deliveries and the outbox is drained: the dispatcher's figure,
+    /// its wall time from the service's start, and what the sandbox accepted.
+    pub(super) async fn dispatcher_run(
         &mut self,
+        name: &str,
+        concurrency: usize,
         pending: usize,
+        marketplace_latency: Option<Duration>,
     ) -> Result<(Figure, Duration, Vec<ReceivedFulfillment>)> {
-        let concurrency = self.plan.dispatch_concurrency;
         self.adm.reset();
-        eprintln!("    delivery: dispatcher, {pending} deliveries, concurrency {concurrency} ...");
+        if let Some(latency) = marketplace_latency {
+            self.adm.faults().delay_all(latency);
+        }
+        eprintln!("    {name}: dispatcher, {pending} deliveries, concurrency {concurrency} ...");
         let started = Instant::now();
-        let service = self.start_service("delivery", false).await?;
+        let service = self.start_service_with(name, false, concurrency).await?;
         let patience = Duration::from_secs(60) + Duration::from_millis(pending as u64 * 20);
         if !self.adm.wait_for_accepted(pending as u64, patience).await {
             bail!(
@@ -80,7 +88,7 @@ impl Harness {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.stop_service("delivery", service).await?;
+        self.stop_service(name, service).await?;
         Ok((dispatcher, dispatcher_wall, accepted))
     }
 
@@ -127,7 +135,7 @@ impl Harness {
 }
 
 /// Deliveries per second between the first and the last arrival at the sandbox.
-pub(super) fn arrival_figure(accepted: &[ReceivedFulfillment]) -> Figure {
+fn arrival_figure(accepted: &[ReceivedFulfillment]) -> Figure {
     let first = accepted.iter().map(|f| f.received_at).min();
     let last = accepted.iter().map(|f| f.received_at).max();
     let span = match (first, last) {

@@ -7,15 +7,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use tokio::sync::Mutex;
 
-use crate::db;
 use crate::load::{Latencies, open_loop};
-use crate::phases::fulfillment::{fulfillment_json, tracking_number};
-use crate::phases::{CHANNEL, Harness, Stored, WAREHOUSE_KEY};
+use crate::phases::fulfillment::{fulfillment_json, post_fulfillment, tracking_number};
+use crate::phases::{Harness, Stored};
 use crate::report::{Freshness, Spread};
 
 /// The pause between two fulfillments of the idle part: the dispatcher is idle again well
@@ -79,16 +77,7 @@ impl Harness {
         for order in &orders {
             super::ingest::post_webhook(self.http.clone(), url.clone(), order.body()).await?;
         }
-        let external: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
-        let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
-        Ok(orders
-            .into_iter()
-            .zip(ids)
-            .map(|(order, id)| Stored {
-                order,
-                id: orderbridge_domain::values::OrderId::from_uuid(id),
-            })
-            .collect())
+        self.stored(orders).await
     }
 
     /// Waits until the sandbox received every one of `orders`' fulfillments; from each 201 in
@@ -142,17 +131,9 @@ async fn fulfil(
     answered: Answered,
 ) -> Result<()> {
     let url = format!("{base_url}/v1/orders/{}/fulfillments", stored.id);
-    let response = http
-        .post(&url)
-        .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(fulfillment_json(&stored.order).to_string())
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?;
+    let body = fulfillment_json(&stored.order).to_string().into_bytes();
+    post_fulfillment(&http, &url, body).await?;
     let at = Utc::now();
-    let status = response.status();
-    ensure!(status.as_u16() == 201, "POST {url} answered {status}");
     answered
         .lock()
         .await

@@ -45,26 +45,34 @@ impl Harness {
                 let url = format!("{base_url}/v1/orders/{}/fulfillments", stored.id);
                 let http = self.http.clone();
                 Box::new(move || {
-                    Box::pin(async move {
-                        let response = http
-                            .post(&url)
-                            .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
-                            .header(CONTENT_TYPE, "application/json")
-                            .body(body)
-                            .send()
-                            .await
-                            .with_context(|| format!("POST {url}"))?;
-                        let status = response.status();
-                        let text = response.text().await.unwrap_or_default();
-                        if status.as_u16() != 201 {
-                            bail!("POST {url} answered {status}: {text}");
-                        }
-                        Ok(())
-                    }) as BoxedFuture
+                    Box::pin(async move { post_fulfillment(&http, &url, body).await })
+                        as BoxedFuture
                 }) as Job
             })
             .collect()
     }
+}
+
+/// POSTs one fulfillment to the warehouse API at `url`; anything but a 201 is an error.
+pub(super) async fn post_fulfillment(
+    http: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+) -> Result<()> {
+    let response = http
+        .post(url)
+        .header(AUTHORIZATION, format!("Bearer {WAREHOUSE_KEY}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if status.as_u16() != 201 {
+        bail!("POST {url} answered {status}: {text}");
+    }
+    Ok(())
 }
 
 /// Every unit of the order, by SKU in the order SKUs first appear.

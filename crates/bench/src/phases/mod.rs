@@ -181,7 +181,7 @@ impl Harness {
         Ok(started.elapsed().as_secs_f64())
     }
 
-    pub(super) fn service_env(&self, dormant_dispatcher: bool) -> Vec<(String, String)> {
+    fn service_env(&self, dormant_dispatcher: bool, concurrency: usize) -> Vec<(String, String)> {
         let mut env = vec![
             ("DATABASE_URL", self.db.url().to_owned()),
             (
@@ -193,10 +193,7 @@ impl Harness {
             ("ORDERBRIDGE_ADM_WEBHOOK_KEYS", WEBHOOK_KEY.to_owned()),
             ("ORDERBRIDGE_ADM_BASE_URL", self.adm.base_url()),
             ("ORDERBRIDGE_ADM_API_KEY", ADM_KEY.to_owned()),
-            (
-                "ORDERBRIDGE_DISPATCH_CONCURRENCY",
-                self.plan.dispatch_concurrency.to_string(),
-            ),
+            ("ORDERBRIDGE_DISPATCH_CONCURRENCY", concurrency.to_string()),
         ];
         if dormant_dispatcher {
             // The recording phases measure recording only: deliveries wait in the outbox.
@@ -207,10 +204,21 @@ impl Harness {
 
     /// Starts a service process named `name`.
     pub async fn start_service(&self, name: &str, dormant_dispatcher: bool) -> Result<Service> {
+        self.start_service_with(name, dormant_dispatcher, self.plan.dispatch_concurrency)
+            .await
+    }
+
+    /// Starts a service process named `name` whose dispatcher sends `concurrency` at once.
+    async fn start_service_with(
+        &self,
+        name: &str,
+        dormant_dispatcher: bool,
+        concurrency: usize,
+    ) -> Result<Service> {
         Service::start(
             name,
             &self.binary,
-            &self.service_env(dormant_dispatcher),
+            &self.service_env(dormant_dispatcher, concurrency),
             &self.log_dir,
             &self.http,
         )
@@ -283,16 +291,7 @@ impl Harness {
             ingest.ratio()
         );
 
-        let external: Vec<String> = service_orders.iter().map(|o| o.id.clone()).collect();
-        let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
-        let service_stored = service_orders
-            .into_iter()
-            .zip(ids)
-            .map(|(order, id)| Stored {
-                order,
-                id: OrderId::from_uuid(id),
-            })
-            .collect();
+        let service_stored = self.stored(service_orders).await?;
         eprintln!(
             "    fulfillment: service (POST /v1/orders/{{id}}/fulfillments) and baseline \
              (OrderService over Postgres) ..."
@@ -315,6 +314,22 @@ impl Harness {
             ingest,
             fulfillment,
         })
+    }
+}
+
+impl Harness {
+    /// `orders` the service stored, with the ids it gave them.
+    async fn stored(&self, orders: Vec<GeneratedOrder>) -> Result<Vec<Stored>> {
+        let external: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+        let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
+        Ok(orders
+            .into_iter()
+            .zip(ids)
+            .map(|(order, id)| Stored {
+                order,
+                id: OrderId::from_uuid(id),
+            })
+            .collect())
     }
 }
 
