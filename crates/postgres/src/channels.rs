@@ -10,7 +10,7 @@ use orderbridge_domain::ports::store::{
     AlertQueue, AttemptResult, ChannelStates, QueuedAlert, StoreError,
 };
 use orderbridge_domain::values::AlertId;
-use orderbridge_rows::channels::{ALERT_COLUMNS, HEALTH_COLUMNS, HealthRow, health, queued_alert};
+use orderbridge_rows::channels::{ALERT_COLUMNS, HEALTH_COLUMNS, HealthRow, health, queued_alerts};
 use orderbridge_rows::outbox::Outcome;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -70,32 +70,34 @@ impl ChannelStates for Postgres {
     ) -> Result<bool, StoreError> {
         let row = HealthRow::of(health);
         let mut tx = self.begin().await?;
-        // A first write inserts (losing to a row already there); a later one updates the
-        // version it read (losing when that moved on or the row is gone).
-        let sql = if row.expected == 0 {
+        // One upsert. A first write (expected version 0) inserts, losing to a row already
+        // there (no stored version is 0); a later one updates the version it read, losing when
+        // that moved on, and inserts nothing when the row is gone.
+        let written = sqlx::query(
             "INSERT INTO channel_states (channel, state, reason, paused_by, since, failures, \
-             until, last_success, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10) \
-             ON CONFLICT (channel) DO NOTHING"
-        } else {
-            "UPDATE channel_states SET state = $2, reason = $3, paused_by = $4, since = $5, \
-             failures = $6, until = $7, last_success = $8, version = $10 \
-             WHERE channel = $1 AND version = $9"
-        };
-        let written = sqlx::query(sql)
-            .bind(row.channel)
-            .bind(row.state)
-            .bind(row.reason)
-            .bind(row.paused_by)
-            .bind(row.since)
-            .bind(row.failures)
-            .bind(row.until)
-            .bind(row.last_success)
-            .bind(row.expected)
-            .bind(row.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(db("write channel health"))?
-            .rows_affected()
+               until, last_success, version) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $10 \
+             WHERE $9 = 0 OR EXISTS (SELECT 1 FROM channel_states WHERE channel = $1) \
+             ON CONFLICT (channel) DO UPDATE SET state = EXCLUDED.state, \
+               reason = EXCLUDED.reason, paused_by = EXCLUDED.paused_by, since = EXCLUDED.since, \
+               failures = EXCLUDED.failures, until = EXCLUDED.until, \
+               last_success = EXCLUDED.last_success, version = EXCLUDED.version \
+             WHERE channel_states.version = $9",
+        )
+        .bind(row.channel)
+        .bind(row.state)
+        .bind(row.reason)
+        .bind(row.paused_by)
+        .bind(row.since)
+        .bind(row.failures)
+        .bind(row.until)
+        .bind(row.last_success)
+        .bind(row.expected)
+        .bind(row.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(db("write channel health"))?
+        .rows_affected()
             == 1;
         if !written {
             return Ok(false);
@@ -123,19 +125,15 @@ impl AlertQueue for Postgres {
              UPDATE alerts SET lease_token = $3, lease_until = $4 \
              WHERE seq IN (SELECT seq FROM due) RETURNING {ALERT_COLUMNS}"
         );
-        let mut alerts = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(i64::from(limit))
             .bind(token)
             .bind(until)
             .fetch_all(&self.pool)
             .await
-            .map_err(db("claim alerts"))?
-            .into_iter()
-            .map(|row| queued_alert(&Row(row)))
-            .collect::<Result<Vec<_>, _>>()?;
-        alerts.sort_by_key(|a| (a.alert.at, a.alert.id));
-        Ok(alerts)
+            .map_err(db("claim alerts"))?;
+        queued_alerts(rows.into_iter().map(Row))
     }
 
     async fn complete_alert(

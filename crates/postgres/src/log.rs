@@ -8,12 +8,11 @@ use chrono::{DateTime, Utc};
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::outbox::Delivery;
 use orderbridge_domain::ports::store::{
-    ChannelStats, DeliveryLog, DeliveryQuery, OutboxStats, Requeue, RequeueError, ResolveError,
-    StoreError,
+    ChannelStats, DeliveryLog, DeliveryQuery, Requeue, RequeueError, ResolveError, StoreError,
 };
 use orderbridge_domain::values::DeliveryId;
 use orderbridge_rows::channels::channel_stats;
-use orderbridge_rows::outbox::{COLUMNS, delivery, refused, stats, unresolvable};
+use orderbridge_rows::outbox::{COLUMNS, delivery, refused, unresolvable};
 use uuid::Uuid;
 
 use crate::row::Row;
@@ -192,17 +191,5 @@ impl DeliveryLog for Postgres {
         .into_iter()
         .map(|row| channel_stats(&Row(row)))
         .collect()
-    }
-
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending, \
-                    (SELECT count(*) FROM outbox WHERE state = 'dead') AS dead, \
-                    (SELECT min(created_at) FROM outbox WHERE state = 'pending') AS oldest",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db("outbox stats"))?;
-        stats(&Row(row))
     }
 }

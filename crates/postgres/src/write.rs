@@ -257,32 +257,23 @@ impl OrderWrites for Tx {
         channel: &str,
         keep: Uuid,
     ) -> Result<(), StoreError> {
-        let old: Vec<Uuid> = sqlx::query_scalar(
-            "UPDATE outbox SET state = 'superseded' \
-             WHERE order_id = $1 AND channel = $2 AND kind = 'order_fulfillment' \
-               AND state = 'pending' AND lease_token IS NULL AND id <> $3 \
-             RETURNING id",
+        // One statement: the superseded calls, then what waited for them moved to `keep`.
+        sqlx::query(
+            "WITH old AS (UPDATE outbox SET state = 'superseded' \
+                          WHERE order_id = $1 AND channel = $2 AND kind = 'order_fulfillment' \
+                            AND state = 'pending' AND lease_token IS NULL AND id <> $3 \
+                          RETURNING id), \
+                  moved AS (DELETE FROM outbox_waits WHERE waits_for IN (SELECT id FROM old) \
+                            RETURNING delivery_id) \
+             INSERT INTO outbox_waits (delivery_id, waits_for) \
+             SELECT DISTINCT delivery_id, $3::uuid FROM moved ON CONFLICT DO NOTHING",
         )
         .bind(order_id)
         .bind(channel)
         .bind(keep)
-        .fetch_all(&mut *self.0)
-        .await
-        .map_err(db("supersede a whole-order call"))?;
-        if old.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
-            "WITH moved AS (DELETE FROM outbox_waits WHERE waits_for = ANY($1) \
-                            RETURNING delivery_id) \
-             INSERT INTO outbox_waits (delivery_id, waits_for) \
-             SELECT DISTINCT delivery_id, $2::uuid FROM moved ON CONFLICT DO NOTHING",
-        )
-        .bind(&old)
-        .bind(keep)
         .execute(&mut *self.0)
         .await
-        .map_err(db("move waits to the new whole-order call"))?;
+        .map_err(db("supersede a whole-order call"))?;
         Ok(())
     }
 

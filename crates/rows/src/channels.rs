@@ -14,7 +14,7 @@ use crate::columns::Columns;
 pub const HEALTH_COLUMNS: &str =
     "channel, state, reason, paused_by, since, failures, until, last_success, version";
 
-/// The `alerts` columns [`queued_alert`] reads.
+/// The `alerts` columns [`queued_alerts`] reads.
 pub const ALERT_COLUMNS: &str = "id, kind, channel, order_id, delivery_id, message, at, attempts";
 
 fn channel(row: &impl Columns, column: &'static str) -> Result<ChannelId, StoreError> {
@@ -80,11 +80,24 @@ impl<'a> HealthRow<'a> {
     }
 }
 
-/// A claimed `alerts` row.
+/// Claimed `alerts` rows, in the order they are sent: oldest first, then by id (a claim's
+/// `UPDATE ... RETURNING` gives them in no order).
 ///
 /// # Errors
-/// [`StoreError`] when the row is corrupt.
-pub fn queued_alert(row: &impl Columns) -> Result<QueuedAlert, StoreError> {
+/// [`StoreError`] when a row is corrupt.
+pub fn queued_alerts<R: Columns>(
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Vec<QueuedAlert>, StoreError> {
+    let mut alerts = rows
+        .into_iter()
+        .map(|row| queued_alert(&row))
+        .collect::<Result<Vec<_>, _>>()?;
+    alerts.sort_by_key(|a| (a.alert.at, a.alert.id));
+    Ok(alerts)
+}
+
+/// A claimed `alerts` row.
+fn queued_alert(row: &impl Columns) -> Result<QueuedAlert, StoreError> {
     let at = row.time("at")?;
     Ok(QueuedAlert {
         alert: Alert {

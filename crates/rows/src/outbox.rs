@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use orderbridge_domain::outbox::{Delivery, DeliveryState};
 use orderbridge_domain::ports::store::{
-    AttemptResult, Claimed, Lease, OutboxStats, RequeueError, ResolveError, StoreError,
+    AttemptResult, Claimed, Lease, RequeueError, ResolveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, DeliveryId, OrderId};
 use uuid::Uuid;
@@ -120,17 +120,4 @@ pub fn unresolvable(id: DeliveryId, state: Option<DeliveryState>) -> ResolveErro
         Some(state) => ResolveError::Closed { id, state },
         None => ResolveError::NotFound(id),
     }
-}
-
-/// The queue's depth and age from a row with the counts `pending` and `dead` and the time
-/// `oldest` (the oldest pending row's creation, NULL when none is pending).
-///
-/// # Errors
-/// [`StoreError`] when the row is corrupt.
-pub fn stats(row: &impl Columns) -> Result<OutboxStats, StoreError> {
-    Ok(OutboxStats {
-        pending: u64::try_from(row.big("pending")?).unwrap_or_default(),
-        dead: u64::try_from(row.big("dead")?).unwrap_or_default(),
-        oldest_pending: row.opt_time("oldest")?,
-    })
 }

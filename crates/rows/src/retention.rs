@@ -33,6 +33,22 @@ pub fn settled_statuses() -> Vec<&'static str> {
         .collect()
 }
 
+/// The columns of a candidate order (see [`RetentionStatements::candidates`]), from `orders o`.
+pub const CANDIDATE_COLUMNS: &str = "o.id, o.channel, o.external_id, o.status, o.updated_at, \
+     o.erased_at, (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id) AS last_event_at";
+
+/// `o.status IN ('fulfilled', 'cancelled')` from [`settled_statuses`], written out so that
+/// both stores' planners match it with the partial index `orders_retention_idx` (migration
+/// 0010), which a bound parameter would not.
+#[must_use]
+pub fn settled_predicate() -> String {
+    let names: Vec<String> = settled_statuses()
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect();
+    format!("o.status IN ({})", names.join(", "))
+}
+
 /// The names of the states of quarantined entries whose body may be erased (closed).
 #[must_use]
 pub fn closed_states() -> Vec<&'static str> {

@@ -1,77 +1,67 @@
-//! Early marketplace cancellations on SQLite: one row per order not stored yet, replaced
-//! when the marketplace says it again.
+//! Early marketplace cancellations on SQLite: the port is written once in
+//! `orderbridge_rows::cancellations`; here are its statements (a kept cancellation replaced
+//! whole by `INSERT OR REPLACE`: the row is the key and what was said) and the
+//! single-statement runner it uses, writing through the one writer connection.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use orderbridge_domain::order::MarketplaceCancel;
-use orderbridge_domain::ports::store::{EarlyCancellations, StoreError};
-use orderbridge_domain::values::{ChannelId, ExternalOrderId};
-use orderbridge_rows::cancellations::{EARLY_CANCELLATION_COLUMNS, early_cancellation};
+use orderbridge_domain::ports::store::StoreError;
+use orderbridge_rows::cancellations::CancellationSql;
+use orderbridge_rows::impl_early_cancellations;
+use orderbridge_rows::statement::{Arg, Statements};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 
 use crate::codec::time;
 use crate::row::Row;
 use crate::{Sqlite, db};
 
+impl CancellationSql for Sqlite {
+    const KEEP: &'static str = "INSERT OR REPLACE INTO marketplace_cancellations (channel, \
+         external_id, reason, note, cancelled_at, received_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    const KEPT: &'static str = "SELECT reason, note, cancelled_at FROM marketplace_cancellations \
+         WHERE channel = $1 AND external_id = $2";
+    const FORGET: &'static str =
+        "DELETE FROM marketplace_cancellations WHERE channel = $1 AND external_id = $2";
+}
+
+impl_early_cancellations!(Sqlite);
+
+/// `sql` with `args` bound in order, times as the store's text.
+fn bound<'q>(sql: &'static str, args: &[Arg<'q>]) -> Query<'q, sqlx::Sqlite, SqliteArguments> {
+    args.iter().fold(sqlx::query(sql), |query, arg| match *arg {
+        Arg::Text(text) => query.bind(text),
+        Arg::OptText(text) => query.bind(text),
+        Arg::Time(at) => query.bind(time(at)),
+    })
+}
+
 #[async_trait]
-impl EarlyCancellations for Sqlite {
-    async fn keep_cancellation(
+impl Statements for Sqlite {
+    type Row = Row;
+
+    async fn write(
         &self,
-        channel: &ChannelId,
-        external_id: &ExternalOrderId,
-        cancel: &MarketplaceCancel,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO marketplace_cancellations (channel, external_id, reason, note, \
-               cancelled_at, received_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (channel, external_id) DO UPDATE SET reason = EXCLUDED.reason, \
-               note = EXCLUDED.note, cancelled_at = EXCLUDED.cancelled_at, \
-               received_at = EXCLUDED.received_at",
-        )
-        .bind(channel.as_str())
-        .bind(external_id.as_str())
-        .bind(cancel.reason.as_str())
-        .bind(cancel.note.as_deref())
-        .bind(time(cancel.at))
-        .bind(time(now))
-        .execute(&mut *self.writer().await?)
-        .await
-        .map_err(db("keep a marketplace cancellation"))?;
-        Ok(())
+        sql: &'static str,
+        args: &[Arg<'_>],
+        what: &'static str,
+    ) -> Result<u64, StoreError> {
+        let done = bound(sql, args)
+            .execute(&mut *self.writer().await?)
+            .await
+            .map_err(db(what))?;
+        Ok(done.rows_affected())
     }
 
-    async fn kept_cancellation(
+    async fn read_optional(
         &self,
-        channel: &ChannelId,
-        external_id: &ExternalOrderId,
-    ) -> Result<Option<MarketplaceCancel>, StoreError> {
-        let sql = format!(
-            "SELECT {EARLY_CANCELLATION_COLUMNS} FROM marketplace_cancellations \
-             WHERE channel = $1 AND external_id = $2"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(channel.as_str())
-            .bind(external_id.as_str())
+        sql: &'static str,
+        args: &[Arg<'_>],
+        what: &'static str,
+    ) -> Result<Option<Row>, StoreError> {
+        let row = bound(sql, args)
             .fetch_optional(&self.pool)
             .await
-            .map_err(db("look for a kept marketplace cancellation"))?
-            .map(|row| early_cancellation(&Row(row)))
-            .transpose()
-    }
-
-    async fn forget_cancellation(
-        &self,
-        channel: &ChannelId,
-        external_id: &ExternalOrderId,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM marketplace_cancellations WHERE channel = $1 AND external_id = $2",
-        )
-        .bind(channel.as_str())
-        .bind(external_id.as_str())
-        .execute(&mut *self.writer().await?)
-        .await
-        .map_err(db("forget a marketplace cancellation"))?;
-        Ok(())
+            .map_err(db(what))?;
+        Ok(row.map(Row))
     }
 }

@@ -10,7 +10,7 @@ use orderbridge_domain::ports::store::{
     AlertQueue, AttemptResult, ChannelStates, QueuedAlert, StoreError,
 };
 use orderbridge_domain::values::AlertId;
-use orderbridge_rows::channels::{ALERT_COLUMNS, HEALTH_COLUMNS, HealthRow, health, queued_alert};
+use orderbridge_rows::channels::{ALERT_COLUMNS, HEALTH_COLUMNS, HealthRow, health, queued_alerts};
 use orderbridge_rows::outbox::Outcome;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -19,30 +19,6 @@ use crate::codec::{time, time_opt};
 use crate::row::Row;
 use crate::store::commit;
 use crate::{Sqlite, db};
-
-/// Queues `alerts`, pending and due at once, in the caller's transaction.
-pub(crate) async fn insert_alerts(
-    conn: &mut SqliteConnection,
-    alerts: &[Alert],
-) -> Result<(), StoreError> {
-    for alert in alerts {
-        sqlx::query(
-            "INSERT INTO alerts (id, kind, channel, order_id, delivery_id, message, at, state, \
-             next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $7)",
-        )
-        .bind(alert.id.as_uuid())
-        .bind(alert.kind.as_str())
-        .bind(alert.channel.as_str())
-        .bind(alert.order_id.map(|o| o.as_uuid()))
-        .bind(alert.delivery_id.map(|d| d.as_uuid()))
-        .bind(alert.message.as_str())
-        .bind(time(alert.at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db("queue an alert"))?;
-    }
-    Ok(())
-}
 
 #[async_trait]
 impl ChannelStates for Sqlite {
@@ -125,12 +101,7 @@ impl AlertQueue for Sqlite {
             .await
             .map_err(db("claim alerts"))?;
         commit(tx).await?;
-        let mut alerts = rows
-            .into_iter()
-            .map(|row| queued_alert(&Row(row)))
-            .collect::<Result<Vec<_>, _>>()?;
-        alerts.sort_by_key(|a| (a.alert.at, a.alert.id));
-        Ok(alerts)
+        queued_alerts(rows.into_iter().map(Row))
     }
 
     async fn complete_alert(
@@ -156,4 +127,28 @@ impl AlertQueue for Sqlite {
         .map_err(db("record an alert attempt"))?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Queues `alerts`, pending and due at once, in the caller's transaction.
+pub(crate) async fn insert_alerts(
+    conn: &mut SqliteConnection,
+    alerts: &[Alert],
+) -> Result<(), StoreError> {
+    for alert in alerts {
+        sqlx::query(
+            "INSERT INTO alerts (id, kind, channel, order_id, delivery_id, message, at, state, \
+             next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $7)",
+        )
+        .bind(alert.id.as_uuid())
+        .bind(alert.kind.as_str())
+        .bind(alert.channel.as_str())
+        .bind(alert.order_id.map(|o| o.as_uuid()))
+        .bind(alert.delivery_id.map(|d| d.as_uuid()))
+        .bind(alert.message.as_str())
+        .bind(time(alert.at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db("queue an alert"))?;
+    }
+    Ok(())
 }

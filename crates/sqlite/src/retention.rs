@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orderbridge_domain::ports::store::{OrderCursor, StoreError};
 use orderbridge_domain::values::InboundId;
-use orderbridge_rows::retention::{RetentionStatements, closed_states, settled_statuses};
+use orderbridge_rows::retention::{
+    CANDIDATE_COLUMNS, RetentionStatements, closed_states, settled_predicate,
+};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -16,20 +18,6 @@ use crate::codec::time;
 use crate::row::{Row, rows};
 use crate::store::Tx;
 use crate::{Sqlite, db};
-
-/// The columns of a candidate order (see `RetentionStatements::candidates`), from `orders o`.
-const CANDIDATE: &str = "o.id, o.channel, o.external_id, o.status, o.updated_at, o.erased_at, \
-     (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id) AS last_event_at";
-
-/// `status IN ('fulfilled', 'cancelled')`, written out so that the planner uses the partial
-/// index `orders_retention_idx` (migration 0010).
-fn settled() -> String {
-    let names: Vec<String> = settled_statuses()
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect();
-    format!("o.status IN ({})", names.join(", "))
-}
 
 #[async_trait]
 impl RetentionStatements for Tx {
@@ -42,9 +30,9 @@ impl RetentionStatements for Tx {
         limit: u32,
     ) -> Result<Vec<Row>, StoreError> {
         let mut sql = QueryBuilder::<sqlx::Sqlite>::new(format!(
-            "SELECT {CANDIDATE} FROM orders o WHERE o.erased_at IS NULL AND {} \
+            "SELECT {CANDIDATE_COLUMNS} FROM orders o WHERE o.erased_at IS NULL AND {} \
              AND o.updated_at <= ",
-            settled()
+            settled_predicate()
         ));
         sql.push_bind(time(cutoff));
         if let Some(after) = after {
@@ -64,7 +52,7 @@ impl RetentionStatements for Tx {
     }
 
     async fn locked(&mut self, id: Uuid) -> Result<Option<Row>, StoreError> {
-        let sql = format!("SELECT {CANDIDATE} FROM orders o WHERE o.id = $1");
+        let sql = format!("SELECT {CANDIDATE_COLUMNS} FROM orders o WHERE o.id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *self.0)

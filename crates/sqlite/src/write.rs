@@ -1,6 +1,7 @@
 //! The statements that write orders, run by the shared insert and save procedures of
 //! [`orderbridge_rows::write`]. SQLite has no arrays, so rows are inserted one prepared
-//! statement at a time (sqlx caches the statement); times and amounts are written as text.
+//! statement at a time (sqlx caches the statement), outbox rows many to a statement; times
+//! and amounts are written as text.
 
 use async_trait::async_trait;
 use orderbridge_domain::alert::Alert;
@@ -10,12 +11,15 @@ use orderbridge_rows::write::{
     ChildLineRow, HeaderChange, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
     WaitRow,
 };
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, SqliteConnection};
 use uuid::Uuid;
 
 use crate::codec::{money, money_opt, time, time_opt};
 use crate::db;
 use crate::store::Tx;
+
+/// Outbox rows per insert statement: eight bound values a row, well under SQLite's 32,766.
+const OUTBOX_ROWS_PER_STATEMENT: usize = 500;
 
 #[async_trait]
 impl OrderWrites for Tx {
@@ -220,21 +224,30 @@ impl OrderWrites for Tx {
     }
 
     async fn insert_outbox(&mut self, rows: &[OutboxRow<'_>]) -> Result<(), StoreError> {
-        for row in rows {
-            sqlx::query(
+        // One multi-row statement per chunk, in the order given (their `seq`), not one
+        // statement a row: a fulfillment queues a row per line and channel.
+        for chunk in rows.chunks(OUTBOX_ROWS_PER_STATEMENT) {
+            let mut sql = QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO outbox (id, order_id, channel, kind, subject, line_no, state, \
-                 created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
-            )
-            .bind(row.id)
-            .bind(row.order_id)
-            .bind(row.channel)
-            .bind(row.kind)
-            .bind(row.subject)
-            .bind(row.line_no)
-            .bind(time(row.created_at))
-            .execute(&mut *self.0)
-            .await
-            .map_err(db("insert outbox row"))?;
+                 created_at, next_attempt_at) ",
+            );
+            sql.push_values(chunk, |mut values, row| {
+                let at = time(row.created_at);
+                values
+                    .push_bind(row.id)
+                    .push_bind(row.order_id)
+                    .push_bind(row.channel)
+                    .push_bind(row.kind)
+                    .push_bind(row.subject)
+                    .push_bind(row.line_no)
+                    .push("'pending'")
+                    .push_bind(at.clone())
+                    .push_bind(at);
+            });
+            sql.build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(db("insert outbox rows"))?;
         }
         Ok(())
     }

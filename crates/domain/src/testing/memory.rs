@@ -18,8 +18,8 @@ use crate::ports::clock::{Clock, SystemClock};
 mod outbox;
 use crate::ports::store::{
     ChannelStats, DeliveryLog, DeliveryQuery, Health, InsertError, OrderCursor, OrderPage,
-    OrderQuery, OrderStore, OutboxStats, PollState, Requeue, RequeueError, ResolveError, SaveError,
-    StoreError, lease_end,
+    OrderQuery, OrderStore, PollState, Requeue, RequeueError, ResolveError, SaveError, StoreError,
+    lease_end,
 };
 use crate::values::{ChannelId, DeliveryId, ExternalOrderId, OrderId};
 use outbox::{Row, open_at, queue};
@@ -311,23 +311,6 @@ impl DeliveryLog for MemoryStore {
         let delivery = row.delivery.clone();
         append_event(&mut state, delivery.order_id, event);
         Ok(delivery)
-    }
-
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        let state = self.state()?;
-        let pending = state
-            .outbox
-            .iter()
-            .filter(|r| r.delivery.state == DeliveryState::Pending);
-        Ok(OutboxStats {
-            pending: pending.clone().count() as u64,
-            dead: state
-                .outbox
-                .iter()
-                .filter(|r| r.delivery.state == DeliveryState::Dead)
-                .count() as u64,
-            oldest_pending: pending.map(|r| r.delivery.created_at).min(),
-        })
     }
 
     async fn channel_stats(&self) -> Result<Vec<ChannelStats>, StoreError> {

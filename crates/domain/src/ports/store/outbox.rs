@@ -255,6 +255,18 @@ pub struct OutboxStats {
     pub oldest_pending: Option<DateTime<Utc>>,
 }
 
+impl OutboxStats {
+    /// The whole queue from its channels: counts added, the oldest of the oldest.
+    #[must_use]
+    pub fn sum(channels: &[ChannelStats]) -> Self {
+        Self {
+            pending: channels.iter().map(|c| c.pending).sum(),
+            dead: channels.iter().map(|c| c.dead).sum(),
+            oldest_pending: channels.iter().filter_map(|c| c.oldest_pending).min(),
+        }
+    }
+}
+
 /// The queue of deliveries as the dispatcher sees it: claim due rows under a lease, record
 /// each attempt's outcome with a history entry, give leases back.
 #[cfg_attr(feature = "mocks", mockall::automock)]
@@ -365,11 +377,14 @@ pub trait DeliveryLog: Send + Sync + std::fmt::Debug {
     /// [`ResolveError::InFlight`], and write nothing, in those cases.
     async fn resolve(&self, id: DeliveryId, event: &OrderEvent) -> Result<Delivery, ResolveError>;
 
-    /// Queue depth and age.
+    /// Queue depth and age over every channel: the sum of [`DeliveryLog::channel_stats`], so
+    /// that the two can never disagree.
     ///
     /// # Errors
     /// [`StoreError`] only for storage failures.
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        Ok(OutboxStats::sum(&self.channel_stats().await?))
+    }
 
     /// Queue depth and age per channel (channels with no pending or parked row are absent).
     ///
