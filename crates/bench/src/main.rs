@@ -1,7 +1,8 @@
 //! `orderbridge-bench`: the benchmarks of design.md section 10, run by `cargo xtask bench`.
-//! It drives the release `orderbridge serve` process on a PostgreSQL database of its own and
-//! measures each figure against a baseline taken in the same run, then writes
-//! `target/bench/report.json` and `BENCHMARKS.md`.
+//! It drives the release `orderbridge serve` process on a PostgreSQL database of its own, then
+//! on a SQLite file of its own (the embedded default), and measures each figure against a
+//! baseline taken in the same run on the same store, then writes `target/bench/report.json`
+//! and `BENCHMARKS.md`.
 
 mod db;
 mod load;
@@ -17,9 +18,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::{SecondsFormat, Utc};
 
+use crate::db::StoreKind;
 use crate::machine::{Machine, OtherCpu, cpu_times, load_average};
 use crate::phases::Harness;
-use crate::report::{Delivery, Freshness, Latency, Plan, Report, SlowPoint, Throughputs};
+use crate::report::{
+    Delivery, Freshness, Latency, Plan, Report, SlowPoint, SqliteRun, Throughputs,
+};
 
 const HELP: &str = "\
 orderbridge-bench: the benchmarks of design.md section 10 (run it through `cargo xtask bench`)
@@ -130,6 +134,7 @@ fn share_since((busy0, idle0): (f64, f64)) -> f64 {
 struct Measured {
     empty: Throughputs,
     latency: Latency,
+    load_curve: Vec<Latency>,
     delivery: Delivery,
     freshness: Freshness,
     slow: Vec<SlowPoint>,
@@ -176,14 +181,7 @@ async fn run(args: Args) -> Result<()> {
         load_start[0]
     );
 
-    let mut harness = Harness::new(plan, &args.database_url, args.orderbridge, log_dir).await?;
-    let watch = OtherCpu::start(harness.database_name());
-    let measured = measure(&mut harness, &plan, &watch).await;
-    watch.stop();
-    let rss = std::mem::take(&mut harness.rss);
-    let finished = harness.finish().await;
-    let measured = measured?;
-    finished?;
+    let (measured, rss, sqlite) = measure_both(&args, plan, log_dir).await?;
 
     let report = Report {
         plan,
@@ -197,25 +195,87 @@ async fn run(args: Args) -> Result<()> {
         busy_during: share_since(cpu_start),
         empty: measured.empty,
         latency: measured.latency,
+        load_curve: measured.load_curve,
         delivery: measured.delivery,
         freshness: measured.freshness,
         slow: measured.slow,
         bulk_load_secs: measured.bulk_load_secs,
         loaded: measured.loaded,
         console: measured.console,
+        sqlite: Some(sqlite),
         other_work: measured.other_work,
         rss,
     };
-    let json = serde_json::to_string_pretty(&report.json())?;
-    std::fs::write(&args.report, json + "\n")
-        .with_context(|| format!("writing {}", args.report.display()))?;
-    write_markdown(&args.markdown, &report)?;
+    write_outputs(&args, &report)?;
     eprintln!(
         "==> done in {:.0} s: {} and {}",
         report.wall_secs,
         args.report.display(),
         args.markdown.display()
     );
+    Ok(())
+}
+
+/// Both stores' rounds: PostgreSQL's figures with its services' peak RSS, then SQLite's.
+async fn measure_both(
+    args: &Args,
+    plan: Plan,
+    log_dir: PathBuf,
+) -> Result<(Measured, Vec<(String, u64)>, SqliteRun)> {
+    let mut harness = Harness::new(
+        plan,
+        StoreKind::Postgres,
+        &args.database_url,
+        args.orderbridge.clone(),
+        log_dir.clone(),
+    )
+    .await?;
+    let watch = OtherCpu::start(&harness.database_name());
+    let measured = measure(&mut harness, &plan, &watch).await;
+    watch.stop();
+    let rss = std::mem::take(&mut harness.rss);
+    let finished = harness.finish().await;
+    let mut measured = measured?;
+    finished?;
+
+    eprintln!("==> SQLite, the embedded default");
+    let mut harness = Harness::new(
+        plan,
+        StoreKind::Sqlite,
+        &args.database_url,
+        args.orderbridge.clone(),
+        log_dir,
+    )
+    .await?;
+    let watch = OtherCpu::start(&harness.database_name());
+    let sqlite = measure_sqlite(&mut harness, &watch).await;
+    watch.stop();
+    let sqlite_rss = std::mem::take(&mut harness.rss);
+    let finished = harness.finish().await;
+    let (mut sqlite, sqlite_stages) = sqlite?;
+    finished?;
+    sqlite.rss = sqlite_rss;
+    measured.other_work.extend(sqlite_stages);
+    Ok((measured, rss, sqlite))
+}
+
+/// Writes the JSON report, the Markdown summary's generated section and the load chart.
+fn write_outputs(args: &Args, report: &Report) -> Result<()> {
+    let json = serde_json::to_string_pretty(&report.json())?;
+    std::fs::write(&args.report, json + "\n")
+        .with_context(|| format!("writing {}", args.report.display()))?;
+    write_markdown(&args.markdown, report)?;
+    if let Some(svg) = report.load_chart() {
+        let chart = args
+            .markdown
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(report::CHART_PATH);
+        if let Some(dir) = chart.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&chart, svg).with_context(|| format!("writing {}", chart.display()))?;
+    }
     Ok(())
 }
 
@@ -259,6 +319,9 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         "    latency: p50 {:.1} ms, p99 {:.1} ms at {:.0}/s",
         latency.p50_ms, latency.p99_ms, latency.achieved_rate
     );
+    let load_curve = h
+        .load_curve(&recording.base_url(), empty.ingest.service.rate)
+        .await?;
     h.stop_service("recording", recording).await?;
     stages.end("round 1");
 
@@ -289,6 +352,7 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
     Ok(Measured {
         empty,
         latency,
+        load_curve,
         delivery,
         freshness,
         slow,
@@ -297,6 +361,54 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         console,
         other_work: stages.done,
     })
+}
+
+/// The SQLite round: ingest, fulfillment and half-load latency on a fresh file, delivery,
+/// then the bulk load and ingest and fulfillment again; with its stages' other work.
+async fn measure_sqlite(
+    h: &mut Harness,
+    watch: &OtherCpu,
+) -> Result<(SqliteRun, Vec<(String, f64, f64)>)> {
+    let mut stages = Stages {
+        watch,
+        seconds: watch.seconds(),
+        started: Instant::now(),
+        done: Vec::new(),
+    };
+    let recording = h.start_service("sqlite-recording", true).await?;
+    let empty = h.throughputs(&recording.base_url()).await?;
+    let rate = empty.ingest.service.rate / 2.0;
+    eprintln!("    latency: webhooks at {rate:.0}/s ...");
+    let latency = h.latency(&recording.base_url(), rate).await?;
+    eprintln!(
+        "    latency: p50 {:.1} ms, p99 {:.1} ms at {:.0}/s",
+        latency.p50_ms, latency.p99_ms, latency.achieved_rate
+    );
+    let load_curve = h
+        .load_curve(&recording.base_url(), empty.ingest.service.rate)
+        .await?;
+    h.stop_service("sqlite-recording", recording).await?;
+    stages.end("sqlite round 1");
+    eprintln!("==> SQLite delivery");
+    let delivery = h.delivery().await?;
+    stages.end("sqlite delivery");
+    eprintln!("==> SQLite round 2: bulk-loading");
+    let bulk_load_secs = h.bulk_load().await?;
+    stages.end("sqlite bulk load");
+    let many = h.start_service("sqlite-many-orders", true).await?;
+    let loaded = h.throughputs(&many.base_url()).await?;
+    h.stop_service("sqlite-many-orders", many).await?;
+    stages.end("sqlite round 2");
+    let run = SqliteRun {
+        empty,
+        latency,
+        load_curve,
+        delivery,
+        bulk_load_secs,
+        loaded,
+        rss: Vec::new(),
+    };
+    Ok((run, stages.done))
 }
 
 /// Rewrites the generated section of the Markdown summary at `path` (see `report::splice`).

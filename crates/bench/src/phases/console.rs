@@ -63,7 +63,7 @@ impl Harness {
         let (id, external): (uuid::Uuid, String) = sqlx::query_as(
             "SELECT id, external_id FROM orders ORDER BY updated_at DESC, id DESC LIMIT 1",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(self.db.pg_pool()?)
         .await
         .context("an order to show")?;
         let first = http

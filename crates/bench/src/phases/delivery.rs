@@ -8,7 +8,6 @@ use anyhow::{Context, Result, bail, ensure};
 use orderbridge_sandbox::ReceivedFulfillment;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
-use crate::db;
 use crate::load::{closed_loop, per_second};
 use crate::phases::{ADM_KEY, Harness};
 use crate::report::{Delivery, Figure};
@@ -16,7 +15,7 @@ use crate::report::{Delivery, Figure};
 impl Harness {
     /// The dispatcher of a fresh service against a bare client, on every pending delivery.
     pub async fn delivery(&mut self) -> Result<Delivery> {
-        let pending = usize::try_from(db::pending(&self.pool).await?)?;
+        let pending = usize::try_from(self.db.pending().await?)?;
         ensure!(pending > 1, "no deliveries are waiting in the outbox");
         let concurrency = self.plan.dispatch_concurrency;
         let (dispatcher, dispatcher_wall, accepted) = self
@@ -82,7 +81,7 @@ impl Harness {
         let dispatcher = arrival_figure(&accepted);
         // The outbox is empty before the service goes.
         let drained = Instant::now();
-        while db::undelivered(&self.pool).await? > 0 {
+        while self.db.undelivered().await? > 0 {
             if drained.elapsed() > Duration::from_secs(60) {
                 bail!("deliveries the sandbox accepted were not marked delivered within 60 s");
             }

@@ -51,7 +51,7 @@ impl Harness {
             });
             let store = Arc::clone(&self.store);
             jobs.push(Box::new(move || {
-                Box::pin(async move { insert_order(&store, &order, &rows).await })
+                Box::pin(async move { insert_order(store.as_ref(), &order, &rows).await })
             }));
         }
         Ok((jobs, stored))

@@ -25,14 +25,12 @@ use orderbridge_domain::order::Order;
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::clock::{SystemClock, UuidV7Ids};
 use orderbridge_domain::ports::marketplace::{Capabilities, Marketplace};
-use orderbridge_domain::ports::store::OrderStore;
+use orderbridge_domain::ports::store::{OrderStore, Store};
 use orderbridge_domain::services::{Channels, OrderService, ServiceConfig};
 use orderbridge_domain::values::{ChannelId, Currency, OrderId};
-use orderbridge_postgres::Postgres;
 use orderbridge_sandbox::{AdmOrderGenerator, AdmSandbox, AdmSandboxConfig, GeneratedOrder};
-use sqlx::PgPool;
 
-use crate::db::{self, BenchDb};
+use crate::db::{Db, StoreKind};
 use crate::load::{Run, closed_loop, closed_loop_within};
 use crate::report::{Compared, Figure, Plan, Throughputs};
 use crate::service::Service;
@@ -54,11 +52,10 @@ pub struct Harness {
     plan: Plan,
     http: reqwest::Client,
     adm: AdmSandbox,
-    db: BenchDb,
-    /// The bench's own queries.
-    pool: PgPool,
+    /// The database, with the bench's queries of it.
+    db: Db,
     /// The baselines' store and service, as the service wires them.
-    store: Arc<Postgres>,
+    store: Arc<dyn Store>,
     service: OrderService,
     caps: Capabilities,
     settings: WebhookSettings,
@@ -78,9 +75,11 @@ struct Stored {
 }
 
 impl Harness {
-    /// Creates the database, starts the sandbox ADM and connects the baselines.
+    /// Creates the database on the store of `kind`, starts the sandbox ADM and connects the
+    /// baselines.
     pub async fn new(
         plan: Plan,
+        kind: StoreKind,
         admin_url: &str,
         binary: PathBuf,
         log_dir: PathBuf,
@@ -93,13 +92,8 @@ impl Harness {
             .timeout(Duration::from_secs(60))
             .build()
             .context("building the HTTP client")?;
-        let db = BenchDb::create(admin_url).await?;
-        eprintln!("    database {} created", db.name());
-        let pool = db.pool(4).await?;
-        orderbridge_postgres::MIGRATOR
-            .run(&pool)
-            .await
-            .context("migrating the bench database")?;
+        let db = Db::create(kind, admin_url, &log_dir, plan.pool).await?;
+        eprintln!("    {} database {} created", kind.name(), db.name());
         let adm = AdmSandbox::start(
             AdmSandboxConfig::new(ADM_KEY).with_keep_records(
                 (plan.operations + plan.warmup)
@@ -113,12 +107,7 @@ impl Harness {
             .context("an ADM client for the sandbox")?;
         let caps = client.capabilities();
         let channel = ChannelId::parse(CHANNEL)?;
-        let store = Arc::new(
-            // The service's default statement timeout (`database.statement_timeout_ms`).
-            Postgres::connect(db.url(), plan.pool, Duration::from_secs(30))
-                .await
-                .context("connecting the baseline store")?,
-        );
+        let store = db.store();
         let service = OrderService::new(
             store.clone() as Arc<dyn OrderStore>,
             Channels::new().with(channel.clone(), caps),
@@ -131,7 +120,6 @@ impl Harness {
             http,
             adm,
             db,
-            pool,
             store,
             service,
             caps,
@@ -148,31 +136,29 @@ impl Harness {
 
     /// Drops the database and stops the sandbox.
     pub async fn finish(self) -> Result<()> {
-        self.pool.close().await;
-        self.store.pool().close().await;
         self.adm.shutdown().await;
-        self.db.drop_now().await
+        drop(self.store);
+        drop(self.service);
+        self.db.finish().await
     }
 
     /// The bench database's name.
-    pub fn database_name(&self) -> &str {
+    pub fn database_name(&self) -> String {
         self.db.name()
     }
 
     /// Orders stored now.
     pub async fn order_count(&self) -> Result<i64> {
-        db::order_count(&self.pool).await
+        self.db.order_count().await
     }
 
     /// Bulk-loads the plan's orders; returns the seconds it took.
     pub async fn bulk_load(&self) -> Result<f64> {
         let started = Instant::now();
-        let total = db::bulk_load(
-            &self.pool,
-            self.plan.bulk_orders,
-            Utc::now().timestamp_millis(),
-        )
-        .await?;
+        let total = self
+            .db
+            .bulk_load(self.plan.bulk_orders, Utc::now().timestamp_millis())
+            .await?;
         eprintln!(
             "    {} orders stored in all after {:.1} s",
             total,
@@ -182,8 +168,8 @@ impl Harness {
     }
 
     fn service_env(&self, dormant_dispatcher: bool, concurrency: usize) -> Vec<(String, String)> {
-        let mut env = vec![
-            ("DATABASE_URL", self.db.url().to_owned()),
+        let mut env = self.db.service_env();
+        env.extend([
             (
                 "ORDERBRIDGE_DATABASE_MAX_CONNECTIONS",
                 self.plan.pool.to_string(),
@@ -194,7 +180,7 @@ impl Harness {
             ("ORDERBRIDGE_ADM_BASE_URL", self.adm.base_url()),
             ("ORDERBRIDGE_ADM_API_KEY", ADM_KEY.to_owned()),
             ("ORDERBRIDGE_DISPATCH_CONCURRENCY", concurrency.to_string()),
-        ];
+        ]);
         if dormant_dispatcher {
             // The recording phases measure recording only: deliveries wait in the outbox.
             env.push(("ORDERBRIDGE_DISPATCH_ENABLED", "false".to_owned()));
@@ -275,7 +261,7 @@ impl Harness {
         let baseline_orders = self.orders(count);
         let service_orders = self.orders(count);
         eprintln!(
-            "    ingest: service (POST /webhooks/adm/orders) and baseline (Postgres::insert) ..."
+            "    ingest: service (POST /webhooks/adm/orders) and baseline (the store's insert) ..."
         );
         let (baseline_jobs, baseline_stored) = self.ingest_baseline(&baseline_orders)?;
         let service_jobs = self.ingest_service(base_url, &service_orders);
@@ -294,7 +280,7 @@ impl Harness {
         let service_stored = self.stored(service_orders).await?;
         eprintln!(
             "    fulfillment: service (POST /v1/orders/{{id}}/fulfillments) and baseline \
-             (OrderService over Postgres) ..."
+             (OrderService over the store) ..."
         );
         let baseline_jobs = self.fulfil_baseline(baseline_stored)?;
         let service_jobs = self.fulfil_service(base_url, service_stored);
@@ -321,7 +307,7 @@ impl Harness {
     /// `orders` the service stored, with the ids it gave them.
     async fn stored(&self, orders: Vec<GeneratedOrder>) -> Result<Vec<Stored>> {
         let external: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
-        let ids = db::order_ids(&self.pool, CHANNEL, &external).await?;
+        let ids = self.db.order_ids(CHANNEL, &external).await?;
         Ok(orders
             .into_iter()
             .zip(ids)
@@ -347,7 +333,7 @@ async fn run_job(job: Job) -> Result<()> {
 
 /// The ingest baseline's insert: the store's own, as the service calls it (here, where the
 /// store's trait is in scope).
-async fn insert_order(store: &Postgres, order: &Order, rows: &[NewDelivery]) -> Result<()> {
+async fn insert_order(store: &dyn Store, order: &Order, rows: &[NewDelivery]) -> Result<()> {
     store
         .insert(order, rows)
         .await

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
-use crate::db;
 use crate::phases::Harness;
 use crate::report::SlowPoint;
 
@@ -33,7 +32,7 @@ impl Harness {
                 CALLS_PER_SLOT
             };
             let deliveries = concurrency * per_slot;
-            let requeued = db::requeue_delivered(&self.pool, deliveries).await?;
+            let requeued = self.db.requeue_delivered(deliveries).await?;
             ensure!(
                 requeued == deliveries as u64,
                 "only {requeued} delivered fulfillments to send again, {deliveries} wanted"

@@ -133,6 +133,8 @@ impl Report {
             "with_many_orders": self.loaded.json(),
             "console_pages": self.console.iter().map(super::ConsolePage::json).collect::<Vec<_>>(),
             "slow_marketplace": self.slow.iter().map(super::SlowPoint::json).collect::<Vec<_>>(),
+            "load_curve": self.load_curve.iter().map(curve_point).collect::<Vec<_>>(),
+            "sqlite": self.sqlite.as_ref().map(super::SqliteRun::json),
             "with_many_orders_over_empty": {
                 "ingest": round(self.ingest_kept(), 3),
                 "fulfillment": round(self.fulfillment_kept(), 3),
@@ -146,6 +148,17 @@ impl Report {
 pub(super) fn round(value: f64, places: i32) -> f64 {
     let scale = 10_f64.powi(places);
     (value * scale).round() / scale
+}
+
+/// One point of a load curve as JSON.
+pub(super) fn curve_point(point: &super::Latency) -> Value {
+    serde_json::json!({
+        "offered_per_second": round(point.target_rate, 1),
+        "achieved_per_second": round(point.achieved_rate, 1),
+        "count": point.count,
+        "p50_ms": round(point.p50_ms, 2),
+        "p99_ms": round(point.p99_ms, 2),
+    })
 }
 
 /// A spread of delays as JSON.

@@ -65,6 +65,8 @@ impl Report {
         self.figures_table(&mut md);
         self.console_section(&mut md);
         self.slow_section(&mut md);
+        self.sqlite_section(&mut md);
+        self.curve_section(&mut md);
         self.other_figures(&mut md);
         self.measures(&mut md);
         self.phases(&mut md);

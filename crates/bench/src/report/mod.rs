@@ -2,21 +2,27 @@
 //! duration, with the machine) and `BENCHMARKS.md` (the same as tables, with the targets of
 //! issue 8 marked met or not met, and how to reproduce).
 //!
-//! `model` holds the figures and targets, `console` the console's page times (issue 16), `json` writes report.json, `markdown` writes the
-//! generated section of BENCHMARKS.md and keeps the hand-written prose around it.
+//! `model` holds the figures and targets, `console` the console's page times (issue 16),
+//! `slow` the slow marketplace and `sqlite` the embedded default (issue 17), `json` writes
+//! report.json, `markdown` writes the generated section of BENCHMARKS.md and keeps the
+//! hand-written prose around it.
 
+mod chart;
 mod console;
 mod json;
 mod markdown;
 mod model;
 mod slow;
+mod sqlite;
 
+pub use chart::CHART_PATH;
 pub use console::ConsolePage;
 pub use markdown::splice;
 pub use model::{
     Compared, Delivery, Figure, Freshness, Latency, Plan, Report, Spread, Throughputs,
 };
 pub use slow::SlowPoint;
+pub use sqlite::SqliteRun;
 
 /// 1000000 -> "1,000,000".
 pub fn thousands(n: u64) -> String {

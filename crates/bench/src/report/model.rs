@@ -242,6 +242,10 @@ pub struct Report {
     pub console: Vec<super::ConsolePage>,
     /// The dispatcher against a bare client with a marketplace answering after 50 ms.
     pub slow: Vec<super::SlowPoint>,
+    /// Webhook throughput and latency against offered load (round 1).
+    pub load_curve: Vec<Latency>,
+    /// The same phases on SQLite, when they ran.
+    pub sqlite: Option<super::SqliteRun>,
     /// Peak RSS (VmHWM) of each service process, bytes.
     pub rss: Vec<(String, u64)>,
     /// Per stage: its name, CPU seconds other work used on the machine, its wall seconds.
@@ -309,7 +313,7 @@ impl Report {
                 .any(|(_, other, wall)| self.other_share(*other, *wall) > 0.10)
     }
 
-    fn many(&self) -> String {
+    pub(super) fn many(&self) -> String {
         if self.plan.quick {
             format!(
                 "{} orders (quick mode; the target names 1,000,000)",
@@ -379,6 +383,7 @@ impl Report {
             },
         ];
         targets.extend(self.slow_targets());
+        targets.extend(self.sqlite_targets());
         targets
     }
 

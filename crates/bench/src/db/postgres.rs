@@ -329,28 +329,19 @@ pub async fn pending(pool: &PgPool) -> Result<i64> {
     )
 }
 
-/// orderbridge's ids of the orders of `channel` with these external ids, in the order given.
+/// orderbridge's ids of the orders of `channel` with these external ids (unordered pairs).
 pub async fn order_ids(
     pool: &PgPool,
     channel: &str,
     external_ids: &[String],
-) -> Result<Vec<uuid::Uuid>> {
-    let rows: Vec<(String, uuid::Uuid)> = sqlx::query_as(
+) -> Result<Vec<(String, uuid::Uuid)>> {
+    Ok(sqlx::query_as(
         "SELECT external_id, id FROM orders WHERE channel = $1 AND external_id = ANY($2)",
     )
     .bind(channel)
     .bind(external_ids)
     .fetch_all(pool)
-    .await?;
-    let ids: std::collections::HashMap<String, uuid::Uuid> = rows.into_iter().collect();
-    external_ids
-        .iter()
-        .map(|external| {
-            ids.get(external)
-                .copied()
-                .with_context(|| format!("order {external} is not stored"))
-        })
-        .collect()
+    .await?)
 }
 
 /// Puts `count` delivered fulfillments back in the queue, due now, as if never sent (the
