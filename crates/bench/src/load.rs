@@ -15,6 +15,9 @@ use tokio::task::JoinSet;
 pub struct Run {
     /// Requests answered as expected.
     pub count: usize,
+    /// Requests the service turned away as overloaded (open loops only; not in `count` nor
+    /// in the latencies).
+    pub shed: usize,
     /// From the first request sent to the last answer.
     pub elapsed: Duration,
     /// Every request's latency, sorted.
@@ -25,15 +28,18 @@ impl Run {
     /// Several runs of the same work as one: counts and times added, latencies pooled.
     pub fn merge(runs: Vec<Run>) -> Self {
         let mut count = 0;
+        let mut shed = 0;
         let mut elapsed = Duration::ZERO;
         let mut micros = Vec::new();
         for run in runs {
             count += run.count;
+            shed += run.shed;
             elapsed += run.elapsed;
             micros.extend(run.latencies.0);
         }
         Self {
             count,
+            shed,
             elapsed,
             latencies: Latencies::new(micros),
         }
@@ -157,6 +163,7 @@ where
     }
     Ok(Run {
         count: all.len(),
+        shed: 0,
         elapsed,
         latencies: Latencies::new(all),
     })
@@ -165,6 +172,15 @@ where
 /// Starts `job` for each item at `rate` per second (open loop), at most `max_in_flight` at
 /// once. A request's latency runs from the moment it was due, so a request that waited for
 /// a free slot counts its wait (no coordinated omission).
+/// How an open loop's request was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// As expected: counted, with its latency.
+    Done,
+    /// Turned away as overloaded (503): counted apart.
+    Shed,
+}
+
 pub async fn open_loop<T, F, Fut>(
     items: Vec<T>,
     rate: f64,
@@ -174,7 +190,7 @@ pub async fn open_loop<T, F, Fut>(
 where
     T: Send + 'static,
     F: Fn(T) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send + 'static,
+    Fut: Future<Output = Result<Answer>> + Send + 'static,
 {
     if rate <= 0.0 || !rate.is_finite() {
         bail!("an open loop needs a positive rate, not {rate}");
@@ -191,7 +207,7 @@ where
         tasks.spawn(async move {
             let result = job(item).await;
             drop(slot);
-            result.map(|()| micros(due.elapsed()))
+            result.map(|answer| (answer, micros(due.elapsed())))
         });
         // Collect what has finished, so a long run does not hold every handle.
         while let Some(done) = tasks.try_join_next() {
@@ -202,10 +218,17 @@ where
         all.push(done??);
     }
     let elapsed = start.elapsed();
+    let shed = all.iter().filter(|(a, _)| *a == Answer::Shed).count();
+    let stored: Vec<u64> = all
+        .into_iter()
+        .filter(|(a, _)| *a == Answer::Done)
+        .map(|(_, micros)| micros)
+        .collect();
     Ok(Run {
-        count: all.len(),
+        count: stored.len(),
+        shed,
         elapsed,
-        latencies: Latencies::new(all),
+        latencies: Latencies::new(stored),
     })
 }
 
@@ -213,7 +236,7 @@ where
 mod tests {
     use std::time::Duration;
 
-    use super::{Latencies, closed_loop, open_loop, per_second};
+    use super::{Answer, Latencies, closed_loop, open_loop, per_second};
 
     #[test]
     fn percentiles_take_the_nearest_rank() {
@@ -264,8 +287,19 @@ mod tests {
 
     #[tokio::test]
     async fn an_open_loop_keeps_its_pace() -> anyhow::Result<()> {
-        let run = open_loop((0..20).collect(), 200.0, 4, |_n: u32| async { Ok(()) }).await?;
-        assert_eq!(run.count, 20);
+        let run = open_loop((0..20).collect(), 200.0, 4, |n: u32| async move {
+            Ok(if n.is_multiple_of(4) {
+                Answer::Shed
+            } else {
+                Answer::Done
+            })
+        })
+        .await?;
+        assert_eq!(
+            (run.count, run.shed),
+            (15, 5),
+            "shed answers are counted apart"
+        );
         // 20 requests at 200 per second take about 95 ms.
         assert!(
             run.elapsed >= Duration::from_millis(90),

@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 
-use crate::load::{Latencies, open_loop};
+use crate::load::{Answer, Latencies, open_loop};
 use crate::phases::fulfillment::{fulfillment_json, post_fulfillment, tracking_number};
 use crate::phases::{Harness, Stored};
 use crate::report::{Freshness, Spread};
@@ -53,7 +53,10 @@ impl Harness {
             self.plan.max_in_flight,
             move |stored| {
                 let (http, url, seen) = (http.clone(), url.clone(), seen.clone());
-                async move { fulfil(http, &url, &stored, seen).await }
+                async move {
+                    fulfil(http, &url, &stored, seen).await?;
+                    Ok(Answer::Done)
+                }
             },
         )
         .await?;

@@ -12,6 +12,7 @@ use orderbridge_domain::values::{DeliveryId, EventId, OrderId};
 use orderbridge_sandbox::GeneratedOrder;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
+use crate::load::Answer;
 use crate::phases::{BoxedFuture, Harness, Job, Stored, WEBHOOK_KEY, insert_order};
 
 impl Harness {
@@ -73,6 +74,19 @@ impl Harness {
 }
 
 pub(super) async fn post_webhook(http: reqwest::Client, url: String, body: Vec<u8>) -> Result<()> {
+    match post_webhook_or_shed(http, url, body).await? {
+        Answer::Done => Ok(()),
+        Answer::Shed => bail!("the service shed a webhook (503 Overloaded) in a closed loop"),
+    }
+}
+
+/// Posts one webhook: [`Answer::Shed`] when the service turns it away as overloaded (its
+/// load shedding, 503), an error for any other answer than 200.
+pub(super) async fn post_webhook_or_shed(
+    http: reqwest::Client,
+    url: String,
+    body: Vec<u8>,
+) -> Result<Answer> {
     let response = http
         .post(&url)
         .header(AUTHORIZATION, format!("Bearer {WEBHOOK_KEY}"))
@@ -83,8 +97,9 @@ pub(super) async fn post_webhook(http: reqwest::Client, url: String, body: Vec<u
         .with_context(|| format!("POST {url}"))?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    if status.as_u16() != 200 {
-        bail!("POST {url} answered {status}: {text}");
+    match status.as_u16() {
+        200 => Ok(Answer::Done),
+        503 if text.contains("Overloaded") => Ok(Answer::Shed),
+        _ => bail!("POST {url} answered {status}: {text}"),
     }
-    Ok(())
 }

@@ -7,7 +7,7 @@ use orderbridge_sandbox::GeneratedOrder;
 
 use crate::load::open_loop;
 use crate::phases::Harness;
-use crate::phases::ingest::post_webhook;
+use crate::phases::ingest::post_webhook_or_shed;
 use crate::report::Latency;
 
 /// The load curve's offered rates, as shares of the measured ingest rate.
@@ -30,8 +30,8 @@ impl Harness {
                 .open_loop_run(base_url, ingest_rate * share, secs)
                 .await?;
             eprintln!(
-                "    load curve: offered {:.0}/s, achieved {:.0}/s, p99 {:.1} ms",
-                point.target_rate, point.achieved_rate, point.p99_ms
+                "    load curve: offered {:.0}/s, stored {:.0}/s, shed {}, p99 {:.1} ms",
+                point.target_rate, point.achieved_rate, point.shed, point.p99_ms
             );
             points.push(point);
         }
@@ -49,7 +49,7 @@ impl Harness {
         let url = format!("{base_url}/webhooks/adm/orders");
         let http = self.http.clone();
         let run = open_loop(bodies, rate, self.plan.max_in_flight, move |body| {
-            post_webhook(http.clone(), url.clone(), body)
+            post_webhook_or_shed(http.clone(), url.clone(), body)
         })
         .await?;
         Ok(Latency::from_run(rate, &run))

@@ -36,14 +36,15 @@ impl Report {
             md,
             "ADM webhooks offered in an open loop at a quarter, a half, three quarters, all and \
              five quarters of each store's measured ingest rate (a quarter of the latency \
-             phase's time each, at most {} in flight): what was stored a second and the p99 \
-             latency, timed from when each request was due.\n\n![Webhooks stored a second and \
+             phase's time each, at most {} in flight): what was stored a second, what the service \
+             turned away as overloaded (503, its load shedding) and the p99 latency of the \
+             stored ones, timed from when each request was due.\n\n![Webhooks stored a second and \
              p99 latency against the offered rate, PostgreSQL and SQLite]({CHART_PATH})\n",
             self.plan.max_in_flight
         );
         let _ = writeln!(
             md,
-            "| store | offered | stored | p50 | p99 |\n|---|---|---|---|---|"
+            "| store | offered | stored | shed (503) | p50 | p99 |\n|---|---|---|---|---|---|"
         );
         let sqlite = self.sqlite.as_ref().map(|s| s.load_curve.as_slice());
         for (name, points) in [
@@ -53,8 +54,8 @@ impl Report {
             for p in points.unwrap_or_default() {
                 let _ = writeln!(
                     md,
-                    "| {name} | {:.0}/s | {:.0}/s | {:.1} ms | {:.1} ms |",
-                    p.target_rate, p.achieved_rate, p.p50_ms, p.p99_ms
+                    "| {name} | {:.0}/s | {:.0}/s | {} | {:.1} ms | {:.1} ms |",
+                    p.target_rate, p.achieved_rate, p.shed, p.p50_ms, p.p99_ms
                 );
             }
         }
@@ -226,6 +227,7 @@ mod tests {
         Latency {
             target_rate: offered,
             count: 10,
+            shed: 0,
             achieved_rate: achieved,
             p50_ms: p99 / 2.0,
             p99_ms: p99,

@@ -156,6 +156,7 @@ pub(super) fn curve_point(point: &super::Latency) -> Value {
         "offered_per_second": round(point.target_rate, 1),
         "achieved_per_second": round(point.achieved_rate, 1),
         "count": point.count,
+        "shed": point.shed,
         "p50_ms": round(point.p50_ms, 2),
         "p99_ms": round(point.p99_ms, 2),
     })

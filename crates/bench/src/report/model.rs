@@ -119,8 +119,10 @@ pub struct Freshness {
 pub struct Latency {
     /// The rate asked for: half of the service's measured ingest rate.
     pub target_rate: f64,
-    /// Requests sent.
+    /// Requests stored.
     pub count: usize,
+    /// Requests the service turned away as overloaded (503).
+    pub shed: usize,
     /// What was achieved (all requests answered, over the time from the first to the last).
     pub achieved_rate: f64,
     /// Median, ms.
@@ -137,6 +139,7 @@ impl Latency {
         Self {
             target_rate,
             count: run.count,
+            shed: run.shed,
             achieved_rate: run.rate(),
             p50_ms: run.latencies.percentile_ms(50.0),
             p99_ms: run.latencies.percentile_ms(99.0),
