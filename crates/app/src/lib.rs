@@ -5,6 +5,7 @@
 //! adapter crate and a few lines in [`wiring`].
 
 pub mod config;
+pub mod group_commit;
 mod leases;
 pub mod marketplaces;
 pub mod overdue;

@@ -21,6 +21,7 @@ use orderbridge_sqlite::Sqlite;
 use tokio::sync::Notify;
 
 use crate::config::{Config, Database};
+use crate::group_commit::GroupCommit;
 use crate::workers::Polling;
 
 /// Connects to the configured store and brings its schema up to date.
@@ -189,7 +190,7 @@ fn console(state: &AppState) -> Router {
     ))
 }
 
-/// The operations on orders over `store`.
+/// The operations on orders over `store`, new orders stored by group commit.
 fn order_service(
     config: &Config,
     store: &Arc<dyn Store>,
@@ -199,7 +200,7 @@ fn order_service(
     quarantine: Quarantine,
 ) -> OrderService {
     OrderService::new(
-        store.clone(),
+        GroupCommit::start(store.clone()),
         channels,
         clock.clone(),
         ids.clone(),

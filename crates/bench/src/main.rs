@@ -135,6 +135,7 @@ struct Measured {
     empty: Throughputs,
     latency: Latency,
     load_curve: Vec<Latency>,
+    batches: report::Batches,
     delivery: Delivery,
     freshness: Freshness,
     slow: Vec<SlowPoint>,
@@ -196,6 +197,7 @@ async fn run(args: Args) -> Result<()> {
         empty: measured.empty,
         latency: measured.latency,
         load_curve: measured.load_curve,
+        batches: measured.batches,
         delivery: measured.delivery,
         freshness: measured.freshness,
         slow: measured.slow,
@@ -322,6 +324,8 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
     let load_curve = h
         .load_curve(&recording.base_url(), empty.ingest.service.rate)
         .await?;
+    let batches = h.batches(&recording.base_url()).await?;
+    eprintln!("    insert transactions: mean {:.2} orders", batches.mean());
     h.stop_service("recording", recording).await?;
     stages.end("round 1");
 
@@ -353,6 +357,7 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         empty,
         latency,
         load_curve,
+        batches,
         delivery,
         freshness,
         slow,
@@ -387,6 +392,8 @@ async fn measure_sqlite(
     let load_curve = h
         .load_curve(&recording.base_url(), empty.ingest.service.rate)
         .await?;
+    let batches = h.batches(&recording.base_url()).await?;
+    eprintln!("    insert transactions: mean {:.2} orders", batches.mean());
     h.stop_service("sqlite-recording", recording).await?;
     stages.end("sqlite round 1");
     eprintln!("==> SQLite delivery");
@@ -403,6 +410,7 @@ async fn measure_sqlite(
         empty,
         latency,
         load_curve,
+        batches,
         delivery,
         bulk_load_secs,
         loaded,

@@ -55,7 +55,7 @@ pub mod __private {
         DuePage, EarlyCancellations, OrderCursor, Retention,
     };
     pub use orderbridge_domain::ports::store::{
-        InsertError, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
+        InsertError, NewOrderRows, OrderPage, OrderQuery, OrderStore, SaveError, StoreError,
     };
     pub use orderbridge_domain::retention::{DueInbound, Erasure};
     pub use orderbridge_domain::values::InboundId;

@@ -8,8 +8,8 @@ use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::{Order, Version};
 use orderbridge_domain::outbox::NewDelivery;
 use orderbridge_domain::ports::store::{
-    DeadlineCursor, InsertError, OrderPage, OrderQuery, OverduePage, OverdueQuery, SaveError,
-    StoreError,
+    DeadlineCursor, InsertError, NewOrderRows, OrderPage, OrderQuery, OverduePage, OverdueQuery,
+    SaveError, StoreError,
 };
 use orderbridge_domain::values::{ChannelId, ExternalOrderId, OrderId};
 use uuid::Uuid;
@@ -63,6 +63,51 @@ pub async fn insert<S: Transactions>(
         store.queued();
     }
     Ok(version)
+}
+
+/// `OrderStore::insert_many`: every order of `batch` in one transaction (group commit), each
+/// answered as `insert` would answer it (an order already stored, by an earlier entry too, is
+/// `AlreadyExists` and nothing of it written). When that transaction fails (a statement of one
+/// order, or the commit), each order is inserted again in a transaction of its own, so that
+/// one bad order fails alone; an order the failed commit did store is then `AlreadyExists`.
+pub async fn insert_many<S: Transactions>(
+    store: &S,
+    batch: &[NewOrderRows],
+) -> Vec<Result<Version, InsertError>> {
+    if batch.len() > 1
+        && let Ok(outcomes) = insert_together(store, batch).await
+    {
+        if batch
+            .iter()
+            .zip(&outcomes)
+            .any(|(new, outcome)| outcome.is_ok() && !new.outbox.is_empty())
+        {
+            store.queued();
+        }
+        return outcomes;
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for new in batch {
+        outcomes.push(insert(store, &new.order, &new.outbox).await);
+    }
+    outcomes
+}
+
+/// The orders of `batch` in one transaction; a statement's failure rolls all of them back.
+async fn insert_together<S: Transactions>(
+    store: &S,
+    batch: &[NewOrderRows],
+) -> Result<Vec<Result<Version, InsertError>>, StoreError> {
+    let mut tx = store.write().await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for new in batch {
+        match write::insert(&mut tx, &new.order, &new.outbox).await {
+            Err(InsertError::Store(e)) => return Err(e),
+            outcome => outcomes.push(outcome),
+        }
+    }
+    S::commit(tx).await?;
+    Ok(outcomes)
 }
 
 /// `OrderStore::save`: the versioned save in one transaction.
@@ -168,6 +213,13 @@ macro_rules! impl_order_store {
                 outbox: &[$crate::__private::NewDelivery],
             ) -> Result<$crate::__private::Version, $crate::__private::InsertError> {
                 $crate::store::insert(self, order, outbox).await
+            }
+
+            async fn insert_many(
+                &self,
+                batch: &[$crate::__private::NewOrderRows],
+            ) -> Vec<Result<$crate::__private::Version, $crate::__private::InsertError>> {
+                $crate::store::insert_many(self, batch).await
             }
 
             async fn get(

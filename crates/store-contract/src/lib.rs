@@ -26,6 +26,7 @@
 )]
 
 pub mod actions;
+pub mod batches;
 pub mod channels;
 pub mod concurrency;
 pub mod deadlines;
@@ -64,6 +65,10 @@ macro_rules! store_contract {
             flags_an_unreadable_email_and_an_unknown_country_round_trip,
             list_filters_by_status_channel_and_updated_after,
             list_pages_neither_skip_nor_repeat_while_inserts_happen
+        );
+        $crate::store_contract!(@each [$(#[$attr])*] $args $make; batches:
+            a_batch_answers_each_order_as_a_lone_insert_would,
+            one_bad_order_fails_alone_in_a_batch
         );
         $crate::store_contract!(@each [$(#[$attr])*] $args $make; queue:
             claim_takes_due_rows_oldest_first,

@@ -3,6 +3,7 @@
 //! processes, measuring a pair in alternating slices); each phase has its file: `ingest`,
 //! `fulfillment` (both run by [`Harness::throughputs`]), `latency`, `delivery` and `console`.
 
+mod batches;
 mod console;
 mod delivery;
 mod freshness;

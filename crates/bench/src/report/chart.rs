@@ -122,16 +122,16 @@ fn chart(series: &[Series<'_>], commit: &str) -> String {
         series,
         |p| p.p99_ms,
     );
+    // The legend, on the caption's line under the right panel.
     for (i, s) in series.iter().enumerate() {
-        let y = TOP + 14.0 * i as f64;
+        let (x, y) = (WIDTH + LEFT + 110.0 * i as f64, HEIGHT + 14.0);
         let _ = writeln!(
             svg,
-            "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"3\" fill=\"{c}\"/>\
+            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"3\" fill=\"{c}\"/>\
              <text x=\"{}\" y=\"{y}\" fill=\"{c}\">{}</text>",
             y - 4.0,
-            LEFT + 24.0,
+            x + 16.0,
             escape(s.name),
-            x = LEFT + 10.0,
             c = s.color
         );
     }

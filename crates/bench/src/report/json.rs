@@ -134,6 +134,7 @@ impl Report {
             "console_pages": self.console.iter().map(super::ConsolePage::json).collect::<Vec<_>>(),
             "slow_marketplace": self.slow.iter().map(super::SlowPoint::json).collect::<Vec<_>>(),
             "load_curve": self.load_curve.iter().map(curve_point).collect::<Vec<_>>(),
+            "insert_batches": self.batches.json(),
             "sqlite": self.sqlite.as_ref().map(super::SqliteRun::json),
             "with_many_orders_over_empty": {
                 "ingest": round(self.ingest_kept(), 3),

@@ -64,6 +64,7 @@ impl Report {
         self.targets_section(&mut md);
         self.figures_table(&mut md);
         self.console_section(&mut md);
+        self.group_section(&mut md);
         self.slow_section(&mut md);
         self.sqlite_section(&mut md);
         self.curve_section(&mut md);

@@ -9,6 +9,7 @@
 
 mod chart;
 mod console;
+mod group;
 mod json;
 mod markdown;
 mod model;
@@ -17,6 +18,7 @@ mod sqlite;
 
 pub use chart::CHART_PATH;
 pub use console::ConsolePage;
+pub use group::Batches;
 pub use markdown::splice;
 pub use model::{
     Compared, Delivery, Figure, Freshness, Latency, Plan, Report, Spread, Throughputs,

@@ -245,6 +245,8 @@ pub struct Report {
     pub console: Vec<super::ConsolePage>,
     /// The dispatcher against a bare client with a marketplace answering after 50 ms.
     pub slow: Vec<super::SlowPoint>,
+    /// The round-1 service's insert transactions.
+    pub batches: super::Batches,
     /// Webhook throughput and latency against offered load (round 1).
     pub load_curve: Vec<Latency>,
     /// The same phases on SQLite, when they ran.
@@ -386,6 +388,7 @@ impl Report {
             },
         ];
         targets.extend(self.slow_targets());
+        targets.extend(self.group_targets());
         targets.extend(self.sqlite_targets());
         targets
     }

@@ -25,6 +25,8 @@ pub struct SqliteRun {
     pub latency: Latency,
     /// Webhook throughput and latency against offered load.
     pub load_curve: Vec<Latency>,
+    /// The round-1 service's insert transactions.
+    pub batches: super::Batches,
     /// The dispatcher against a bare client.
     pub delivery: Delivery,
     /// Seconds the bulk load took.
@@ -70,6 +72,7 @@ impl SqliteRun {
                 "max_ms": round(self.latency.max_ms, 2),
             },
             "load_curve": self.load_curve.iter().map(super::json::curve_point).collect::<Vec<_>>(),
+            "insert_batches": self.batches.json(),
             "delivery": self.delivery.json(),
             "peak_rss_bytes": self.peak_rss(),
             "peak_rss_per_process_bytes": self.rss.iter().map(|(name, bytes)| json!({"process": name, "vm_hwm_bytes": bytes})).collect::<Vec<_>>(),

@@ -120,6 +120,10 @@ impl OrderStore for MemoryStore {
                 existing: *existing,
             });
         }
+        if state.orders.contains_key(&order.id()) {
+            // As a database's primary key would.
+            return Err(StoreError::msg("an order with this id is stored already").into());
+        }
         let version = Version::new(1);
         let mut stored = order.clone();
         stored.mark_saved(version);

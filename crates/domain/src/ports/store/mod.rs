@@ -29,7 +29,9 @@ pub use deadlines::{
 pub use error::{StoreError, Unavailable, is_unavailable};
 pub use health::Health;
 pub use inbound::{InboundError, InboundLog};
-pub use orders::{InsertError, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError};
+pub use orders::{
+    InsertError, NewOrderRows, OrderCursor, OrderPage, OrderQuery, OrderStore, SaveError,
+};
 pub use outbox::{
     AttemptResult, ChannelStats, ClaimRequest, Claimed, Completion, DeliveryLog, DeliveryQuery,
     DeliveryQueue, Lease, LeaseError, OnQueued, OutboxStats, Requeue, RequeueError, ResolveError,

@@ -23,6 +23,15 @@ pub enum InsertError {
     Store(#[from] StoreError),
 }
 
+/// A new order with its outbox rows, one entry of [`OrderStore::insert_many`].
+#[derive(Debug, Clone)]
+pub struct NewOrderRows {
+    /// The order, at version 0.
+    pub order: Order,
+    /// What it queues.
+    pub outbox: Vec<NewDelivery>,
+}
+
 /// Why a changed order could not be saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
@@ -86,6 +95,19 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// MUST return [`InsertError::AlreadyExists`] with the stored order's id, and write
     /// nothing, when an order with the same channel and external id exists.
     async fn insert(&self, order: &Order, outbox: &[NewDelivery]) -> Result<Version, InsertError>;
+
+    /// Stores several new orders, answering each as [`OrderStore::insert`] would: one whose
+    /// channel and external id are stored already (by an earlier entry of `batch` too) is
+    /// [`InsertError::AlreadyExists`] with nothing of it written, and one order's failure
+    /// fails no other. A store may commit them together (group commit); every `Ok` holds only
+    /// once its order is committed. The default inserts them one by one.
+    async fn insert_many(&self, batch: &[NewOrderRows]) -> Vec<Result<Version, InsertError>> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            outcomes.push(self.insert(&new.order, &new.outbox).await);
+        }
+        outcomes
+    }
 
     /// Loads an order with everything that happened to it.
     ///
