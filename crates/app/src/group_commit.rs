@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 pub const MAX_BATCH: usize = 64;
 
 /// Batches being committed at once: a new batch forms while these commit.
-pub const IN_FLIGHT: usize = 4;
+pub const IN_FLIGHT: usize = 2;
 
 /// One order waiting for its batch, and where its outcome goes.
 struct Waiting {

@@ -4,6 +4,7 @@
 //! Concurrent writers are serialised by the order's version column (optimistic concurrency);
 //! dispatchers claim outbox rows with `FOR UPDATE SKIP LOCKED` and a lease.
 
+mod batch;
 mod cancellations;
 mod channels;
 mod deadlines;

@@ -9,8 +9,8 @@ use orderbridge_domain::alert::Alert;
 use orderbridge_domain::order::OrderEvent;
 use orderbridge_domain::ports::store::StoreError;
 use orderbridge_rows::write::{
-    ChildLineRow, HeaderChange, LineRow, NewChildren, OrderRow, OrderWrites, OutboxRow, Tally,
-    WaitRow,
+    ChildLineRow, HeaderChange, LineRow, NewChildren, NewOrderWrite, OrderRow, OrderWrites,
+    OutboxRow, Tally, WaitRow,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -89,6 +89,13 @@ impl OrderWrites for Tx {
         .await
         .map_err(db("insert order lines"))?;
         Ok(true)
+    }
+
+    async fn insert_new_orders(
+        &mut self,
+        orders: &[NewOrderWrite<'_>],
+    ) -> Result<Vec<bool>, StoreError> {
+        crate::batch::insert_new_orders(&mut self.0, orders).await
     }
 
     async fn bump_version(

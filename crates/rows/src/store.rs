@@ -99,13 +99,7 @@ async fn insert_together<S: Transactions>(
     batch: &[NewOrderRows],
 ) -> Result<Vec<Result<Version, InsertError>>, StoreError> {
     let mut tx = store.write().await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for new in batch {
-        match write::insert(&mut tx, &new.order, &new.outbox).await {
-            Err(InsertError::Store(e)) => return Err(e),
-            outcome => outcomes.push(outcome),
-        }
-    }
+    let outcomes = write::insert_batch(&mut tx, batch).await?;
     S::commit(tx).await?;
     Ok(outcomes)
 }

@@ -15,8 +15,10 @@ use uuid::Uuid;
 use crate::codec::{int, position};
 use crate::read::OrderReads;
 
+mod batch;
 mod order_row;
 
+pub use batch::{NewOrderWrite, insert_batch};
 pub use order_row::{HeaderChange, LineRow, OrderRow, Tally, lines};
 
 /// A new `fulfillments` row.
@@ -273,6 +275,25 @@ pub trait OrderWrites: Send {
         order: &OrderRow<'_>,
         lines: &[LineRow<'_>],
     ) -> Result<bool, StoreError>;
+
+    /// Inserts new orders with their lines and history entries, in the order given; for each,
+    /// whether it was inserted (`false`, writing nothing of it, when its channel and external
+    /// id are stored, by an earlier order of the list too). The default runs
+    /// [`OrderWrites::insert_order`] and [`OrderWrites::insert_events`] for each in turn.
+    async fn insert_new_orders(
+        &mut self,
+        orders: &[NewOrderWrite<'_>],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut inserted = Vec::with_capacity(orders.len());
+        for order in orders {
+            let new = self.insert_order(&order.row, &order.lines).await?;
+            if new {
+                self.insert_events(order.row.id, order.events).await?;
+            }
+            inserted.push(new);
+        }
+        Ok(inserted)
+    }
 
     /// Moves the order from version `expected` to the next with this change of its row;
     /// `false` when the stored version differs or the order is gone.
