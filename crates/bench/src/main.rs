@@ -289,7 +289,16 @@ struct Stages<'a> {
     done: Vec<(String, f64, f64)>,
 }
 
-impl Stages<'_> {
+impl<'a> Stages<'a> {
+    fn new(watch: &'a OtherCpu) -> Self {
+        Self {
+            watch,
+            seconds: watch.seconds(),
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
     fn end(&mut self, name: &str) {
         let seconds = self.watch.seconds();
         let other = seconds - self.seconds;
@@ -301,21 +310,21 @@ impl Stages<'_> {
     }
 }
 
-async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measured> {
-    let mut stages = Stages {
-        watch,
-        seconds: watch.seconds(),
-        started: Instant::now(),
-        done: Vec::new(),
-    };
-    eprintln!("==> round 1: a fresh database");
-    let recording = h.start_service("recording", true).await?;
+/// What round 1 measures on a fresh database, the same on either store.
+struct RoundOne {
+    empty: Throughputs,
+    latency: Latency,
+    load_curve: Vec<Latency>,
+    batches: report::Batches,
+}
+
+/// Round 1 on a service named `name` that records only: ingest and fulfillment against their
+/// baselines, webhook latency at half the ingest rate, the load curve and the batch sizes.
+async fn round_one(h: &mut Harness, name: &str) -> Result<RoundOne> {
+    let recording = h.start_service(name, true).await?;
     let empty = h.throughputs(&recording.base_url()).await?;
     let rate = empty.ingest.service.rate / 2.0;
-    eprintln!(
-        "    latency: webhooks at {rate:.0}/s for {:.0} s ...",
-        plan.latency_secs
-    );
+    eprintln!("    latency: webhooks at {rate:.0}/s ...");
     let latency = h.latency(&recording.base_url(), rate).await?;
     eprintln!(
         "    latency: p50 {:.1} ms, p99 {:.1} ms at {:.0}/s",
@@ -326,7 +335,24 @@ async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measu
         .await?;
     let batches = h.batches(&recording.base_url()).await?;
     eprintln!("    insert transactions: mean {:.2} orders", batches.mean());
-    h.stop_service("recording", recording).await?;
+    h.stop_service(name, recording).await?;
+    Ok(RoundOne {
+        empty,
+        latency,
+        load_curve,
+        batches,
+    })
+}
+
+async fn measure(h: &mut Harness, plan: &Plan, watch: &OtherCpu) -> Result<Measured> {
+    let mut stages = Stages::new(watch);
+    eprintln!("==> round 1: a fresh database");
+    let RoundOne {
+        empty,
+        latency,
+        load_curve,
+        batches,
+    } = round_one(h, "recording").await?;
     stages.end("round 1");
 
     eprintln!("==> delivery");
@@ -374,27 +400,13 @@ async fn measure_sqlite(
     h: &mut Harness,
     watch: &OtherCpu,
 ) -> Result<(SqliteRun, Vec<(String, f64, f64)>)> {
-    let mut stages = Stages {
-        watch,
-        seconds: watch.seconds(),
-        started: Instant::now(),
-        done: Vec::new(),
-    };
-    let recording = h.start_service("sqlite-recording", true).await?;
-    let empty = h.throughputs(&recording.base_url()).await?;
-    let rate = empty.ingest.service.rate / 2.0;
-    eprintln!("    latency: webhooks at {rate:.0}/s ...");
-    let latency = h.latency(&recording.base_url(), rate).await?;
-    eprintln!(
-        "    latency: p50 {:.1} ms, p99 {:.1} ms at {:.0}/s",
-        latency.p50_ms, latency.p99_ms, latency.achieved_rate
-    );
-    let load_curve = h
-        .load_curve(&recording.base_url(), empty.ingest.service.rate)
-        .await?;
-    let batches = h.batches(&recording.base_url()).await?;
-    eprintln!("    insert transactions: mean {:.2} orders", batches.mean());
-    h.stop_service("sqlite-recording", recording).await?;
+    let mut stages = Stages::new(watch);
+    let RoundOne {
+        empty,
+        latency,
+        load_curve,
+        batches,
+    } = round_one(h, "sqlite-recording").await?;
     stages.end("sqlite round 1");
     eprintln!("==> SQLite delivery");
     let delivery = h.delivery().await?;

@@ -65,6 +65,26 @@ pub struct Throughputs {
     pub fulfillment: Compared,
 }
 
+impl Throughputs {
+    /// The service's ingest rate here over its rate in `other`.
+    pub fn ingest_over(&self, other: &Self) -> f64 {
+        ratio(self.ingest.service.rate, other.ingest.service.rate)
+    }
+
+    /// The same for fulfillment.
+    pub fn fulfillment_over(&self, other: &Self) -> f64 {
+        ratio(
+            self.fulfillment.service.rate,
+            other.fulfillment.service.rate,
+        )
+    }
+}
+
+/// The highest VmHWM of the processes in `rss`, bytes.
+pub(super) fn peak(rss: &[(String, u64)]) -> u64 {
+    rss.iter().map(|(_, b)| *b).max().unwrap_or(0)
+}
+
 /// Fulfillments pushed to the sandbox ADM.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Delivery {
@@ -271,23 +291,17 @@ pub(super) struct Target {
 impl Report {
     /// The highest VmHWM of the service processes, bytes.
     pub fn peak_rss(&self) -> u64 {
-        self.rss.iter().map(|(_, b)| *b).max().unwrap_or(0)
+        peak(&self.rss)
     }
 
     /// Ingest with the bulk orders stored over ingest on the fresh database (the service).
     pub fn ingest_kept(&self) -> f64 {
-        ratio(
-            self.loaded.ingest.service.rate,
-            self.empty.ingest.service.rate,
-        )
+        self.loaded.ingest_over(&self.empty)
     }
 
     /// The same for fulfillment.
     pub fn fulfillment_kept(&self) -> f64 {
-        ratio(
-            self.loaded.fulfillment.service.rate,
-            self.empty.fulfillment.service.rate,
-        )
+        self.loaded.fulfillment_over(&self.empty)
     }
 
     /// Share of the machine's processor time that other work used during `stage`'s seconds.

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::report::json::round;
-use crate::report::model::{MIB, Target, ratio};
+use crate::report::model::{MIB, Target, peak};
 use crate::report::{Delivery, Latency, Report, Throughputs};
 
 /// SQLite's goal for ingest and fulfillment against its baseline.
@@ -40,23 +40,17 @@ pub struct SqliteRun {
 impl SqliteRun {
     /// The highest VmHWM of its service processes, bytes.
     pub fn peak_rss(&self) -> u64 {
-        self.rss.iter().map(|(_, b)| *b).max().unwrap_or(0)
+        peak(&self.rss)
     }
 
     /// Ingest with the bulk orders stored over ingest on the fresh file (the service).
     pub fn ingest_kept(&self) -> f64 {
-        ratio(
-            self.loaded.ingest.service.rate,
-            self.empty.ingest.service.rate,
-        )
+        self.loaded.ingest_over(&self.empty)
     }
 
     /// The same for fulfillment.
     pub fn fulfillment_kept(&self) -> f64 {
-        ratio(
-            self.loaded.fulfillment.service.rate,
-            self.empty.fulfillment.service.rate,
-        )
+        self.loaded.fulfillment_over(&self.empty)
     }
 
     /// As JSON.
